@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.db import models
+
+from jobs.models import Job
+
+
+class Profile(models.Model):
+    """What the seeker is looking for; drives recommendations."""
+
+    class RemotePreference(models.TextChoices):
+        ANY = "any", "No preference"
+        ONSITE = "onsite", "On-site"
+        HYBRID = "hybrid", "Hybrid"
+        REMOTE = "remote", "Remote only"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    headline = models.CharField(max_length=200, blank=True)
+    skills = models.ManyToManyField("jobs.Skill", related_name="profiles", blank=True)
+    preferred_locations = models.JSONField(default=list, blank=True)
+    remote_preference = models.CharField(max_length=10, choices=RemotePreference.choices, default=RemotePreference.ANY)
+    desired_experience = models.CharField(max_length=10, choices=Job.ExperienceLevel.choices, blank=True)
+    desired_salary = models.PositiveIntegerField(null=True, blank=True)
+    salary_currency = models.CharField(max_length=3, default="USD")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"

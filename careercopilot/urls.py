@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from careercopilot import views
+
+urlpatterns = [
+    path("health/", views.health, name="health"),
+    path("ready/", views.ready, name="ready"),
+    path("metrics", views.metrics, name="prometheus-metrics"),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("", include("jobs.urls")),
+    path("", include("applications.urls")),
+    path("", include("analytics.urls")),
+    path("api/v1/", include("careercopilot.api_urls")),
+]
+
+if settings.SILK_ENABLED:
+    urlpatterns.append(path("silk/", include("silk.urls", namespace="silk")))

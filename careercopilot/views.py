@@ -1,0 +1,60 @@
+"""Operational endpoints: liveness, readiness and the Prometheus scrape."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.views.decorators.cache import never_cache
+from django_prometheus import exports
+
+from careercopilot.celery import app as celery_app
+
+
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> str:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return "ok"
+
+
+def _check_cache() -> str:
+    cache.set("ready-probe", "1", 10)
+    if cache.get("ready-probe") != "1":
+        raise RuntimeError("cache did not return what was written")
+    return "ok"
+
+
+def _check_broker() -> str:
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+@never_cache
+def ready(request: HttpRequest) -> JsonResponse:
+    checks = {}
+    healthy = True
+    for name, check in (("database", _check_database), ("cache", _check_cache), ("broker", _check_broker)):
+        try:
+            checks[name] = check()
+        except Exception as exc:  # a readiness probe reports, it does not crash
+            checks[name] = f"error: {exc.__class__.__name__}: {exc}"
+            healthy = False
+    return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503)
+
+
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus scrape: loopback/allow-listed addresses or staff only."""
+    allowed = request.META.get("REMOTE_ADDR") in settings.METRICS_ALLOWED_IPS or (
+        request.user.is_authenticated and request.user.is_staff
+    )
+    if not allowed:
+        return HttpResponseForbidden("metrics are not public")
+    return exports.ExportToDjangoView(request)

@@ -1,0 +1,130 @@
+"""Shared test fixtures: the named users, a clean cache, the browser harness.
+
+REQUIRE_FULL_STACK=1 (set by .ci/run) turns a missing PostgreSQL, Redis or chromium into
+a failure of the whole run instead of quietly testing the embedded default.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _full_stack_problems() -> list[str]:
+    from django.conf import settings
+    from django.db import connection
+
+    problems = []
+    if connection.vendor != "postgresql":
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    if not settings.REDIS_URL:
+        problems.append("REDIS_URL is not set")
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+        except Exception as exc:
+            problems.append(f"Redis at REDIS_URL is unreachable: {exc}")
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        problems.append(f"chromium not found at {CHROMIUM}")
+    return problems
+
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests keep their own cache keys, apart from a developer's running site on the same
+    # Redis; caches are built lazily, so this lands before the first cache access.
+    settings.CACHES["default"]["KEY_PREFIX"] = "test"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _require_full_stack(django_db_setup):
+    if os.environ.get("REQUIRE_FULL_STACK") == "1":
+        problems = _full_stack_problems()
+        if problems:
+            pytest.exit("REQUIRE_FULL_STACK=1 but: " + "; ".join(problems), returncode=3)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _celery_eager():
+    """Tasks run inline in tests unless a test starts a real worker (see the broker marker)."""
+    from careercopilot.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import cache
+
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")  # only keys under this key prefix, unlike FLUSHDB
+    else:
+        cache.clear()
+    yield
+
+
+@pytest.fixture
+def alice(django_user_model):
+    """The owner in authorization tests."""
+    from accounts.services import user_sign_up
+
+    return user_sign_up(username="alice", email="alice@example.com", password="alice-password-1")
+
+
+@pytest.fixture
+def bob(django_user_model):
+    """Another seeker, who must never see alice's data."""
+    from accounts.services import user_sign_up
+
+    return user_sign_up(username="bob", email="bob@example.com", password="bob-password-1")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("REQUIRE_FULL_STACK") == "1":
+            pytest.fail(f"chromium is required but missing at {CHROMIUM}")
+        pytest.skip(f"chromium not installed at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
