@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from jobs.models import Company, Job, JobSkill, Skill
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "headquarters", "updated_at")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    show_full_result_count = False
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class JobSkillInline(admin.TabularInline):
+    model = JobSkill
+    autocomplete_fields = ("skill",)
+    extra = 1
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("title", "company", "location", "remote_policy", "job_type", "experience_level", "is_active", "posted_at")
+    list_filter = ("is_active", "remote_policy", "job_type", "experience_level", "source")
+    list_select_related = ("company",)
+    # Prefix search keeps the admin's LIKE queries able to use the index on big tables.
+    search_fields = ("^title", "^company__name", "=external_id")
+    autocomplete_fields = ("company",)
+    inlines = (JobSkillInline,)
+    date_hierarchy = "posted_at"
+    readonly_fields = ("created_at", "updated_at")
+    exclude = ("search_vector",)
+    show_full_result_count = False
+    list_per_page = 50
