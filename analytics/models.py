@@ -20,6 +20,8 @@ class UserMetrics(models.Model):
     reached_interviewing = models.PositiveIntegerField(default=0)
     reached_offer = models.PositiveIntegerField(default=0)
     reached_accepted = models.PositiveIntegerField(default=0)
+    # Applications that reached applied and then heard back (interview, offer or rejection).
+    responded = models.PositiveIntegerField(default=0)
     response_rate = models.FloatField(null=True, blank=True)
     interview_rate = models.FloatField(null=True, blank=True)
     offer_rate = models.FloatField(null=True, blank=True)
@@ -29,6 +31,8 @@ class UserMetrics(models.Model):
     top_companies = models.JSONField(default=list, blank=True)
     top_skills = models.JSONField(default=list, blank=True)
     follow_ups_due = models.PositiveIntegerField(default=0)
+    # The earliest open follow-ups (id, date, title, company), so the dashboard needs no query.
+    follow_ups = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:
