@@ -78,12 +78,12 @@ def responded(row: Row) -> bool:
 
 
 def _mean(values: list[float]) -> float | None:
-    return round(sum(values) / len(values), 1) if values else None
+    return sum(values) / len(values) if values else None
 
 
 def ratio(part: int, whole: int) -> float | None:
     """A rate, or None when there is nothing to divide by (shown as a dash, never as 0%)."""
-    return round(part / whole, 4) if whole else None
+    return part / whole if whole else None
 
 
 def _stage_samples(row: Row) -> dict[str, float | None]:
@@ -155,7 +155,7 @@ def user_metrics_from_rows(rows: list[Row], skills: list[tuple[str, int]], *, to
         "response_rate": ratio(n_responded, n_applied),
         "interview_rate": ratio(n_interviewing, n_applied),
         "offer_rate": ratio(n_offer, n_applied),
-        "median_days_to_response": round(statistics.median(response_days), 1) if response_days else None,
+        "median_days_to_response": statistics.median(response_days) if response_days else None,
         "stage_days": {name: _mean(values) for name, values in stage.items()},
         "weekly_applications": weeks,
         "top_companies": [{"name": name, "count": count} for name, count in top_companies],

@@ -42,6 +42,23 @@ class UserMetrics(models.Model):
     def __str__(self) -> str:
         return f"Metrics of user {self.user_id}"
 
+    @property
+    def funnel(self) -> list[dict]:
+        """Each stage with how many reached it and the share of the previous stage that did."""
+        stages = [
+            ("Saved", self.total),
+            ("Applied", self.reached_applied),
+            ("Interviewing", self.reached_interviewing),
+            ("Offer", self.reached_offer),
+            ("Accepted", self.reached_accepted),
+        ]
+        steps, previous = [], None
+        for label, count in stages:
+            conversion = None if previous is None else (count / previous if previous else None)
+            steps.append({"label": label, "count": count, "conversion": conversion})
+            previous = count
+        return steps
+
 
 class PlatformDailyStats(models.Model):
     day = models.DateField(unique=True)
@@ -57,3 +74,44 @@ class PlatformDailyStats(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class TrendingJob(models.Model):
+    """The postings seekers track most in the last days; rank 1 is the hottest."""
+
+    rank = models.PositiveSmallIntegerField(unique=True)
+    job = models.ForeignKey("jobs.Job", on_delete=models.CASCADE, related_name="+")
+    applications = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return f"#{self.rank}: job {self.job_id}"
+
+
+class TrendingSkill(models.Model):
+    """Skills of the postings seekers tracked in the last days, most tracked first."""
+
+    rank = models.PositiveSmallIntegerField(unique=True)
+    skill = models.ForeignKey("jobs.Skill", on_delete=models.CASCADE, related_name="+")
+    applications = models.PositiveIntegerField()
+    postings = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return f"#{self.rank}: skill {self.skill_id}"
+
+
+class Checkpoint(models.Model):
+    """When a periodic job last finished, so the next run only looks at what changed since."""
+
+    name = models.CharField(max_length=60, unique=True)
+    ran_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.ran_at:%Y-%m-%d %H:%M}"

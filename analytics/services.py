@@ -1,36 +1,80 @@
-"""Writes for analytics. The applications app calls `request_metrics_refresh` after every change."""
+"""Writes for analytics: recomputing the stored figures, and the one write analytics makes to
+applications (marking the silent ones ghosted). The applications app calls
+`request_metrics_refresh` after every change.
+
+Recomputation is set-based: one statement per batch of users on PostgreSQL (see analytics/sql.py),
+one read per batch on SQLite (analytics/compute.py), and an upsert either way, so running twice,
+or twice at once, leaves the same rows.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.utils import timezone
+from prometheus_client import Counter, Histogram
 
-from analytics import compute
-from analytics.models import UserMetrics
+from analytics import compute, selectors, sql
+from analytics.models import Checkpoint, PlatformDailyStats, TrendingJob, TrendingSkill, UserMetrics
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+# A burst of changes for one user within this window is computed once, when it closes.
+REFRESH_DEBOUNCE_SECONDS = 5
+GHOST_BATCH_SIZE = 1000
+TRENDING_DAYS = 7
+TRENDING_LIMIT = 20
+PLATFORM_DAYS = 30
 
-METRIC_FIELDS = [
-    field.name for field in UserMetrics._meta.concrete_fields if field.name not in ("user",)
-]
+USERS_COMPUTED = Counter("analytics_user_metrics_computed_total", "User metric snapshots computed")
+BATCH_SECONDS = Histogram("analytics_user_metrics_batch_seconds", "Time to recompute one batch of users")
+GHOSTED = Counter("analytics_applications_ghosted_total", "Applications marked ghosted by the beat job")
 
+METRIC_FIELDS = [field.name for field in UserMetrics._meta.concrete_fields if field.name != "user"]
+
+
+# --- After each application change -----------------------------------------------------------
 
 def request_metrics_refresh(*, user_id: int) -> None:
     """Ask for the user's metrics to be recomputed once the surrounding transaction commits.
 
     Safe to call inside `transaction.atomic`: a rolled-back change enqueues nothing.
     """
+    transaction.on_commit(lambda: _enqueue_refresh(user_id))
+
+
+def _enqueue_refresh(user_id: int) -> None:
     from analytics.tasks import refresh_user_metrics
+    from careercopilot.celery import app
 
-    transaction.on_commit(lambda: refresh_user_metrics.delay(user_id))
+    if app.conf.task_always_eager:
+        # Eager tasks ignore countdowns, so a debounce would drop changes instead of merging them.
+        refresh_user_metrics.delay(user_id)
+        return
+    # The first change of a burst claims the window and schedules the task for just after it
+    # closes; later changes in the window find the claim and rely on that task, which starts
+    # after they committed. The claim expires on its own, so no process has to release it.
+    if not selectors.claim_refresh_window(user_id, seconds=REFRESH_DEBOUNCE_SECONDS):
+        return
+    try:
+        refresh_user_metrics.apply_async((user_id,), countdown=REFRESH_DEBOUNCE_SECONDS + 1)
+    except Exception:  # the change is committed; the beat job picks this user up later
+        log.warning("could not enqueue a metrics refresh for user %s", user_id, exc_info=True)
 
 
-def _rows_for(user_ids: list[int]) -> dict[int, list[compute.Row]]:
+# --- Per-user metrics ------------------------------------------------------------------------
+
+def _sqlite_rows(user_ids: list[int]) -> dict[int, list[compute.Row]]:
     from applications.models import Application
 
     rows: dict[int, list[compute.Row]] = defaultdict(list)
@@ -51,13 +95,13 @@ def _rows_for(user_ids: list[int]) -> dict[int, list[compute.Row]]:
     return rows
 
 
-def _skills_for(user_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+def _sqlite_skills(user_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
     from jobs.models import JobSkill
 
-    reached_applied = Q(job__applications__status__in=compute.PAST_APPLIED) | Q(job__applications__applied_at__isnull=False)
+    reached = Q(job__applications__status__in=compute.PAST_APPLIED) | Q(job__applications__applied_at__isnull=False)
     skills: dict[int, list[tuple[str, int]]] = defaultdict(list)
     queryset = (
-        JobSkill.objects.filter(Q(job__applications__user_id__in=user_ids) & reached_applied)
+        JobSkill.objects.filter(Q(job__applications__user_id__in=user_ids) & reached)
         .values_list("job__applications__user_id", "skill__name")
         .annotate(n=Count("id"))
         .order_by()
@@ -67,35 +111,261 @@ def _skills_for(user_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
     return skills
 
 
-def _recompute_batch(user_ids: list[int], *, now) -> int:
+def _compute_batch_in_python(user_ids: list[int], *, now: datetime) -> None:
     today = now.date()
-    rows = _rows_for(user_ids)
-    skills = _skills_for(user_ids)
-    snapshots = []
-    for user_id in user_ids:
-        figures = compute.user_metrics_from_rows(rows.get(user_id, []), skills.get(user_id, []), today=today)
-        snapshots.append(UserMetrics(user_id=user_id, computed_at=now, **figures))
-    UserMetrics.objects.bulk_create(
-        snapshots, update_conflicts=True, unique_fields=["user"], update_fields=METRIC_FIELDS
-    )
-    return len(snapshots)
+    rows, skills = _sqlite_rows(user_ids), _sqlite_skills(user_ids)
+    snapshots = [
+        UserMetrics(
+            user_id=user_id, computed_at=now,
+            **compute.user_metrics_from_rows(rows.get(user_id, []), skills.get(user_id, []), today=today),
+        )
+        for user_id in user_ids
+    ]
+    UserMetrics.objects.bulk_create(snapshots, update_conflicts=True, unique_fields=["user"], update_fields=METRIC_FIELDS)
 
 
-def user_metrics_recompute(*, user_ids: Iterable[int], batch_size: int = BATCH_SIZE, progress=None) -> int:
-    """Recompute and upsert the metrics of these users, a batch at a time; returns how many."""
-    from django.contrib.auth import get_user_model
+def _compute_batch_in_sql(user_ids: list[int], *, now: datetime) -> None:
+    today = now.date()
+    params = {"ids": user_ids, "now": now, "today": today, "first_week": compute.first_week(today)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql.USER_METRICS_UPSERT, params)
 
-    ids = sorted(set(user_ids))
-    # Only users that exist: a deleted user's id in a queued task is not an error.
-    existing = []
+
+def _recompute_batch(user_ids: list[int], *, now: datetime | None = None) -> None:
+    started = time.perf_counter()
+    now = now or timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            _compute_batch_in_sql(user_ids, now=now)
+        else:
+            _compute_batch_in_python(user_ids, now=now)
+    USERS_COMPUTED.inc(len(user_ids))
+    BATCH_SECONDS.observe(time.perf_counter() - started)
+
+
+def _existing_user_ids(ids: list[int], batch_size: int) -> Iterable[list[int]]:
+    User = get_user_model()
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
-        existing.extend(get_user_model().objects.filter(id__in=chunk).order_by("id").values_list("id", flat=True))
+        # Only users that still exist: a deleted user's id in a queued task is not an error.
+        found = list(User.objects.filter(id__in=chunk).order_by("id").values_list("id", flat=True))
+        if found:
+            yield found
+
+
+def user_metrics_recompute(
+    *, user_ids: Iterable[int], batch_size: int = BATCH_SIZE, progress: Callable[[int], None] | None = None,
+    bump: bool = True, now: datetime | None = None,
+) -> int:
+    """Recompute and store these users' metrics, a batch at a time; returns how many users.
+
+    With `bump`, each user's cached snapshot goes stale once the batch commits. `now` is the
+    moment the figures are as of (weeks, follow-ups due); tests pin it.
+    """
+    ids = sorted({int(user_id) for user_id in user_ids})
     done = 0
-    for start in range(0, len(existing), batch_size):
-        batch = existing[start : start + batch_size]
-        with transaction.atomic():
-            done += _recompute_batch(batch, now=timezone.now())
+    for batch in _existing_user_ids(ids, batch_size):
+        _recompute_batch(batch, now=now)
+        if bump:
+            transaction.on_commit(lambda batch=batch: selectors.bump_user_metrics(batch))
+        done += len(batch)
         if progress:
             progress(len(batch))
     return done
+
+
+def user_metrics_recompute_all(
+    *, batch_size: int = BATCH_SIZE, progress: Callable[[int], None] | None = None, now: datetime | None = None
+) -> int:
+    """Every user, walking the user table by id so memory stays one batch whatever the size."""
+    User = get_user_model()
+    last_id, done = 0, 0
+    while True:
+        batch = list(User.objects.filter(id__gt=last_id).order_by("id").values_list("id", flat=True)[:batch_size])
+        if not batch:
+            break
+        _recompute_batch(batch, now=now)
+        done += len(batch)
+        last_id = batch[-1]
+        if progress:
+            progress(len(batch))
+    # One bump makes every cached snapshot stale, without touching 100,000 keys.
+    transaction.on_commit(selectors.bump_all_user_metrics)
+    return done
+
+
+def users_active_since(since: datetime, *, today) -> Iterable[int]:
+    """Users with an application changed since `since`, or a follow-up that fell due since then."""
+    from applications.models import Application
+
+    changed = Q(updated_at__gte=since) | Q(next_follow_up__gt=since.date(), next_follow_up__lte=today)
+    return Application.objects.filter(changed).order_by().values_list("user_id", flat=True).distinct().iterator()
+
+
+def user_metrics_recompute_active(*, batch_size: int = BATCH_SIZE) -> int:
+    """Recompute the users active since the last run; the first run recomputes everyone."""
+    started = timezone.now()
+    checkpoint = Checkpoint.objects.filter(name="user-metrics").first()
+    if checkpoint is None:
+        done = user_metrics_recompute_all(batch_size=batch_size)
+    else:
+        # Overlap by a minute: a change committed just before the last run started is not lost.
+        since = checkpoint.ran_at - timedelta(minutes=1)
+        done = user_metrics_recompute(user_ids=users_active_since(since, today=started.date()), batch_size=batch_size)
+    Checkpoint.objects.update_or_create(name="user-metrics", defaults={"ran_at": started})
+    return done
+
+
+# --- Ghosting -------------------------------------------------------------------------------
+
+def _ghosting_is_allowed() -> None:
+    from applications.models import ALLOWED_TRANSITIONS, Status
+
+    if Status.GHOSTED not in ALLOWED_TRANSITIONS[Status.APPLIED]:
+        raise RuntimeError("applications no longer allow applied → ghosted; the ghosting job must change too")
+
+
+def applications_mark_ghosted(*, after_days: int | None = None, batch_size: int = GHOST_BATCH_SIZE) -> int:
+    """Move applications with no reply for `after_days` from applied to ghosted, a batch at a time.
+
+    Each batch is one transaction that changes the rows and writes one timeline event per row,
+    as applications' own status change does; then the owners' metrics are recomputed together.
+    """
+    _ghosting_is_allowed()
+    after_days = after_days if after_days is not None else settings.ANALYTICS_GHOST_AFTER_DAYS
+    if after_days < 1:
+        raise ValueError("after_days must be at least 1")
+    total = 0
+    while True:
+        now = timezone.now()
+        cutoff = now - timedelta(days=after_days)
+        note = f"No reply in {after_days} days: marked ghosted automatically."
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                owners = _ghost_batch_in_sql(cutoff=cutoff, now=now, note=note, limit=batch_size)
+            else:
+                owners = _ghost_batch_in_orm(cutoff=cutoff, now=now, note=note, limit=batch_size)
+            moved = sum(owners.values())
+            if owners:
+                user_metrics_recompute(user_ids=owners.keys())
+        total += moved
+        GHOSTED.inc(moved)
+        if moved < batch_size:
+            return total
+
+
+def _ghost_batch_in_sql(*, cutoff: datetime, now: datetime, note: str, limit: int) -> dict[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.MARK_GHOSTED, {"cutoff": cutoff, "now": now, "note": note, "limit": limit})
+        return dict(cursor.fetchall())
+
+
+def _ghost_batch_in_orm(*, cutoff: datetime, now: datetime, note: str, limit: int) -> dict[int, int]:
+    # SQLite takes the write lock at BEGIN (transaction_mode IMMEDIATE): nobody changes these meanwhile.
+    from applications.models import Application, ApplicationEvent, Status
+
+    picked = list(
+        Application.objects.filter(status=Status.APPLIED, updated_at__lt=cutoff)
+        .filter(Q(applied_at__isnull=True) | Q(applied_at__lt=cutoff))
+        .order_by("updated_at", "id")
+        .values_list("id", "user_id")[:limit]
+    )
+    if not picked:
+        return {}
+    ids = [app_id for app_id, _ in picked]
+    Application.objects.filter(id__in=ids, status=Status.APPLIED).update(status=Status.GHOSTED, closed_at=now, updated_at=now)
+    ApplicationEvent.objects.bulk_create(
+        ApplicationEvent(
+            application_id=app_id, kind=ApplicationEvent.Kind.STATUS_CHANGED, from_status=Status.APPLIED,
+            to_status=Status.GHOSTED, note=note, created_at=now,
+        )
+        for app_id in ids
+    )
+    owners: dict[int, int] = defaultdict(int)
+    for _, user_id in picked:
+        owners[user_id] += 1
+    return dict(owners)
+
+
+# --- Platform metrics -----------------------------------------------------------------------
+
+def _per_day(queryset, field: str, since: datetime) -> dict:
+    rows = (
+        queryset.filter(**{f"{field}__gte": since})
+        .annotate(day=TruncDate(field))
+        .order_by()
+        .values_list("day")
+        .annotate(n=Count("pk"))
+    )
+    return dict(rows)
+
+
+def platform_stats_recompute(*, days: int = PLATFORM_DAYS) -> int:
+    """Postings, live postings, applications and sign-ups per day for the last `days` days."""
+    from applications.models import Application
+    from jobs.models import Job
+
+    now = timezone.now()
+    today = now.date()
+    first_day = today - timedelta(days=days - 1)
+    since = datetime.combine(first_day, datetime.min.time(), tzinfo=timezone.get_current_timezone())
+    postings = _per_day(Job.objects.all(), "posted_at", since)
+    applications = _per_day(Application.objects.all(), "created_at", since)
+    new_users = _per_day(get_user_model().objects.all(), "date_joined", since)
+    # Live on a day = active, posted by its end and not expired by then: a running sum of
+    # postings going live minus postings expiring, from the count live before the window.
+    active = Job.objects.filter(is_active=True)
+    live = active.filter(posted_at__lt=since).filter(Q(expires_at__isnull=True) | Q(expires_at__gte=since)).count()
+    went_live = _per_day(active, "posted_at", since)
+    expired = _per_day(active.filter(expires_at__lt=now + timedelta(days=1)), "expires_at", since)
+    rows = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        live += went_live.get(day, 0) - expired.get(day, 0)
+        rows.append(PlatformDailyStats(
+            day=day, postings=postings.get(day, 0), active_postings=max(live, 0),
+            applications=applications.get(day, 0), new_users=new_users.get(day, 0), computed_at=now,
+        ))
+    PlatformDailyStats.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["day"],
+        update_fields=["postings", "active_postings", "applications", "new_users", "computed_at"],
+    )
+    transaction.on_commit(selectors.bump_platform)
+    return len(rows)
+
+
+def trending_recompute(*, days: int = TRENDING_DAYS, limit: int = TRENDING_LIMIT) -> tuple[int, int]:
+    """The live postings and the skills seekers tracked most in the last `days` days."""
+    from applications.models import Application
+    from jobs.models import JobSkill
+
+    now = timezone.now()
+    since = now - timedelta(days=days)
+    recent = Application.objects.filter(created_at__gte=since, job__isnull=False, job__is_active=True)
+    top_jobs = list(
+        recent.order_by().values_list("job_id").annotate(n=Count("id")).order_by("-n", "job_id")[:limit]
+    )
+    top_skills = list(
+        JobSkill.objects.filter(job__applications__created_at__gte=since)
+        .order_by().values_list("skill_id").annotate(n=Count("id")).order_by("-n", "skill_id")[:limit]
+    )
+    new_postings = dict(
+        JobSkill.objects.filter(skill_id__in=[skill_id for skill_id, _ in top_skills], job__posted_at__gte=since)
+        .order_by().values_list("skill_id").annotate(n=Count("id"))
+    )
+    with transaction.atomic():
+        # Upsert by rank, then drop ranks past the end: two runs at once still leave one row per rank.
+        TrendingJob.objects.bulk_create(
+            [TrendingJob(rank=rank, job_id=job_id, applications=n, computed_at=now)
+             for rank, (job_id, n) in enumerate(top_jobs, start=1)],
+            update_conflicts=True, unique_fields=["rank"], update_fields=["job", "applications", "computed_at"],
+        )
+        TrendingJob.objects.filter(rank__gt=len(top_jobs)).delete()
+        TrendingSkill.objects.bulk_create(
+            [TrendingSkill(rank=rank, skill_id=skill_id, applications=n, postings=new_postings.get(skill_id, 0), computed_at=now)
+             for rank, (skill_id, n) in enumerate(top_skills, start=1)],
+            update_conflicts=True, unique_fields=["rank"], update_fields=["skill", "applications", "postings", "computed_at"],
+        )
+        TrendingSkill.objects.filter(rank__gt=len(top_skills)).delete()
+        transaction.on_commit(selectors.bump_platform)
+    return len(top_jobs), len(top_skills)

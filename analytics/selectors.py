@@ -1,0 +1,313 @@
+"""Reads for analytics: the stored figures, through the cache, behind named keys.
+
+Pages never aggregate raw rows: they read a stored snapshot (UserMetrics, the trending tables)
+through these accessors. Each cached data set has one key function and an explicit timeout, and
+goes stale by a generation bump (a fresh token in the key), never by scanning Redis for keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+
+from django.core.cache import cache
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
+from django.urls import NoReverseMatch
+
+from analytics.models import PlatformDailyStats, TrendingJob, TrendingSkill, UserMetrics
+
+SCHEMA = 1  # part of every key: a deploy that changes a snapshot's shape starts from fresh keys
+METRICS_TIMEOUT = 60 * 60  # a snapshot only changes when recomputed, and every recompute bumps
+GENERATION_TIMEOUT = 60 * 60 * 24 * 30
+PLATFORM_TIMEOUT = 60 * 60
+RECOMMENDATIONS_TIMEOUT = 60 * 10  # new postings show up within ten minutes
+FILL_LOCK_TIMEOUT = 30
+FILL_WAIT_SECONDS = 5.0
+FILL_POLL_SECONDS = 0.05
+
+
+# --- Key functions --------------------------------------------------------------------------
+
+def all_user_metrics_generation_key() -> str:
+    return "analytics:gen:user-metrics"
+
+
+def user_metrics_generation_key(user_id: int) -> str:
+    return f"analytics:gen:user-metrics:{user_id}"
+
+
+def user_metrics_key(user_id: int, generation: str) -> str:
+    return f"analytics:user-metrics:v{SCHEMA}:{generation}:{user_id}"
+
+
+def refresh_window_key(user_id: int) -> str:
+    return f"analytics:refresh-window:{user_id}"
+
+
+def platform_generation_key() -> str:
+    return "analytics:gen:platform"
+
+
+def platform_key(generation: str) -> str:
+    return f"analytics:platform:v{SCHEMA}:{generation}"
+
+
+def recommendations_key(user_id: int, fingerprint: str) -> str:
+    return f"analytics:recommendations:v{SCHEMA}:{user_id}:{fingerprint}"
+
+
+# --- Generations ----------------------------------------------------------------------------
+
+def _token() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def _generations(*keys: str) -> str:
+    """The current tokens of these generation keys, joined; a missing one is started (first writer wins)."""
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        for key in missing:
+            cache.add(key, _token(), GENERATION_TIMEOUT)
+        found.update(cache.get_many(missing))
+    return ".".join(str(found.get(key, "0")) for key in keys)
+
+
+def bump_user_metrics(user_ids) -> None:
+    cache.set_many({user_metrics_generation_key(user_id): _token() for user_id in user_ids}, GENERATION_TIMEOUT)
+
+
+def bump_all_user_metrics() -> None:
+    cache.set(all_user_metrics_generation_key(), _token(), GENERATION_TIMEOUT)
+
+
+def bump_platform() -> None:
+    cache.set(platform_generation_key(), _token(), GENERATION_TIMEOUT)
+
+
+def claim_refresh_window(user_id: int, *, seconds: int) -> bool:
+    """True for the first change of a burst: it schedules the refresh; the rest ride along."""
+    return cache.add(refresh_window_key(user_id), 1, seconds)
+
+
+# --- Per-user metrics -----------------------------------------------------------------------
+
+def user_metrics_for(user_id: int) -> UserMetrics | None:
+    """The user's stored snapshot, from the cache; None only if it could not be made in time.
+
+    On a miss one request (holding a lock in the cache) loads the row, or computes it the first
+    time a user ever looks; concurrent requests wait for that one instead of piling onto the
+    database, so a cold cache costs one load however many requests arrive together.
+    """
+    generation = _generations(all_user_metrics_generation_key(), user_metrics_generation_key(user_id))
+    key = user_metrics_key(user_id, generation)
+    metrics = cache.get(key)
+    if metrics is not None:
+        return metrics
+    lock = f"{key}:fill"
+    if cache.add(lock, 1, FILL_LOCK_TIMEOUT):
+        try:
+            metrics = _load_or_compute(user_id)
+            cache.set(key, metrics, METRICS_TIMEOUT)
+            return metrics
+        finally:
+            cache.delete(lock)
+    deadline = time.monotonic() + FILL_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(FILL_POLL_SECONDS)
+        metrics = cache.get(key)
+        if metrics is not None:
+            return metrics
+    # The filler is slow or died: read what is stored, but never compute outside the lock.
+    return UserMetrics.objects.filter(user_id=user_id).first()
+
+
+def _load_or_compute(user_id: int) -> UserMetrics:
+    metrics = UserMetrics.objects.filter(user_id=user_id).first()
+    if metrics is None:
+        from analytics.services import user_metrics_recompute
+
+        # First look ever (no change has been tracked yet, or the worker is behind): one
+        # user's rows by index, once, under the lock. Not bumped: this request fills the key.
+        user_metrics_recompute(user_ids=[user_id], bump=False)
+        metrics = UserMetrics.objects.get(user_id=user_id)
+    return metrics
+
+
+# --- Platform metrics -----------------------------------------------------------------------
+
+def platform_snapshot() -> dict:
+    """Trending postings and skills and the last 30 days of platform figures, as plain data."""
+    key = platform_key(_generations(platform_generation_key()))
+    snapshot = cache.get(key)
+    if snapshot is None:
+        snapshot = _platform_from_tables()
+        cache.set(key, snapshot, PLATFORM_TIMEOUT)
+    return snapshot
+
+
+def _platform_from_tables() -> dict:
+    jobs = [
+        {
+            "id": row.job_id, "title": row.job.title, "company": row.job.company.name,
+            "url": job_url(row.job), "applications": row.applications,
+        }
+        for row in TrendingJob.objects.select_related("job__company").order_by("rank")
+    ]
+    skills = [
+        {"id": row.skill_id, "name": row.skill.name, "applications": row.applications, "postings": row.postings}
+        for row in TrendingSkill.objects.select_related("skill").order_by("rank")
+    ]
+    days = list(
+        PlatformDailyStats.objects.order_by("-day").values(
+            "day", "postings", "active_postings", "applications", "new_users", "computed_at"
+        )[:30]
+    )
+    days.reverse()
+    computed = [row["computed_at"] for row in days]
+    return {"trending_jobs": jobs, "trending_skills": skills, "days": days, "computed_at": max(computed, default=None)}
+
+
+def trending_jobs(limit: int = 10) -> list[dict]:
+    return platform_snapshot()["trending_jobs"][:limit]
+
+
+def trending_skills(limit: int = 10) -> list[dict]:
+    return platform_snapshot()["trending_skills"][:limit]
+
+
+# --- Recommendations ------------------------------------------------------------------------
+
+RECOMMENDATIONS = 20
+POOL_PER_SKILL = 200  # newest postings per profile skill that are considered
+POOL_PER_LOCATION = 100
+POOL_NEWEST = 200
+MAX_SKILLS = 15
+MAX_LOCATIONS = 5
+
+
+def _profile_inputs(user) -> dict:
+    from accounts.models import Profile
+
+    profile = Profile.objects.filter(user=user).first()
+    if profile is None:
+        return {"skills": [], "locations": [], "remote": "any", "experience": "", "salary": None, "currency": "USD"}
+    skills = list(profile.skills.order_by("name").values_list("id", "name")[:MAX_SKILLS])
+    locations = [str(place).strip() for place in (profile.preferred_locations or []) if str(place).strip()]
+    return {
+        "skills": skills, "locations": locations[:MAX_LOCATIONS], "remote": profile.remote_preference,
+        "experience": profile.desired_experience, "salary": profile.desired_salary, "currency": profile.salary_currency,
+    }
+
+
+def recommendations_for(user, *, limit: int = RECOMMENDATIONS) -> list[dict]:
+    """Postings that match the profile, best first, each with the reasons it matches.
+
+    Cached per user under a fingerprint of the profile, so editing the profile shows new
+    matches at once, and new postings show up when the entry times out.
+    """
+    inputs = _profile_inputs(user)
+    fingerprint = hashlib.blake2b(repr(sorted(inputs.items())).encode(), digest_size=8).hexdigest()
+    key = recommendations_key(user.id, fingerprint)
+    found = cache.get(key)
+    if found is None:
+        found = _recommend(inputs, limit=limit)
+        cache.set(key, found, RECOMMENDATIONS_TIMEOUT)
+    return found
+
+
+def _candidate_pool(inputs: dict) -> tuple[str, list]:
+    """Ids of the postings worth scoring: the newest few per skill and per place, and the newest overall.
+
+    Each part is a LIMITed index walk, so the pool has at most a few thousand ids however many
+    postings exist; this is what keeps the scoring query bounded.
+    """
+    parts, params = [], []
+    for skill_id, _ in inputs["skills"]:
+        parts.append(
+            "SELECT job_id AS id FROM (SELECT js.job_id FROM jobs_jobskill js WHERE js.skill_id = %s "
+            "ORDER BY js.job_id DESC LIMIT %s) AS by_skill"
+        )
+        params += [skill_id, POOL_PER_SKILL]
+    for place in inputs["locations"]:
+        parts.append(
+            "SELECT id FROM (SELECT j.id FROM jobs_job j WHERE j.is_active AND UPPER(j.location) LIKE UPPER(%s) "
+            "ORDER BY j.posted_at DESC, j.id DESC LIMIT %s) AS by_place"
+        )
+        params += [f"%{place}%", POOL_PER_LOCATION]
+    parts.append(
+        "SELECT id FROM (SELECT j.id FROM jobs_job j WHERE j.is_active "
+        "ORDER BY j.posted_at DESC, j.id DESC LIMIT %s) AS newest"
+    )
+    params.append(POOL_NEWEST)
+    return " UNION ".join(parts), params
+
+
+def _recommend(inputs: dict, *, limit: int) -> list[dict]:
+    from jobs.models import Job, JobSkill
+
+    skill_ids = [skill_id for skill_id, _ in inputs["skills"]]
+    skill_names = dict(inputs["skills"])
+
+    def flag(condition: Q | None):
+        if condition is None:
+            return Value(0)
+        return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+    place = None
+    for location in inputs["locations"]:
+        place = Q(location__icontains=location) if place is None else place | Q(location__icontains=location)
+    remote = Q(remote_policy=inputs["remote"]) if inputs["remote"] in Job.RemotePolicy.values else None
+    level = Q(experience_level=inputs["experience"]) if inputs["experience"] else None
+    pay = Q(salary_max__gte=inputs["salary"], salary_currency=inputs["currency"]) if inputs["salary"] else None
+
+    pool_sql, pool_params = _candidate_pool(inputs)
+    jobs = list(
+        Job.objects.active()
+        .filter(id__in=RawSQL(pool_sql, pool_params))
+        .annotate(
+            skill_matches=Count("job_skills", filter=Q(job_skills__skill_id__in=skill_ids or [0])),
+            place_match=flag(place), remote_match=flag(remote), level_match=flag(level), pay_match=flag(pay),
+        )
+        .annotate(score=3 * F("skill_matches") + 2 * F("place_match") + 2 * F("remote_match")
+                  + F("level_match") + F("pay_match"))
+        .filter(score__gt=0)
+        .select_related("company")
+        .order_by("-score", "-posted_at", "-id")[:limit]
+    )
+    matched: dict[int, list[str]] = {}
+    if jobs and skill_ids:
+        pairs = JobSkill.objects.filter(job_id__in=[job.id for job in jobs], skill_id__in=skill_ids).values_list("job_id", "skill_id")
+        for job_id, skill_id in pairs:
+            matched.setdefault(job_id, []).append(skill_names[skill_id])
+    return [_recommendation(job, inputs, sorted(matched.get(job.id, []))) for job in jobs]
+
+
+def job_url(job) -> str:
+    try:
+        return job.get_absolute_url()
+    except NoReverseMatch:  # the jobs pages are not mounted (yet): the documented path
+        return f"/jobs/{job.id}/{job.slug}/"
+
+
+def _recommendation(job, inputs: dict, skills: list[str]) -> dict:
+    reasons = []
+    if skills:
+        total = len(inputs["skills"])
+        reasons.append(f"Matches {len(skills)} of your {total} skills: {', '.join(skills)}")
+    if job.place_match:
+        reasons.append(f"In {job.location}, one of your preferred locations")
+    if job.remote_match:
+        reasons.append(f"{job.get_remote_policy_display()}, as you prefer")
+    if job.level_match:
+        reasons.append(f"{job.get_experience_level_display()} level, as you want")
+    if job.pay_match:
+        reasons.append(f"Pays up to {job.salary_max:,} {job.salary_currency}, at least your {inputs['salary']:,}")
+    return {
+        "id": job.id, "title": job.title, "company": job.company.name, "url": job.get_absolute_url(),
+        "location": job.location, "remote": job.get_remote_policy_display(), "posted_at": job.posted_at,
+        "salary_min": job.salary_min, "salary_max": job.salary_max, "currency": job.salary_currency,
+        "score": job.score, "reasons": reasons,
+    }
