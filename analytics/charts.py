@@ -1,0 +1,72 @@
+"""Geometry of the dashboard charts, drawn as inline SVG by templates/analytics/_*.svg.html.
+
+Plain arithmetic over a stored snapshot: no query, no JavaScript, no CDN.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+WIDTH = 640
+LABEL_WIDTH = 120
+VALUE_WIDTH = 90
+
+
+def funnel(metrics) -> dict:
+    """One horizontal bar per stage, as wide as its share of the widest stage."""
+    steps = metrics.funnel
+    widest = max((step["count"] for step in steps), default=0) or 1
+    bar, gap = 26, 10
+    room = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    bars = []
+    for i, step in enumerate(steps):
+        width = room * step["count"] / widest
+        bars.append({
+            **step, "y": i * (bar + gap), "width": round(width, 1), "bar_height": bar,
+            "text_y": i * (bar + gap) + bar * 0.68, "value_x": round(LABEL_WIDTH + width + 8, 1),
+        })
+    return {"width": WIDTH, "height": len(steps) * (bar + gap), "label_width": LABEL_WIDTH, "bars": bars}
+
+
+def _week_label(iso: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day:%b} {day.day}"
+
+
+def weekly_activity(metrics) -> dict:
+    """Applications sent per week over the 26 weeks, as columns; every fourth week is labelled."""
+    weeks = metrics.weekly_applications or []
+    height, bottom = 160, 24
+    tallest = max((week["applied"] for week in weeks), default=0) or 1
+    step = WIDTH / max(len(weeks), 1)
+    columns = []
+    for i, week in enumerate(weeks):
+        value = week["applied"]
+        h = (height - bottom - 12) * value / tallest
+        columns.append({
+            "x": round(i * step + 2, 1), "width": round(step - 4, 1), "y": round(height - bottom - h, 1),
+            "height": round(h, 1), "value": value, "label": _week_label(week["week"]) if i % 4 == 0 else "",
+            "label_x": round(i * step + step / 2, 1), "week": week["week"],
+        })
+    return {"width": WIDTH, "height": height, "baseline": height - bottom, "label_y": height - 6,
+            "columns": columns, "tallest": tallest if weeks else 0}
+
+
+def response_rate(metrics) -> dict:
+    """The share of each week's applications that got a reply, as a line over the weeks with any."""
+    weeks = metrics.weekly_applications or []
+    height, bottom, top = 160, 24, 10
+    plot = height - bottom - top
+    step = WIDTH / max(len(weeks), 1)
+    points = []
+    for i, week in enumerate(weeks):
+        if week["applied"]:
+            rate = week["responded"] / week["applied"]
+            points.append({
+                "x": round(i * step + step / 2, 1), "y": round(top + plot * (1 - rate), 1),
+                "rate": rate, "week": week["week"], "applied": week["applied"], "responded": week["responded"],
+            })
+    grid = [{"y": round(top + plot * (1 - share), 1), "label": f"{share:.0%}"} for share in (0, 0.5, 1)]
+    labels = [{"x": round(i * step + step / 2, 1), "text": _week_label(w["week"])} for i, w in enumerate(weeks) if i % 4 == 0]
+    return {"width": WIDTH, "height": height, "points": points, "grid": grid, "labels": labels, "label_y": height - 6, "mid_x": WIDTH / 2,
+            "polyline": " ".join(f"{p['x']},{p['y']}" for p in points)}

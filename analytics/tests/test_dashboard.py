@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from analytics.services import user_metrics_recompute
+
+pytestmark = pytest.mark.django_db
+
+
+def _bulk_applications(user, n: int):
+    """n applications straight into the table (no service, so nothing is recomputed)."""
+    from applications.models import Application
+
+    now = timezone.now()
+    statuses = ["saved", "applied", "interviewing", "rejected", "ghosted"]
+    Application.objects.bulk_create(
+        Application(
+            user=user, company_name=f"Company {i % 37}", title=f"Role {i}", status=statuses[i % 5],
+            created_at=now - timedelta(days=i % 150 + 3), updated_at=now,
+            applied_at=now - timedelta(days=i % 150) if i % 5 else None,
+            interview_at=now - timedelta(days=i % 150 - 2) if i % 5 == 2 and i % 150 > 2 else None,
+            closed_at=now - timedelta(days=1) if i % 5 in (3, 4) else None,
+            next_follow_up=(now + timedelta(days=i % 9 - 4)).date() if i % 7 == 0 else None,
+        )
+        for i in range(n)
+    )
+
+
+def test_it_sends_anonymous_visitors_to_log_in(client):
+    response = client.get("/dashboard/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_it_shows_an_empty_state_to_a_seeker_with_nothing_tracked(alice_client):
+    response = alice_client.get("/dashboard/")
+
+    assert response.status_code == 200
+    assert b"Nothing tracked yet" in response.content
+    assert b"Figures computed" in response.content
+
+
+def test_it_shows_the_figures_charts_follow_ups_and_when_they_were_computed(alice, alice_client, make_application):
+    today = timezone.now().date()
+    make_application(alice, "applied", created="2026-01-01", applied="2026-01-02", company="Acme", title="Backend Engineer",
+                     follow_up=str(today - timedelta(days=1)))
+    make_application(alice, "interviewing", created="2026-01-01", applied="2026-01-03", interview="2026-01-10", company="Beta")
+    user_metrics_recompute(user_ids=[alice.id])
+
+    html = alice_client.get("/dashboard/").content.decode()
+
+    assert '<dd id="figure-total">2</dd>' in html
+    assert '<dd id="figure-response-rate">50%</dd>' in html
+    assert '<dd id="figure-median">7.0 days</dd>' in html
+    assert '<dd id="figure-follow-ups-due">1</dd>' in html
+    assert 'data-stage="interviewing" data-count="1"' in html  # the funnel, drawn server-side
+    assert html.count("<svg") == 3 and "<script src=\"http" not in html
+    assert "Backend Engineer" in html and f"/applications/" in html
+    assert 'id="computed-at"' in html
+
+
+def test_it_reads_stored_figures_instead_of_counting_rows_on_a_page_view(alice, alice_client, make_application):
+    make_application(alice, "saved", created="2026-01-01", company="Acme")
+    user_metrics_recompute(user_ids=[alice.id])
+    # Written around the services: no refresh is asked for, so the stored figures stand.
+    make_application(alice, "saved", created="2026-01-02", company="Beta")
+
+    html = alice_client.get("/dashboard/").content.decode()
+
+    assert '<dd id="figure-total">1</dd>' in html
+
+
+def test_it_shows_a_status_change_once_the_transaction_commits(alice, alice_client, django_capture_on_commit_callbacks):
+    from applications.services import application_change_status, application_create
+
+    with django_capture_on_commit_callbacks(execute=True):
+        application = application_create(user=alice, company_name="Acme", title="Engineer", status="applied")
+    assert '<dd id="figure-interview-rate">0%</dd>' in alice_client.get("/dashboard/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        application_change_status(application=application, to_status="interviewing", by=alice)
+
+    assert '<dd id="figure-interview-rate">100%</dd>' in alice_client.get("/dashboard/").content.decode()
+
+
+def test_it_shows_each_seeker_only_their_own_figures(alice, bob, client, make_application):
+    make_application(alice, "applied", created="2026-01-01", applied="2026-01-02", company="Acme")
+    user_metrics_recompute(user_ids=[alice.id, bob.id])
+    client.force_login(bob)
+
+    html = client.get("/dashboard/").content.decode()
+
+    assert "Nothing tracked yet" in html and "Acme" not in html
+
+
+@pytest.mark.parametrize("applications", [5, 5000])
+def test_it_renders_warm_metrics_in_one_query_whatever_the_number_of_applications(
+    alice, alice_client, django_assert_num_queries, applications
+):
+    _bulk_applications(alice, applications)
+    user_metrics_recompute(user_ids=[alice.id])
+    alice_client.get("/dashboard/")  # fills the cache
+
+    with django_assert_num_queries(1):
+        # 1. the signed-in user (the session comes from the cache, the figures from the cache)
+        response = alice_client.get("/dashboard/")
+
+    assert f'<dd id="figure-total">{applications}</dd>' in response.content.decode()
+
+
+@pytest.mark.parametrize("applications", [5, 5000])
+def test_it_loads_the_stored_row_once_when_the_cache_is_cold(alice, alice_client, django_assert_num_queries, applications):
+    _bulk_applications(alice, applications)
+    user_metrics_recompute(user_ids=[alice.id])
+
+    with django_assert_num_queries(2):
+        # 1. the signed-in user  2. the stored snapshot (then kept in the cache)
+        alice_client.get("/dashboard/")
