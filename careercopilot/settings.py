@@ -186,13 +186,14 @@ else:
     # still starts a real worker and beat on a bare machine.
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
     _broker_dir = VAR_DIR / "celery"
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        "control_folder": str(_broker_dir / "control"),
     }
 
 # --- Auth -----------------------------------------------------------------------------
