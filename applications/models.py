@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,9 +35,79 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# The date each status stamps on the application. Interview and offer keep their first
+# date (the analytics count time to first response); closing takes the latest.
+STATUS_DATE_FIELD: dict[str, str] = {
+    Status.APPLIED: "applied_at",
+    Status.INTERVIEWING: "interview_at",
+    Status.OFFER: "offer_at",
+    Status.ACCEPTED: "closed_at",
+    Status.REJECTED: "closed_at",
+    Status.WITHDRAWN: "closed_at",
+    Status.GHOSTED: "closed_at",
+}
+
+# Notes are typed by people; anything bigger is a paste gone wrong and would bloat every export.
+NOTE_MAX_CHARS = 5_000
+NOTES_MAX_CHARS = 50_000
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "updated": ("-updated_at", "-id"),
+    "oldest": ("updated_at", "id"),
+    "created": ("-created_at", "-id"),
+    "applied": ("-applied_at", "-id"),
+    "company": ("company_name", "title", "id"),
+    "title": ("title", "company_name", "id"),
+    "status": ("status", "-updated_at", "-id"),
+    "follow_up": ("next_follow_up", "id"),
+}
+DATE_FIELDS = {"created": "created_at", "applied": "applied_at", "updated": "updated_at"}
+
+
 class ApplicationQuerySet(models.QuerySet):
     def of(self, user) -> ApplicationQuerySet:
         return self.filter(user=user)
+
+    def for_display(self) -> ApplicationQuerySet:
+        return self.select_related("job__company")
+
+    def with_status(self, status: str) -> ApplicationQuerySet:
+        return self.filter(status=status) if status else self
+
+    def at_company(self, company: str) -> ApplicationQuerySet:
+        return self.filter(company_name__icontains=company) if company else self
+
+    def search(self, text: str) -> ApplicationQuerySet:
+        """Plain substring match: one seeker's pipeline is hundreds of rows, found by the user index."""
+        if not text:
+            return self
+        return self.filter(Q(title__icontains=text) | Q(company_name__icontains=text) | Q(notes__icontains=text))
+
+    def between(self, field: str, since=None, until=None) -> ApplicationQuerySet:
+        """Rows whose date `field` (created, applied, updated) falls within [since, until] as days."""
+        column = DATE_FIELDS.get(field, "created_at")
+        qs = self
+        if since:
+            qs = qs.filter(**{f"{column}__date__gte": since})
+        if until:
+            qs = qs.filter(**{f"{column}__date__lte": until})
+        return qs
+
+    def sorted_by(self, sort: str) -> ApplicationQuerySet:
+        return self.order_by(*SORTS.get(sort, SORTS["updated"]))
+
+    def similar_to(self, *, company_name: str, title: str) -> ApplicationQuerySet:
+        """Applications for what looks like the same posting: same company and title, any case."""
+        return self.filter(company_name__iexact=company_name.strip(), title__iexact=title.strip())
+
+    def board(self, *, per_column: int) -> ApplicationQuerySet:
+        """The newest `per_column` cards of every status, in one query."""
+        rank = Window(RowNumber(), partition_by=F("status"), order_by=[F("updated_at").desc(), F("id").desc()])
+        return self.annotate(column_rank=rank).filter(column_rank__lte=per_column).order_by("-updated_at", "-id")
+
+    def counts_by_status(self) -> dict[str, int]:
+        rows = self.order_by().values_list("status").annotate(n=Count("id"))
+        return {status: n for status, n in rows}
 
 
 class Application(models.Model):
@@ -93,6 +164,16 @@ class Application(models.Model):
 
     def can_move_to(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS.get(self.status, frozenset())
+
+    @property
+    def next_statuses(self) -> list[tuple[str, str]]:
+        """(value, label) of the statuses this application may move to, in pipeline order."""
+        allowed = ALLOWED_TRANSITIONS.get(self.status, frozenset())
+        return [(value, label) for value, label in Status.choices if value in allowed]
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
 
 
 class ApplicationEvent(models.Model):

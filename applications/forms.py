@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from django import forms
+
+from applications.imports import ENCODING_CHOICES, FIELDS, FORMAT_CHOICES, IMPORT_MAX_BYTES
+from applications.models import NOTE_MAX_CHARS, SORTS, Status
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class FilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status"), *Status.choices], required=False)
+    company = forms.CharField(required=False, max_length=200)
+    q = forms.CharField(label="Text", required=False, max_length=200)
+    date_field = forms.ChoiceField(
+        label="Date", required=False,
+        choices=[("created", "Added"), ("applied", "Applied"), ("updated", "Last change")],
+    )
+    since = forms.DateField(label="From", required=False, widget=DATE_INPUT)
+    until = forms.DateField(label="To", required=False, widget=DATE_INPUT)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("updated", "Last change"), ("oldest", "Oldest change"), ("created", "Newest added"),
+            ("applied", "Applied"), ("company", "Company"), ("title", "Title"), ("status", "Status"),
+            ("follow_up", "Follow-up"),
+        ],
+    )
+
+    def filters(self) -> dict:
+        """The filters that are valid; a bad one is shown as an error and ignored, not a reason to fail."""
+        self.is_valid()
+        return {name: value for name, value in getattr(self, "cleaned_data", {}).items() if name not in self.errors}
+
+
+assert {value for value, _ in FilterForm.base_fields["sort"].choices} == set(SORTS)
+
+
+class ManualApplicationForm(forms.Form):
+    company_name = forms.CharField(label="Company", max_length=200)
+    title = forms.CharField(label="Job title", max_length=200)
+    url = forms.URLField(label="Link to the posting", required=False, max_length=500, assume_scheme="https")
+    status = forms.ChoiceField(choices=Status.choices, initial=Status.SAVED)
+    confirm_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class StatusChangeForm(forms.Form):
+    to_status = forms.ChoiceField(
+        label="Move to", choices=Status.choices,
+        error_messages={"invalid_choice": "“%(value)s” is not a status."},
+    )
+
+
+class NoteForm(forms.Form):
+    # No max_length here: the service refuses an oversized note with the message shown to the user.
+    text = forms.CharField(label="Add a note", widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_CHARS}))
+
+
+class FollowUpForm(forms.Form):
+    next_follow_up = forms.DateField(
+        label="Next follow-up", required=False, widget=DATE_INPUT,
+        error_messages={"invalid": "Enter a date like 2026-03-31."},
+    )
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label="CSV file")
+    encoding = forms.ChoiceField(choices=ENCODING_CHOICES, initial="utf-8")
+    format = forms.ChoiceField(label="Exported from", choices=FORMAT_CHOICES, initial="auto")
+    day_first = forms.BooleanField(label="Dates like 03/04/2026 mean 3 April (day first)", required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is {IMPORT_MAX_BYTES // 1024 // 1024} MB. "
+                "Split it into smaller files."
+            )
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    """The checked file travels back with the preview, so confirming needs no server-side state."""
+
+    content = forms.CharField(widget=forms.HiddenInput, strip=False, max_length=IMPORT_MAX_BYTES)
+    format = forms.ChoiceField(choices=FORMAT_CHOICES, widget=forms.HiddenInput)
+    day_first = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, headers: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "—")] + [(str(i), h or f"(column {i + 1})") for i, h in enumerate(headers or [])]
+        for name, label in FIELDS.items():
+            self.fields[f"map_{name}"] = forms.TypedChoiceField(
+                label=label, choices=choices, required=False, coerce=int, empty_value=None
+            )
+
+    def mapping(self) -> dict[str, int | None] | None:
+        if not any(f"map_{name}" in self.data for name in FIELDS):
+            return None
+        return {name: self.cleaned_data.get(f"map_{name}") for name in FIELDS}

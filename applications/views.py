@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from applications import exports
+from applications.forms import (
+    FilterForm,
+    FollowUpForm,
+    ImportConfirmForm,
+    ImportUploadForm,
+    ManualApplicationForm,
+    NoteForm,
+    StatusChangeForm,
+)
+from applications.imports import IMPORT_MAX_BYTES, FIELDS, ImportPlan, ImportRefused, decode_upload, plan_import, read_table
+from applications.models import Application
+from applications.selectors import (
+    applications_filtered,
+    board_for,
+    get_application_for,
+    similar_applications,
+    timeline_for,
+    tracked_keys,
+)
+from applications.services import (
+    AlreadyTracked,
+    ApplicationError,
+    application_add_note,
+    application_change_status,
+    application_create,
+    application_set_follow_up,
+    applications_import,
+)
+from jobs.models import Job
+
+TABLE_PAGE_SIZE = 100
+
+
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    form = FilterForm(request.GET)
+    page = Paginator(applications_filtered(request.user, form.filters()).for_display(), TABLE_PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "applications/list.html", {
+        "form": form, "page": page.get_page(request.GET.get("page")), "query": query.urlencode(),
+    })
+
+
+def _render_board(request: HttpRequest, *, error: str = "", notice: str = "", status: int = 200) -> HttpResponse:
+    template = "applications/_board.html" if request.htmx else "applications/board.html"
+    context = {"columns": board_for(request.user), "error": error, "notice": notice}
+    return render(request, template, context, status=status)
+
+
+@login_required
+def application_board(request: HttpRequest) -> HttpResponse:
+    return _render_board(request)
+
+
+def _render_detail(request: HttpRequest, application: Application, status: int = 200, **forms) -> HttpResponse:
+    similar = similar_applications(
+        request.user, company_name=application.company_name, title=application.title, exclude_pk=application.pk
+    )
+    return render(request, "applications/detail.html", {
+        "application": application,
+        "events": timeline_for(application),
+        "similar": similar,
+        "status_form": forms.get("status_form") or StatusChangeForm(),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "follow_up_form": forms.get("follow_up_form") or FollowUpForm(initial={"next_follow_up": application.next_follow_up}),
+    }, status=status)
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, get_application_for(request.user, pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_track(request: HttpRequest, job_id: int) -> HttpResponse:
+    """POST tracks the posting; GET asks first, so a login redirect lands somewhere sensible."""
+    job = get_object_or_404(Job.objects.select_related("company"), pk=job_id)
+    if request.method == "GET":
+        tracked = Application.objects.of(request.user).filter(job=job).first()
+        return render(request, "applications/track.html", {"job": job, "tracked": tracked})
+    try:
+        application = application_create(user=request.user, job=job)
+    except AlreadyTracked as exc:
+        messages.warning(request, exc.message)
+        return redirect(exc.application)
+    messages.success(request, f"Tracking {job.title} at {job.company.name}.")
+    if similar_applications(request.user, company_name=application.company_name, title=application.title,
+                            exclude_pk=application.pk).exists():
+        messages.warning(request, "You also track an application with the same company and title; see below.")
+    return redirect(application)
+
+
+@login_required
+def application_new(request: HttpRequest) -> HttpResponse:
+    """Add by hand a posting that is not in the catalogue; warns first about a same company and title."""
+    form = ManualApplicationForm(request.POST or None)
+    similar = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        similar = list(similar_applications(request.user, company_name=data["company_name"], title=data["title"])[:5])
+        if not similar or data["confirm_duplicate"]:
+            try:
+                application = application_create(
+                    user=request.user, company_name=data["company_name"], title=data["title"], url=data["url"],
+                    status=data["status"],
+                )
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, f"Added {application.title} at {application.company_name}.")
+                return redirect(application)
+        else:
+            form.data = form.data.copy()
+            form.data["confirm_duplicate"] = "1"
+    status = 400 if form.errors else 200
+    return render(request, "applications/new.html", {"form": form, "similar": similar}, status=status)
+
+
+NEXT_PAGES = {"board": "application_board", "list": "application_list"}
+
+
+@login_required
+@require_POST
+def application_change_status_view(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_application_for(request.user, pk)
+    next_page = request.POST.get("next", "")
+    form = StatusChangeForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            application_change_status(application=application, to_status=form.cleaned_data["to_status"], by=request.user)
+        except ApplicationError as exc:
+            error = exc.message
+            form.add_error("to_status", exc.message)
+    else:
+        error = " ".join(form.errors.get("to_status", ["Choose a status."]))
+    moved = f"Moved {application.display_title} to {application.get_status_display().lower()}."
+    if next_page == "board" and request.htmx:
+        # 422 so the board's htmx config swaps the fragment in with the message.
+        return _render_board(request, error=error, notice="" if error else moved, status=422 if error else 200)
+    if error and next_page == "board":
+        return _render_board(request, error=error, status=400)
+    if error:
+        return _render_detail(request, application, status=400, status_form=form)
+    messages.success(request, moved)
+    if next_page in NEXT_PAGES:
+        return redirect(NEXT_PAGES[next_page])
+    return redirect(application)
+
+
+@login_required
+@require_POST
+def application_add_note_view(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_application_for(request.user, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            application_add_note(application=application, text=form.cleaned_data["text"], by=request.user)
+        except ApplicationError as exc:
+            form.add_error("text", exc.message)
+        else:
+            messages.success(request, "Note added.")
+            return redirect(application)
+    return _render_detail(request, application, status=400, note_form=form)
+
+
+@login_required
+@require_POST
+def application_set_follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_application_for(request.user, pk)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            application_set_follow_up(application=application, on=form.cleaned_data["next_follow_up"], by=request.user)
+        except ApplicationError as exc:
+            form.add_error("next_follow_up", exc.message)
+        else:
+            messages.success(request, "Follow-up saved." if application.next_follow_up else "Follow-up cleared.")
+            return redirect(application)
+    return _render_detail(request, application, status=400, follow_up_form=form)
+
+
+@login_required
+def application_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The table's current filters, every event of every application, streamed as CSV."""
+    form = FilterForm(request.GET)
+    applications = applications_filtered(request.user, form.filters())
+    filename = f"applications-{timezone.localdate().isoformat()}.csv"
+    return StreamingHttpResponse(
+        exports.csv_lines(applications),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
+    )
+
+
+def _render_preview(request: HttpRequest, plan: ImportPlan, *, day_first: bool) -> HttpResponse:
+    initial = {"content": plan.text, "format": plan.format.key, "day_first": day_first}
+    initial.update({f"map_{name}": plan.mapping.get(name) for name in FIELDS})
+    form = ImportConfirmForm(initial=initial, headers=plan.headers)
+    return render(request, "applications/import_preview.html", {
+        "plan": plan, "form": form, "mapped": [(label, plan.column_of(name)) for name, label in FIELDS.items()],
+    }, status=200 if plan.ok else 400)
+
+
+def _import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            text = decode_upload(data["file"].read(IMPORT_MAX_BYTES + 1), encoding=data["encoding"])
+            plan = plan_import(text=text, existing=tracked_keys(request.user), requested_format=data["format"],
+                               day_first=data["day_first"])
+        except ImportRefused as exc:
+            form.add_error("file", str(exc))
+        else:
+            return _render_preview(request, plan, day_first=data["day_first"])
+    return render(request, "applications/import.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _import_confirm(request: HttpRequest) -> HttpResponse:
+    """Re-check the previewed file (with the chosen columns) and import it whole, or show why not."""
+    try:
+        headers, _ = read_table(request.POST.get("content", ""))
+        form = ImportConfirmForm(request.POST, headers=headers)
+        if not form.is_valid():
+            raise ImportRefused(" ".join(str(e) for errors in form.errors.values() for e in errors))
+        plan = plan_import(
+            text=form.cleaned_data["content"], existing=tracked_keys(request.user),
+            requested_format=form.cleaned_data["format"], day_first=form.cleaned_data["day_first"],
+            mapping=form.mapping(),
+        )
+    except ImportRefused as exc:
+        context = {"form": ImportUploadForm(), "refusal": f"{exc} Nothing was imported."}
+        return render(request, "applications/import.html", context, status=400)
+    if "preview" in request.POST or not plan.ok:
+        return _render_preview(request, plan, day_first=form.cleaned_data["day_first"])
+    created = applications_import(user=request.user, rows=plan.rows, source=plan.format.label)
+    skipped = f" Skipped {len(plan.duplicates)} already tracked or repeated." if plan.duplicates else ""
+    messages.success(request, f"Imported {len(created)} application{'s' if len(created) != 1 else ''}.{skipped}")
+    return redirect("application_list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_import(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and "content" in request.POST:
+        return _import_confirm(request)
+    return _import_upload(request)
