@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 
-from applications.models import Application, ApplicationEvent
+from applications.models import NOTES_MAX_CHARS, Application, ApplicationEvent
+from applications.services import application_update
 
 
 class ApplicationEventInline(admin.TabularInline):
@@ -20,17 +22,52 @@ class ApplicationEventInline(admin.TabularInline):
         return False
 
 
+class ApplicationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = ("next_follow_up", "notes")
+
+    def clean_notes(self) -> str:
+        notes = self.cleaned_data["notes"]
+        if len(notes) > NOTES_MAX_CHARS:
+            raise forms.ValidationError(f"Notes can hold at most {NOTES_MAX_CHARS:,} characters (these have {len(notes):,}).")
+        return notes
+
+
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
+    """Support staff read the pipeline and correct notes and follow-ups.
+
+    The status and its dates are read-only: a status change made here would write no event and
+    break the timeline's from → to chain. Applications are created by their seekers (the site,
+    the API, an import), never here. A save goes through `application_update`, so it leaves
+    an event and refreshes the seeker's analytics like any other change.
+    """
+
     list_display = ("__str__", "user", "status", "applied_at", "next_follow_up", "updated_at")
     list_filter = ("status",)
     list_select_related = ("user", "job", "job__company")
     search_fields = ("^user__username", "^company_name", "^title")
     raw_id_fields = ("user", "job")
     inlines = (ApplicationEventInline,)
-    readonly_fields = ("created_at", "updated_at")
+    form = ApplicationAdminForm
+    fields = (
+        "user", "job", "company_name", "title", "url", "status", "created_at", "updated_at", "applied_at",
+        "interview_at", "offer_at", "closed_at", "next_follow_up", "notes",
+    )
+    readonly_fields = tuple(name for name in fields if name not in ("next_follow_up", "notes"))
     show_full_result_count = False
     list_per_page = 50
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        current = Application.objects.get(pk=obj.pk)
+        application_update(
+            application=current, by=request.user,
+            notes=form.cleaned_data["notes"], next_follow_up=form.cleaned_data["next_follow_up"],
+        )
 
 
 @admin.register(ApplicationEvent)
@@ -40,6 +77,9 @@ class ApplicationEventAdmin(admin.ModelAdmin):
     list_select_related = ("application", "application__job", "application__job__company")
     raw_id_fields = ("application", "actor")
     show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
