@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import pytest
+
+from analytics.selectors import recommendations_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alices_profile(alice):
+    from accounts.models import Profile
+    from jobs.models import Skill
+
+    for name in ("Python", "Django", "Go"):
+        Skill.objects.create(name=name)
+    profile = Profile.objects.get(user=alice)
+    profile.skills.set(Skill.objects.filter(name__in=["Python", "Django"]))
+    profile.preferred_locations = ["Berlin"]
+    profile.remote_preference = "remote"
+    profile.desired_experience = "senior"
+    profile.desired_salary = 100_000
+    profile.save()
+    return profile
+
+
+def test_it_ranks_postings_by_how_well_they_match_and_says_why(alice, alices_profile, make_job):
+    make_job("Perfect", "Acme", ("Python", "Django"), location="Berlin, DE", remote_policy="remote",
+             experience_level="senior", salary_min=90_000, salary_max=120_000)
+    make_job("Skills only", "Beta", ("Python", "Django"), location="Paris", remote_policy="onsite", experience_level="mid")
+    make_job("One skill", "Gamma", ("Python",), location="Paris", remote_policy="onsite", experience_level="mid")
+    make_job("Place only", "Delta", ("Go",), location="Berlin", remote_policy="onsite", experience_level="mid")
+    make_job("Nothing in common", "Eps", ("Go",), location="Oslo", remote_policy="onsite", experience_level="mid")
+    make_job("Closed", "Zeta", ("Python", "Django"), location="Berlin", remote_policy="remote", is_active=False)
+
+    found = recommendations_for(alice)
+
+    assert [job["title"] for job in found] == ["Perfect", "Skills only", "One skill", "Place only"]
+    assert found[0]["reasons"] == [
+        "Matches 2 of your 2 skills: Django, Python",
+        "In Berlin, DE, one of your preferred locations",
+        "Remote, as you prefer",
+        "Senior level, as you want",
+        "Pays up to 120,000 USD, at least your 100,000",
+    ]
+    assert found[2]["reasons"] == ["Matches 1 of your 2 skills: Python"]
+
+
+def test_it_recommends_nothing_for_an_empty_profile(alice, make_job):
+    make_job("Anything", "Acme", ("Python",))
+
+    assert recommendations_for(alice) == []
+
+
+@pytest.mark.parametrize("postings", [3, 300])
+def test_it_uses_the_same_bounded_queries_for_few_or_many_postings(alice, alices_profile, make_job, postings, django_assert_num_queries):
+    from jobs.models import Company, Job, JobSkill, Skill
+
+    company = Company.objects.create(name="Bulk", slug="bulk")
+    jobs = Job.objects.bulk_create(
+        Job(company=company, title=f"Bulk {i}", slug=f"bulk-{i}", description="x", external_id=f"bulk-{i}",
+            location="Berlin" if i % 2 else "Paris")
+        for i in range(postings)
+    )
+    python = Skill.objects.get(name="Python")
+    JobSkill.objects.bulk_create(JobSkill(job=job, skill=python) for job in jobs)
+
+    with django_assert_num_queries(4):
+        # 1. profile  2. its skills  3. the scored candidates (a pool of LIMITed index walks)
+        # 4. which of the profile's skills each of the (at most 20) results has
+        found = recommendations_for(alice)
+    with django_assert_num_queries(2):
+        # 1. profile  2. its skills: together they are the cache key; the matches come from the cache
+        assert recommendations_for(alice) == found
+
+    assert 1 <= len(found) <= 20
+
+
+def test_it_shows_matches_on_the_page_and_asks_anonymous_visitors_to_log_in(client, alice, alices_profile, make_job):
+    make_job("Perfect", "Acme", ("Python",), location="Berlin")
+
+    assert client.get("/recommendations/").status_code == 302
+    client.force_login(alice)
+    html = client.get("/recommendations/").content.decode()
+
+    assert "Perfect" in html and "Matches 1 of your 2 skills: Python" in html
