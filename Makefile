@@ -28,6 +28,7 @@ install-test: $(VENV)/.installed-test
 
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py setup_periodic_tasks
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@trap 'kill 0' INT TERM; \
