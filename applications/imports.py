@@ -179,8 +179,9 @@ def _delimiter(first_line: str) -> str:
 
 def read_table(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (line, cells) rows; line is where the record starts, as a spreadsheet counts it."""
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=_delimiter(first_line))
+    # One kind of line break: a browser sends the previewed file back with CRLF everywhere.
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
     rows: list[tuple[int, list[str]]] = []
     headers: list[str] | None = None
     start = 1

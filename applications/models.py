@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Q, Value, Window
+from django.db.models.functions import Coalesce, NullIf, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,8 +56,8 @@ SORTS: dict[str, tuple[str, ...]] = {
     "oldest": ("updated_at", "id"),
     "created": ("-created_at", "-id"),
     "applied": ("-applied_at", "-id"),
-    "company": ("company_name", "title", "id"),
-    "title": ("title", "company_name", "id"),
+    "company": ("company_label", "title_label", "id"),
+    "title": ("title_label", "company_label", "id"),
     "status": ("status", "-updated_at", "-id"),
     "follow_up": ("next_follow_up", "id"),
 }
@@ -69,19 +69,37 @@ class ApplicationQuerySet(models.QuerySet):
         return self.filter(user=user)
 
     def for_display(self) -> ApplicationQuerySet:
-        return self.select_related("job__company")
+        # The posting's long text is never shown in a list; leave it in the database.
+        return self.select_related("job__company").defer(
+            "job__description", "job__search_vector", "job__company__description"
+        )
+
+    def with_names(self) -> ApplicationQuerySet:
+        """Annotate company_label and title_label: the application's own, else its posting's.
+
+        The services copy a tracked posting's names onto the application, but rows written in
+        bulk (demo data, older rows) may leave them blank and rely on the posting.
+        """
+        if "company_label" in self.query.annotations:
+            return self
+        return self.annotate(
+            company_label=Coalesce(NullIf(F("company_name"), Value("")), F("job__company__name"), Value("")),
+            title_label=Coalesce(NullIf(F("title"), Value("")), F("job__title"), Value("")),
+        )
 
     def with_status(self, status: str) -> ApplicationQuerySet:
         return self.filter(status=status) if status else self
 
     def at_company(self, company: str) -> ApplicationQuerySet:
-        return self.filter(company_name__icontains=company) if company else self
+        return self.with_names().filter(company_label__icontains=company) if company else self
 
     def search(self, text: str) -> ApplicationQuerySet:
         """Plain substring match: one seeker's pipeline is hundreds of rows, found by the user index."""
         if not text:
             return self
-        return self.filter(Q(title__icontains=text) | Q(company_name__icontains=text) | Q(notes__icontains=text))
+        return self.with_names().filter(
+            Q(title_label__icontains=text) | Q(company_label__icontains=text) | Q(notes__icontains=text)
+        )
 
     def between(self, field: str, since=None, until=None) -> ApplicationQuerySet:
         """Rows whose date `field` (created, applied, updated) falls within [since, until] as days."""
@@ -94,16 +112,30 @@ class ApplicationQuerySet(models.QuerySet):
         return qs
 
     def sorted_by(self, sort: str) -> ApplicationQuerySet:
-        return self.order_by(*SORTS.get(sort, SORTS["updated"]))
+        ordering = SORTS.get(sort, SORTS["updated"])
+        if any("label" in key for key in ordering):
+            return self.with_names().order_by(*ordering)
+        return self.order_by(*ordering)
 
     def similar_to(self, *, company_name: str, title: str) -> ApplicationQuerySet:
         """Applications for what looks like the same posting: same company and title, any case."""
-        return self.filter(company_name__iexact=company_name.strip(), title__iexact=title.strip())
+        return self.with_names().filter(company_label__iexact=company_name.strip(), title_label__iexact=title.strip())
 
-    def board(self, *, per_column: int) -> ApplicationQuerySet:
-        """The newest `per_column` cards of every status, in one query."""
-        rank = Window(RowNumber(), partition_by=F("status"), order_by=[F("updated_at").desc(), F("id").desc()])
-        return self.annotate(column_rank=rank).filter(column_rank__lte=per_column).order_by("-updated_at", "-id")
+    def board_slots(self, *, per_column: int):
+        """(id, status, cards in that status) of the newest `per_column` cards of every status.
+
+        One narrow query: the window functions rank and count only ids, statuses and dates, so
+        a seeker with thousands of applications does not drag every row through the sort.
+        """
+        column = {"partition_by": F("status")}
+        return (
+            self.annotate(
+                column_rank=Window(RowNumber(), order_by=[F("updated_at").desc(), F("id").desc()], **column),
+                column_count=Window(Count("id"), **column),
+            )
+            .filter(column_rank__lte=per_column)
+            .values_list("id", "status", "column_count")
+        )
 
     def counts_by_status(self) -> dict[str, int]:
         rows = self.order_by().values_list("status").annotate(n=Count("id"))

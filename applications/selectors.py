@@ -31,9 +31,11 @@ def applications_filtered(user, filters: dict):
 
 def board_for(user, *, per_column: int = BOARD_COLUMN_LIMIT) -> list[dict]:
     """One column per status, newest cards first, each with its full count: two queries."""
-    counts = Application.objects.of(user).counts_by_status()
+    slots = list(Application.objects.of(user).board_slots(per_column=per_column))
+    counts = {status: count for _, status, count in slots}
     columns = {status: [] for status in Status.values}
-    for application in Application.objects.of(user).for_display().board(per_column=per_column):
+    cards = Application.objects.filter(pk__in=[pk for pk, _, _ in slots]).for_display().order_by("-updated_at", "-id")
+    for application in cards:
         columns[application.status].append(application)
     return [
         {
@@ -52,6 +54,8 @@ def timeline_for(application: Application):
 
 
 def similar_applications(user, *, company_name: str, title: str, exclude_pk=None):
+    if not company_name.strip() or not title.strip():
+        return Application.objects.none()
     qs = Application.objects.of(user).similar_to(company_name=company_name, title=title)
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
@@ -60,5 +64,5 @@ def similar_applications(user, *, company_name: str, title: str, exclude_pk=None
 
 def tracked_keys(user) -> set[tuple[str, str]]:
     """(company, title) of everything the seeker tracks, case-folded: what an import checks against."""
-    rows = Application.objects.of(user).values_list("company_name", "title")
+    rows = Application.objects.of(user).with_names().values_list("company_label", "title_label")
     return {(company.strip().casefold(), title.strip().casefold()) for company, title in rows}

@@ -40,6 +40,8 @@ from applications.services import (
 from jobs.models import Job
 
 TABLE_PAGE_SIZE = 100
+# The confirm step posts the checked file back as text, which can grow when re-encoded as UTF-8.
+IMPORT_REQUEST_MAX_BYTES = 3 * IMPORT_MAX_BYTES
 
 
 @login_required
@@ -66,7 +68,8 @@ def application_board(request: HttpRequest) -> HttpResponse:
 
 def _render_detail(request: HttpRequest, application: Application, status: int = 200, **forms) -> HttpResponse:
     similar = similar_applications(
-        request.user, company_name=application.company_name, title=application.title, exclude_pk=application.pk
+        request.user, company_name=application.display_company, title=application.display_title,
+        exclude_pk=application.pk,
     )
     return render(request, "applications/detail.html", {
         "application": application,
@@ -97,7 +100,7 @@ def application_track(request: HttpRequest, job_id: int) -> HttpResponse:
         messages.warning(request, exc.message)
         return redirect(exc.application)
     messages.success(request, f"Tracking {job.title} at {job.company.name}.")
-    if similar_applications(request.user, company_name=application.company_name, title=application.title,
+    if similar_applications(request.user, company_name=application.display_company, title=application.display_title,
                             exclude_pk=application.pk).exists():
         messages.warning(request, "You also track an application with the same company and title; see below.")
     return redirect(application)
@@ -256,6 +259,10 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_import(request: HttpRequest) -> HttpResponse:
+    if int(request.META.get("CONTENT_LENGTH") or 0) > IMPORT_REQUEST_MAX_BYTES:
+        # Refused before the body is read, so a huge upload is never spooled to disk.
+        refusal = f"The file is larger than the {IMPORT_MAX_BYTES // 1024 // 1024} MB limit. Split it into smaller files."
+        return render(request, "applications/import.html", {"form": ImportUploadForm(), "refusal": refusal}, status=400)
     if request.method == "POST" and "content" in request.POST:
         return _import_confirm(request)
     return _import_upload(request)

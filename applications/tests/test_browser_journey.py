@@ -94,3 +94,25 @@ def test_the_board_works_without_javascript(chromium, live_server, alice):
         assert application.status == Status.APPLIED
     finally:
         context.close()
+
+
+def test_a_seeker_previews_and_imports_a_huntr_export(page, alice, tmp_path):
+    export = tmp_path / "huntr.csv"
+    export.write_text(
+        "Company,Job Title,List,Date Applied,Notes\n"
+        "Hooli,Search Engineer,Applied,2026-01-07,\"Referred by Gavin,\nfollow up Friday\"\n"
+        "Initech,TPS Analyst,Wishlist,,\n",
+        encoding="utf-8",
+    )
+    log_in(page, "alice", "alice-password-1")
+    page.goto("/applications/import/")
+    page.get_by_label("CSV file").set_input_files(str(export))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import preview")
+    assert not Application.objects.exists()  # the preview saved nothing
+
+    page.get_by_role("button", name="Import 2 applications").click()
+
+    expect(page.locator(".messages")).to_contain_text("Imported 2 applications.")
+    hooli = Application.objects.get(user=alice, company_name="Hooli")
+    assert (hooli.status, hooli.notes) == (Status.APPLIED, "Referred by Gavin,\nfollow up Friday")

@@ -108,6 +108,15 @@ class TestPreviewAndImport:
             "Globex", "Initech", "hooli",
         ]
 
+    def test_a_tracked_posting_with_blank_names_counts_as_a_duplicate(self, alice_client, alice):
+        from applications.tests.factories import JobFactory
+
+        Application.objects.create(user=alice, job=JobFactory(title="Search Engineer", company__name="Hooli"))
+
+        plan = upload(alice_client, HUNTR).context["plan"]
+
+        assert [(d.line, d.reason) for d in plan.duplicates] == [(2, "Search Engineer at Hooli is already tracked")]
+
     def test_it_enqueues_one_analytics_refresh_for_the_whole_import(self, alice, django_capture_on_commit_callbacks):
         plan = plan_import(text=HUNTR, existing=set())
         with django_capture_on_commit_callbacks() as callbacks:
@@ -225,6 +234,21 @@ class TestWrongFiles:
         assert response.status_code == 400
         assert "the limit is 1 MB" in response.content.decode()
         assert not Application.objects.exists()
+
+    def test_it_refuses_a_huge_upload_without_reading_it(self, alice_client):
+        raw = b"Company,Title\n" + b"Hooli,SRE\n" * 500_000  # 5 MB
+
+        response = upload(alice_client, raw)
+
+        assert response.status_code == 400
+        assert "larger than the 1 MB limit" in response.content.decode()
+
+    def test_line_breaks_sent_back_by_a_browser_do_not_change_the_notes(self, alice_client, alice):
+        preview = upload(alice_client, HUNTR)
+
+        confirm(alice_client, preview, content=HUNTR.replace("\n", "\r\n"))
+
+        assert Application.objects.get(company_name="Initech").notes == "Sent cover letter,\nfollow up in a week"
 
     @pytest.mark.parametrize(("raw", "message"), [
         (b"", "The submitted file is empty."),

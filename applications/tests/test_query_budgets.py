@@ -36,7 +36,7 @@ def test_the_table_runs_three_queries(alice_client, alice, bob, size, django_ass
 @pytest.mark.parametrize("size", SIZES)
 def test_the_board_runs_three_queries(alice_client, alice, size, django_assert_num_queries):
     make_applications(alice, size)
-    # 1 user, 2 counts by status, 3 the newest cards of every column (one windowed query)
+    # 1 user, 2 ids and column counts of the newest cards of every status (window functions), 3 those cards
     with django_assert_num_queries(3):
         response = fetch(alice_client, "/applications/board/")
     assert sum(len(c["cards"]) for c in response.context["columns"]) == min(size, 50)

@@ -64,6 +64,29 @@ class TestTable:
         assert "company=Company&amp;page=1" in response.content.decode()
 
 
+class TestRowsThatLeaveNamesToThePosting:
+    """Bulk-written rows (demo data) may leave company and title blank and rely on the posting."""
+
+    @pytest.fixture
+    def bare(self, alice, job):
+        return Application.objects.create(user=alice, job=job, status=Status.APPLIED)
+
+    def test_filters_and_sorts_use_the_postings_names(self, alice_client, alice, bare):
+        application_create(user=alice, company_name="Zeta", title="Analyst")
+
+        assert titles(alice_client.get(reverse("application_list"), {"company": "acm"})) == ["Backend Engineer"]
+        assert titles(alice_client.get(reverse("application_list"), {"q": "backend"})) == ["Backend Engineer"]
+        assert titles(alice_client.get(reverse("application_list"), {"sort": "company"})) == ["Backend Engineer", "Analyst"]
+
+    def test_a_hand_entered_twin_is_recognised(self, alice_client, alice, bare):
+        warned = alice_client.post(reverse("application_new"), {"company_name": "acme", "title": "Backend engineer", "status": "saved"})
+        assert "You already track 1 application" in warned.content.decode()
+
+    def test_the_export_names_them(self, alice_client, bare):
+        body = b"".join(alice_client.get(reverse("application_export")).streaming_content).decode()
+        assert ",Acme,Backend Engineer," in body
+
+
 class TestBoard:
     def test_it_shows_a_column_per_status_with_counts(self, alice_client, alice, alice_app):
         application_create(user=alice, company_name="Hooli", title="SRE", status=Status.APPLIED)
