@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from jobs.models import Company, Job, JobSkill, Skill
+from jobs.services import jobs_set_active
 
 
 @admin.register(Company)
@@ -38,3 +39,14 @@ class JobAdmin(admin.ModelAdmin):
     exclude = ("search_vector",)
     show_full_result_count = False
     list_per_page = 50
+    actions = ("activate_jobs", "deactivate_jobs")
+
+    @admin.action(description="Activate selected jobs", permissions=["change"])
+    def activate_jobs(self, request, queryset):
+        changed = jobs_set_active(jobs=queryset, is_active=True)
+        self.message_user(request, f"{changed} job(s) activated.", messages.SUCCESS)
+
+    @admin.action(description="Deactivate selected jobs", permissions=["change"])
+    def deactivate_jobs(self, request, queryset):
+        changed = jobs_set_active(jobs=queryset, is_active=False)
+        self.message_user(request, f"{changed} job(s) deactivated.", messages.SUCCESS)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchVectorField
-from django.db import models
-from django.db.models import F, Q
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.db import connections, models
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -45,11 +47,50 @@ class Skill(models.Model):
         super().save(*args, **kwargs)
 
 
+SEARCH_CONFIG = "english"
+_TERM_RE = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
+
+
+def _plain_terms(text: str) -> list[tuple[bool, str]]:
+    """Split a query the way websearch_to_tsquery reads it: words, "quoted phrases", -exclusions."""
+    terms = []
+    for match in _TERM_RE.finditer(text):
+        negated, phrase = (match.group(1), match.group(2)) if match.group(2) is not None else (match.group(3), match.group(4))
+        phrase = phrase.strip()
+        if phrase and phrase.lower() != "or":
+            terms.append((bool(negated), phrase))
+    return terms
+
+
+def search_query(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+
+
 class JobQuerySet(models.QuerySet):
     def active(self) -> JobQuerySet:
         """Postings a seeker can still apply to: flagged active and not past expiry."""
         now = timezone.now()
         return self.filter(is_active=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+    def search(self, text: str) -> JobQuerySet:
+        """Postings matching what a seeker typed: the GIN-indexed document on PostgreSQL,
+        a LIKE over title, company, skills and description anywhere else (small data only)."""
+        if connections[self.db].vendor == "postgresql":
+            return self.filter(search_vector=search_query(text))
+        qs = self
+        for negated, term in _plain_terms(text):
+            matches = (
+                Q(title__icontains=term)
+                | Q(company__name__icontains=term)
+                | Q(description__icontains=term)
+                | Q(Exists(JobSkill.objects.filter(job_id=OuterRef("pk"), skill__name__icontains=term)))
+            )
+            qs = qs.exclude(matches) if negated else qs.filter(matches)
+        return qs
+
+    def for_cards(self) -> JobQuerySet:
+        """What a result card shows, without the two big columns it does not."""
+        return self.select_related("company").defer("description", "search_vector")
 
 
 class Job(models.Model):
@@ -126,6 +167,11 @@ class Job(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("job_detail", args=[self.pk, self.slug])
+
+    @property
+    def is_open(self) -> bool:
+        """Still taking applications; the same rule as JobQuerySet.active(), for one row."""
+        return self.is_active and (self.expires_at is None or self.expires_at > timezone.now())
 
 
 class JobSkill(models.Model):

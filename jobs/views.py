@@ -1,9 +1,69 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from __future__ import annotations
 
-from jobs.models import Job
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+
+from jobs import cache as jobs_cache
+from jobs.forms import JobSearchForm
+from jobs.models import Company, Job
+from jobs.selectors import Sort, job_facets, job_for_detail, newest_jobs, search_jobs, similar_jobs, trending_jobs
 
 
+@jobs_cache.cache_anonymous_page("home", jobs_cache.HOME_PAGE_TIMEOUT)
 def home(request: HttpRequest) -> HttpResponse:
-    newest = Job.objects.active().select_related("company").order_by("-posted_at", "-id")[:10]
-    return render(request, "home.html", {"newest": newest})
+    context = {"newest": newest_jobs(10), "trending": trending_jobs(6), **jobs_cache.shared_page_context(request)}
+    return render(request, "home.html", context)
+
+
+@jobs_cache.cache_anonymous_page("list", jobs_cache.LIST_PAGE_TIMEOUT)
+def job_list(request: HttpRequest) -> HttpResponse:
+    form = JobSearchForm(request.GET)
+    context = {"form": form, **jobs_cache.shared_page_context(request)}
+    if not form.is_valid():
+        return render(request, "jobs/list.html", context, status=400)
+    params = form.params()
+    context.update(params=params, results=search_jobs(params), facets=job_facets(params))
+    return render(request, "jobs/list.html", context)
+
+
+def job_redirect(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(Job.objects.only("slug"), pk=pk)
+    return HttpResponsePermanentRedirect(job.get_absolute_url())
+
+
+@jobs_cache.cache_anonymous_page("detail", jobs_cache.DETAIL_PAGE_TIMEOUT)
+def job_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    try:
+        job = job_for_detail(pk)
+    except Job.DoesNotExist:
+        raise Http404("No such job posting.") from None
+    if job.slug != slug:
+        return HttpResponsePermanentRedirect(job.get_absolute_url())
+    context = {
+        "job": job,
+        "similar": similar_jobs(job) if job.is_open else [],
+        "application": _application_of(request.user, job),
+        **jobs_cache.shared_page_context(request),
+    }
+    return render(request, "jobs/detail.html", context)
+
+
+def _application_of(user, job: Job):
+    if not user.is_authenticated:
+        return None
+    from applications.models import Application
+
+    return Application.objects.of(user).filter(job=job).only("status").first()
+
+
+@jobs_cache.cache_anonymous_page("company", jobs_cache.COMPANY_PAGE_TIMEOUT)
+def company_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    company = get_object_or_404(Company, slug=slug)
+    form = JobSearchForm({"page": request.GET.get("page", ""), "cursor": request.GET.get("cursor", "")})
+    context = {"company": company, "form": form, **jobs_cache.shared_page_context(request)}
+    if not form.is_valid():
+        return render(request, "jobs/company.html", context, status=400)
+    params = form.params()
+    params = type(params)(company=company.slug, sort=Sort.NEWEST, page=params.page, cursor=params.cursor)
+    context["results"] = search_jobs(params)
+    return render(request, "jobs/company.html", context)

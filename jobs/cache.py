@@ -1,0 +1,161 @@
+"""Every cached thing about the job catalogue, and the one switch that makes it all stale.
+
+Keys carry the catalogue *generation*: a number kept under one key. Any change to a job,
+company or skill bumps it after commit, so every key built from the old number is simply
+never read again and expires on its own timeout. No key is ever searched for or deleted,
+which keeps invalidation O(1) on Redis whatever the number of cached pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+
+T = TypeVar("T")
+
+GENERATION_KEY = "jobs:generation"
+
+# Timeouts, in seconds. Pages are short because they are cheap to rebuild and a visitor
+# should see a new posting within a minute; computed values are dearer and last longer.
+LIST_PAGE_TIMEOUT = 60
+DETAIL_PAGE_TIMEOUT = 5 * 60
+HOME_PAGE_TIMEOUT = 60
+COMPANY_PAGE_TIMEOUT = 5 * 60
+FACETS_TIMEOUT = 5 * 60
+TOTAL_TIMEOUT = 5 * 60
+SIMILAR_TIMEOUT = 15 * 60
+TRENDING_IDS_TIMEOUT = 10 * 60
+TRENDING_TIMEOUT = 10 * 60
+
+
+def catalogue_generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        # Start from the clock, not from 1: if the key was evicted, a restart at 1 could
+        # meet pages cached under an old 1 that have not expired yet.
+        cache.add(GENERATION_KEY, int(time.time() * 1000), timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return int(generation)
+
+
+def bump_catalogue_generation() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # key missing: any fresh value is newer than what pages were built with
+        cache.add(GENERATION_KEY, int(time.time() * 1000), timeout=None)
+
+
+def catalogue_changed() -> None:
+    """Call from any write to jobs, companies or skills; stale data goes once the write commits.
+
+    Before commit a reader could rebuild a page from the old rows under the new generation,
+    so the bump waits for the commit (and a rolled-back write bumps nothing).
+    """
+    connection = transaction.get_connection()
+    # One bump per transaction is enough: a batch touching 2,000 rows queues one, not 2,000.
+    # (run_on_commit keeps its savepoint bookkeeping, so a rolled-back savepoint drops it.)
+    if any(func is bump_catalogue_generation for _sids, func, _robust in connection.run_on_commit):
+        return
+    transaction.on_commit(bump_catalogue_generation)
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+
+
+# --- Named keys, one per data set ----------------------------------------------------------
+
+
+def facets_key(generation: int, filters_key: str) -> str:
+    return f"jobs:facets:{generation}:{_digest(filters_key)}"
+
+
+def total_key(generation: int, filters_key: str) -> str:
+    return f"jobs:total:{generation}:{_digest(filters_key)}"
+
+
+def similar_key(generation: int, job_id: int, limit: int) -> str:
+    return f"jobs:similar:{generation}:{job_id}:{limit}"
+
+
+def trending_ids_key(limit: int) -> str:
+    # Not generation-bound: it counts applications, which a catalogue change does not touch.
+    return f"jobs:trending-ids:{limit}"
+
+
+def trending_key(generation: int, limit: int) -> str:
+    return f"jobs:trending:{generation}:{limit}"
+
+
+def page_key(generation: int, name: str, request: HttpRequest) -> str:
+    return f"jobs:page:{name}:{generation}:{_digest(request.get_full_path(), bool(request.headers.get('HX-Request')))}"
+
+
+def cached_value(key: str, timeout: int, compute: Callable[[], T]) -> T:
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value
+
+
+# --- Whole anonymous pages -----------------------------------------------------------------
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    # A pending flash message would be rendered into the stored page and shown to everyone.
+    return request.method in ("GET", "HEAD") and not request.user.is_authenticated and not len(get_messages(request))
+
+
+def cache_anonymous_page(name: str, timeout: int):
+    """Serve anonymous visitors a stored copy of the page, built under the current generation.
+
+    Only the body and content type are stored, never cookies, so one visitor's session or
+    CSRF cookie cannot be handed to the next. A hit costs two cache reads and no SQL.
+    Logged-in visitors always get a fresh page (it carries their own buttons).
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not _cacheable_request(request):
+                return view(request, *args, **kwargs)
+            key = page_key(catalogue_generation(), name, request)
+            stored = cache.get(key)
+            if stored is not None:
+                content, content_type = stored
+                response = HttpResponse(content, content_type=content_type)
+                response["X-Page-Cache"] = "hit"
+            else:
+                request.jobs_shared_page = True
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+                if response.status_code == 200 and not response.cookies:
+                    cache.set(key, (response.content, response["Content-Type"]), timeout)
+                response["X-Page-Cache"] = "miss"
+            patch_vary_headers(response, ("Cookie", "HX-Request"))
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def shared_page_context(request: HttpRequest) -> dict:
+    """Context for a page that may be stored and shown to other visitors.
+
+    base.html puts a CSRF token in the page; a stored copy must not carry the first
+    visitor's secret to everyone else (and must not make the response set a cookie).
+    Anonymous visitors post nothing from these pages, so a blank token is enough.
+    """
+    return {"csrf_token": ""} if getattr(request, "jobs_shared_page", False) else {}

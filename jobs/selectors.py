@@ -1,0 +1,461 @@
+"""Reads behind the job pages and API: search, totals, facets, similar and trending jobs.
+
+The search is built to cost the same on page one of ten results and on a million postings:
+- relevance ranks a bounded candidate set (the newest RELEVANCE_CANDIDATES matches), never
+  every match of a common word;
+- newest-first pages by keyset (posted_at, id), so page 5,000 is as cheap as page 1;
+- totals are counted up to COUNT_CAP and estimated by the planner beyond it;
+- facet counts come from at most FACET_SAMPLE matches and are cached.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from django.contrib.postgres.search import SearchHeadline, SearchRank
+from django.db import connections
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When, prefetch_related_objects
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from jobs import cache as jobs_cache
+from jobs.models import SEARCH_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms, search_query
+
+RELEVANCE_CANDIDATES = 1000
+COUNT_CAP = 1000
+FACET_SAMPLE = 5000
+MAX_PAGE_SIZE = 100
+MAX_OFFSET_ROWS = 2000
+MAX_SKILLS = 5
+EXCERPT_CHARS = 240
+SIMILAR_SKILLS = 8
+SIMILAR_PER_SKILL = 200
+SIMILAR_SAME_COMPANY = 50
+
+# Markers ts_headline puts around matches; control characters cannot come from the
+# description's HTML, so the text is escaped first and only then are they turned into <mark>.
+MARK_START, MARK_STOP = "\x02", "\x03"
+
+
+class Sort(StrEnum):
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    SALARY = "salary"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the newest-first order: rows after (older than) or before it."""
+
+    after: bool
+    posted_at: datetime
+    pk: int
+
+    @classmethod
+    def of(cls, job: Job, *, after: bool) -> Cursor:
+        return cls(after=after, posted_at=job.posted_at, pk=job.pk)
+
+    @property
+    def token(self) -> str:
+        micros = int(self.posted_at.timestamp() * 1_000_000)
+        return f"{'a' if self.after else 'b'}{micros}_{self.pk}"
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    location: str = ""
+    remote: tuple[str, ...] = ()
+    job_type: tuple[str, ...] = ()
+    experience: tuple[str, ...] = ()
+    salary_min: int | None = None
+    salary_max: int | None = None
+    company: str = ""
+    skills: tuple[str, ...] = ()
+    posted_within: int | None = None
+    sort: str = Sort.NEWEST
+    page: int = 1
+    page_size: int = 20
+    cursor: Cursor | None = None
+
+    def filters_key(self) -> str:
+        """What decides the set of matches (not its order or page): the key for totals and facets."""
+        return repr((self.q, self.location, self.remote, self.job_type, self.experience, self.salary_min,
+                     self.salary_max, self.company, self.skills, self.posted_within))
+
+
+@dataclass(frozen=True)
+class Total:
+    count: int
+    is_estimate: bool = False
+
+    def __str__(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.is_estimate else f"{self.count:,}"
+
+
+@dataclass
+class SearchPage:
+    items: list[Job]
+    total: Total
+    page: int
+    page_size: int
+    has_next: bool
+    has_prev: bool
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    # Offset pages stop at this many rows (relevance ranks no more); keyset pages never do.
+    max_rows: int | None = MAX_OFFSET_ROWS
+
+    @property
+    def total_pages(self) -> int:
+        rows = self.total.count if self.max_rows is None else min(self.total.count, self.max_rows)
+        return max(math.ceil(rows / self.page_size), self.page if self.items else 1, 1)
+
+    @property
+    def keyset(self) -> bool:
+        return self.max_rows is None
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    approximate: bool
+    selected: bool
+
+
+# --- The search ---------------------------------------------------------------------------
+
+
+def _is_postgres(qs) -> bool:
+    return connections[qs.db].vendor == "postgresql"
+
+
+def filtered_jobs(params: SearchParams) -> JobQuerySet:
+    """Active postings matching the query and every filter, in no particular order."""
+    qs = Job.objects.active()
+    if params.q:
+        qs = qs.search(params.q)
+    if params.location:
+        qs = qs.filter(location__icontains=params.location)
+    if params.remote:
+        qs = qs.filter(remote_policy__in=params.remote)
+    if params.job_type:
+        qs = qs.filter(job_type__in=params.job_type)
+    if params.experience:
+        qs = qs.filter(experience_level__in=params.experience)
+    # A range filter keeps postings whose advertised range overlaps what the seeker asks.
+    if params.salary_min is not None:
+        qs = qs.filter(salary_max__gte=params.salary_min)
+    if params.salary_max is not None:
+        qs = qs.filter(salary_min__lte=params.salary_max)
+    if params.company:
+        qs = qs.filter(company__slug=params.company)
+    for slug in params.skills:
+        qs = qs.filter(Exists(JobSkill.objects.filter(job_id=OuterRef("pk"), skill__slug=slug)))
+    if params.posted_within:
+        qs = qs.filter(posted_at__gte=timezone.now() - timedelta(days=params.posted_within))
+    return qs.order_by()
+
+
+def search_jobs(params: SearchParams) -> SearchPage:
+    """One page of results with its total; 3 queries on a warm total cache, 4-5 cold."""
+    qs = filtered_jobs(params)
+    if params.sort == Sort.RELEVANCE and params.q:
+        page = _relevance_page(qs, params)
+    elif params.sort == Sort.SALARY:
+        page = _offset_page(_excerpt_columns(qs.for_cards(), params).order_by(F("salary_max").desc(nulls_last=True), "-id"), params)
+    else:
+        page = _newest_page(qs, params)
+    prefetch_related_objects(page.items, Prefetch("skills", queryset=Skill.objects.only("name", "slug")))
+    _attach_snippets(page.items, params, qs)
+    return page
+
+
+def _page(rows: list[Job], params: SearchParams, *, has_prev: bool, **extra) -> SearchPage:
+    has_next = len(rows) > params.page_size
+    return SearchPage(items=rows[: params.page_size], total=search_total(params), page=params.page,
+                      page_size=params.page_size, has_next=has_next, has_prev=has_prev, **extra)
+
+
+def _offset_page(ordered: JobQuerySet, params: SearchParams, *, limit_rows: int = MAX_OFFSET_ROWS) -> SearchPage:
+    offset = (params.page - 1) * params.page_size
+    end = min(offset + params.page_size + 1, limit_rows + 1)
+    rows = list(ordered[offset:end]) if offset < limit_rows else []
+    page = _page(rows, params, has_prev=params.page > 1, max_rows=limit_rows)
+    if offset + params.page_size >= limit_rows:
+        page.has_next = False
+    return page
+
+
+def _excerpt_columns(qs: JobQuerySet, params: SearchParams) -> JobQuerySet:
+    if params.q and not _is_postgres(qs):
+        return qs.defer(None).defer("search_vector")  # the fallback highlights in Python
+    return qs.annotate(excerpt=Substr("description", 1, EXCERPT_CHARS))
+
+
+def _relevance_page(qs: JobQuerySet, params: SearchParams) -> SearchPage:
+    if not _is_postgres(qs):
+        first = _plain_terms(params.q)[0][1] if _plain_terms(params.q) else params.q
+        title_hit = Case(When(title__icontains=first, then=Value(1)), default=Value(0), output_field=IntegerField())
+        ordered = _excerpt_columns(qs.for_cards(), params).annotate(title_hit=title_hit).order_by("-title_hit", "-posted_at", "-id")
+        return _offset_page(ordered, params)
+    query = search_query(params.q)
+    # The bounded candidate set: the newest matches, found by walking the posted_at index
+    # (common words) or the GIN index (rare words). Only these are ranked.
+    candidates = qs.order_by("-posted_at", "-id").values("pk")[:RELEVANCE_CANDIDATES]
+    ranked = (
+        Job.objects.filter(pk__in=Subquery(candidates))
+        .for_cards()
+        .annotate(
+            rank=SearchRank(F("search_vector"), query),
+            # Computed by PostgreSQL after the LIMIT, so only for the rows on the page.
+            snippet=SearchHeadline("description", query, config=SEARCH_CONFIG, start_sel=MARK_START, stop_sel=MARK_STOP,
+                                   max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … "),
+        )
+        .order_by("-rank", "-posted_at", "-id")
+    )
+    return _offset_page(ranked, params, limit_rows=min(RELEVANCE_CANDIDATES, MAX_OFFSET_ROWS))
+
+
+def _newest_page(qs: JobQuerySet, params: SearchParams) -> SearchPage:
+    qs = _excerpt_columns(qs.for_cards(), params)
+    cursor, size = params.cursor, params.page_size
+    if cursor is None:
+        page = _offset_page(qs.order_by("-posted_at", "-id"), params)
+    elif cursor.after:
+        # (posted_at, id) < cursor, written so the first condition bounds the index scan.
+        older = qs.filter(posted_at__lte=cursor.posted_at).filter(Q(posted_at__lt=cursor.posted_at) | Q(pk__lt=cursor.pk))
+        page = _page(list(older.order_by("-posted_at", "-id")[: size + 1]), params, has_prev=True)
+    else:
+        newer = qs.filter(posted_at__gte=cursor.posted_at).filter(Q(posted_at__gt=cursor.posted_at) | Q(pk__gt=cursor.pk))
+        rows = list(newer.order_by("posted_at", "id")[: size + 1])
+        page = _page(rows, params, has_prev=len(rows) > size)
+        page.items.reverse()
+        page.has_next = True
+    page.max_rows = None
+    if page.items:
+        page.next_cursor = Cursor.of(page.items[-1], after=True).token if page.has_next else None
+        page.prev_cursor = Cursor.of(page.items[0], after=False).token if page.has_prev else None
+    return page
+
+
+def _marked(text: str) -> SafeString:
+    return mark_safe(escape(text).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>"))
+
+
+def _python_snippet(description: str, q: str) -> str:
+    """The SQLite fallback's ts_headline: a window around the first match, matches marked."""
+    terms = [term for negated, term in _plain_terms(q) if not negated]
+    lowered = description.lower()
+    hits = [lowered.find(term.lower()) for term in terms if term.lower() in lowered]
+    start = max(min(hits) - 60, 0) if hits else 0
+    window = description[start : start + EXCERPT_CHARS]
+    if terms:
+        pattern = re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
+        window = pattern.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_STOP}", window)
+    return ("… " if start else "") + window + (" …" if start + EXCERPT_CHARS < len(description) else "")
+
+
+def _attach_snippets(jobs: list[Job], params: SearchParams, qs: JobQuerySet) -> None:
+    for job in jobs:
+        if getattr(job, "snippet", None):
+            job.snippet_html = _marked(job.snippet)
+        elif params.q and not _is_postgres(qs):
+            job.snippet_html = _marked(_python_snippet(job.description, params.q))
+        else:
+            excerpt = getattr(job, "excerpt", "") or ""
+            job.snippet_html = _marked(excerpt + (" …" if len(excerpt) >= EXCERPT_CHARS else ""))
+
+
+# --- Totals and facets ------------------------------------------------------------------
+
+
+def _estimate(qs: JobQuerySet) -> int:
+    """The planner's row estimate on PostgreSQL (no scan); an exact count elsewhere (small data)."""
+    if not _is_postgres(qs):
+        return qs.count()
+    plan = json.loads(qs.order_by().values("pk").explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _bounded_total(qs: JobQuerySet) -> Total:
+    exact = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    if exact <= COUNT_CAP:
+        return Total(exact)
+    return Total(max(_estimate(qs), COUNT_CAP + 1), is_estimate=True)
+
+
+def search_total(params: SearchParams) -> Total:
+    """How many postings match: exact up to COUNT_CAP, estimated beyond. Cached per filter set."""
+    key = jobs_cache.total_key(jobs_cache.catalogue_generation(), params.filters_key())
+    return jobs_cache.cached_value(key, jobs_cache.TOTAL_TIMEOUT, lambda: _bounded_total(filtered_jobs(params)))
+
+
+FACETS = {
+    "remote": ("remote_policy", Job.RemotePolicy),
+    "job_type": ("job_type", Job.JobType),
+    "experience": ("experience_level", Job.ExperienceLevel),
+}
+
+
+def _facet_counts(params: SearchParams, names: list[str]) -> dict[str, dict[str, tuple[int, bool]]]:
+    """Counts per value for the named facets over at most FACET_SAMPLE matches, in one query.
+
+    A capped sample is scaled to the planner's estimate of the whole set and flagged.
+    """
+    qs = filtered_jobs(params)
+    columns = [FACETS[name][0] for name in names]
+    sample_sql, sql_params = qs.values(*columns)[:FACET_SAMPLE].query.sql_with_params()
+    column_list = ", ".join(f"col{i}" for i in range(len(columns)))
+    aliased = ", ".join(f"{connections[qs.db].ops.quote_name(c)} AS col{i}" for i, c in enumerate(columns))
+    sql = f"SELECT {column_list}, COUNT(*) FROM (SELECT {aliased} FROM ({sample_sql}) AS inner_sample) AS sample GROUP BY {column_list}"
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, sql_params)
+        rows = cursor.fetchall()
+    sampled = sum(row[-1] for row in rows)
+    scale, approximate = 1.0, False
+    if sampled >= FACET_SAMPLE:
+        scale, approximate = max(_estimate(qs), sampled) / sampled, True
+    counts: dict[str, dict[str, tuple[int, bool]]] = {name: {} for name in names}
+    for row in rows:
+        for i, name in enumerate(names):
+            previous = counts[name].get(row[i], (0, approximate))[0]
+            counts[name][row[i]] = (previous + row[-1], approximate)
+    for name in names:
+        counts[name] = {value: (round(n * scale), approx) for value, (n, approx) in counts[name].items()}
+    return counts
+
+
+def _compute_facets(params: SearchParams) -> dict[str, list[FacetValue]]:
+    # A chosen facet is counted without its own filter, so its other values still show
+    # how many postings picking them would add. One query for the unchosen facets together,
+    # one per chosen facet.
+    chosen = [name for name in FACETS if getattr(params, name)]
+    unchosen = [name for name in FACETS if name not in chosen]
+    counts: dict[str, dict[str, tuple[int, bool]]] = {}
+    if unchosen:
+        counts.update(_facet_counts(params, unchosen))
+    for name in chosen:
+        counts.update(_facet_counts(dataclasses.replace(params, **{name: ()}), [name]))
+    facets = {}
+    for name, (_column, choices) in FACETS.items():
+        selected = getattr(params, name)
+        facets[name] = [
+            FacetValue(value=value, label=label, count=counts[name].get(value, (0, False))[0],
+                       approximate=counts[name].get(value, (0, False))[1], selected=value in selected)
+            for value, label in choices.choices
+        ]
+    return facets
+
+
+def job_facets(params: SearchParams) -> dict[str, list[FacetValue]]:
+    key = jobs_cache.facets_key(jobs_cache.catalogue_generation(), params.filters_key())
+    return jobs_cache.cached_value(key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params))
+
+
+# --- One posting and its neighbours ----------------------------------------------------------
+
+
+def job_for_detail(pk: int) -> Job:
+    """The posting with its company and skills (2 queries); closed postings too, flagged by the page."""
+    return (
+        Job.objects.select_related("company")
+        .defer("search_vector")
+        .prefetch_related(Prefetch("skills", queryset=Skill.objects.only("name", "slug")))
+        .get(pk=pk)
+    )
+
+
+_SIMILAR_COLUMNS = (
+    "j.id, j.title, j.slug, j.location, j.remote_policy, j.job_type, j.experience_level, j.salary_min, j.salary_max, "
+    "j.salary_currency, j.posted_at, j.company_id, co.name AS company_name, co.slug AS company_slug, m.shared"
+)
+
+
+def _compute_similar(job: Job, skill_ids: list[int], limit: int) -> list[Job]:
+    """Active postings sharing the most skills (or the company), in one bounded query.
+
+    Each skill contributes only its newest SIMILAR_PER_SKILL postings, read backwards off the
+    (skill, job) index, so a skill on 100,000 postings costs the same as one on ten.
+    """
+    connection = connections[Job.objects.db]
+    branches, params = [], []
+    for skill_id in skill_ids[:SIMILAR_SKILLS]:
+        branches.append(
+            "SELECT * FROM (SELECT job_id FROM jobs_jobskill WHERE skill_id = %s AND job_id <> %s "
+            "ORDER BY job_id DESC LIMIT %s) AS s" + str(len(branches))
+        )
+        params += [skill_id, job.pk, SIMILAR_PER_SKILL]
+    branches.append(
+        "SELECT * FROM (SELECT id AS job_id FROM jobs_job WHERE company_id = %s AND id <> %s "
+        "ORDER BY id DESC LIMIT %s) AS same_company"
+    )
+    params += [job.company_id, job.pk, SIMILAR_SAME_COMPANY]
+    sql = (
+        f"SELECT {_SIMILAR_COLUMNS} FROM ("
+        f"  SELECT job_id, COUNT(*) AS shared FROM ({' UNION ALL '.join(branches)}) AS hits"
+        f"  GROUP BY job_id ORDER BY shared DESC, job_id DESC LIMIT %s"
+        f") AS m JOIN jobs_job j ON j.id = m.job_id JOIN jobs_company co ON co.id = j.company_id"
+        f" WHERE j.is_active = %s AND (j.expires_at IS NULL OR j.expires_at > %s)"
+        f" ORDER BY m.shared DESC, j.posted_at DESC, j.id DESC LIMIT %s"
+    )
+    params += [limit * 10, True, connection.ops.adapt_datetimefield_value(timezone.now()), limit]
+    similar = list(Job.objects.raw(sql, params))
+    for other in similar:
+        other.company = Company(id=other.company_id, name=other.company_name, slug=other.company_slug)
+    return similar
+
+
+def similar_jobs(job: Job, *, limit: int = 5) -> list[Job]:
+    """Cached; `job` must come with its skills loaded (job_for_detail does it)."""
+    skill_ids = sorted(skill.pk for skill in job.skills.all())
+    key = jobs_cache.similar_key(jobs_cache.catalogue_generation(), job.pk, limit)
+    return jobs_cache.cached_value(key, jobs_cache.SIMILAR_TIMEOUT, lambda: _compute_similar(job, skill_ids, limit))
+
+
+# --- Home page lists ----------------------------------------------------------------------
+
+
+def newest_jobs(limit: int = 10) -> list[Job]:
+    return list(Job.objects.active().for_cards().order_by("-posted_at", "-id")[:limit])
+
+
+def _trending_job_ids(limit: int) -> list[int]:
+    from applications.models import Application
+
+    since = timezone.now() - timedelta(days=7)
+    rows = (
+        Application.objects.filter(created_at__gte=since, job__isnull=False)
+        .values("job_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "-job_id")[: limit * 3]  # spare rows for postings closed since
+    )
+    return [row["job_id"] for row in rows]
+
+
+def _compute_trending(limit: int) -> list[Job]:
+    ids = jobs_cache.cached_value(jobs_cache.trending_ids_key(limit), jobs_cache.TRENDING_IDS_TIMEOUT,
+                                  lambda: _trending_job_ids(limit))
+    if not ids:
+        return []
+    found = Job.objects.active().for_cards().in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found][:limit]
+
+
+def trending_jobs(limit: int = 10) -> list[Job]:
+    """The postings most tracked in the last 7 days.
+
+    The one entry point for trending: analytics may later answer it from its own tables.
+    """
+    key = jobs_cache.trending_key(jobs_cache.catalogue_generation(), limit)
+    return jobs_cache.cached_value(key, jobs_cache.TRENDING_TIMEOUT, lambda: _compute_trending(limit))

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from jobs.tests.factories import CompanyFactory, JobFactory, SkillFactory
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text search")
+
+
+def make_catalogue(size: int) -> list:
+    """`size` postings spread over a few companies, each with two skills."""
+    skills = [SkillFactory(name=name) for name in ("Python", "Django", "Rust", "SQL")]
+    companies = [CompanyFactory(name=f"Acme {n}") for n in range(3)]
+    return [
+        JobFactory(
+            title=f"Python developer {n}" if n % 2 == 0 else f"Rust engineer {n}",
+            company=companies[n % 3],
+            skills=[skills[n % 4], skills[(n + 1) % 4]],
+            remote_policy=("remote", "hybrid", "onsite")[n % 3],
+        )
+        for n in range(size)
+    ]
+
+
+@pytest.fixture
+def catalogue(request):
+    """Parametrize with the number of postings: query budgets are asserted at two sizes."""
+    return make_catalogue(request.param)
+
+
+@pytest.fixture
+def capture_commits(django_capture_on_commit_callbacks):
+    """Run on-commit work (the cache generation bump) as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
