@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch
+from prometheus_client import Counter
 
 from analytics.models import PlatformDailyStats, TrendingJob, TrendingSkill, UserMetrics
 
@@ -26,6 +27,8 @@ RECOMMENDATIONS_TIMEOUT = 60 * 10  # new postings show up within ten minutes
 FILL_LOCK_TIMEOUT = 30
 FILL_WAIT_SECONDS = 5.0
 FILL_POLL_SECONDS = 0.05
+
+METRICS_CACHE = Counter("analytics_user_metrics_cache_total", "Dashboard snapshot lookups by outcome", ["result"])
 
 
 # --- Key functions --------------------------------------------------------------------------
@@ -105,7 +108,9 @@ def user_metrics_for(user_id: int) -> UserMetrics | None:
     key = user_metrics_key(user_id, generation)
     metrics = cache.get(key)
     if metrics is not None:
+        METRICS_CACHE.labels("hit").inc()
         return metrics
+    METRICS_CACHE.labels("miss").inc()
     lock = f"{key}:fill"
     if cache.add(lock, 1, FILL_LOCK_TIMEOUT):
         try:
