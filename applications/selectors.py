@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from applications.models import Application, ApplicationEvent, Status
 
-BOARD_COLUMN_LIMIT = 50
+BOARD_COLUMN_LIMIT = 30
 
 
 def get_application_for(user, pk) -> Application:

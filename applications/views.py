@@ -39,7 +39,7 @@ from applications.services import (
 )
 from jobs.models import Job
 
-TABLE_PAGE_SIZE = 100
+TABLE_PAGE_SIZE = 50
 # The confirm step posts the checked file back as text, which can grow when re-encoded as UTF-8.
 IMPORT_REQUEST_MAX_BYTES = 3 * IMPORT_MAX_BYTES
 

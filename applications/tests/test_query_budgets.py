@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 
 from applications.models import ApplicationEvent
+from applications.selectors import BOARD_COLUMN_LIMIT
 from applications.tests.factories import make_applications
+from applications.views import TABLE_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 SIZES = [10, 200]
@@ -30,7 +32,7 @@ def test_the_table_runs_three_queries(alice_client, alice, bob, size, django_ass
     # 1 user, 2 count of my applications (for the pager), 3 the page with job and company joined
     with django_assert_num_queries(3):
         response = fetch(alice_client, "/applications/")
-    assert len(response.context["page"].object_list) == min(size, 100)
+    assert len(response.context["page"].object_list) == min(size, TABLE_PAGE_SIZE)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -39,7 +41,7 @@ def test_the_board_runs_three_queries(alice_client, alice, size, django_assert_n
     # 1 user, 2 ids and column counts of the newest cards of every status (window functions), 3 those cards
     with django_assert_num_queries(3):
         response = fetch(alice_client, "/applications/board/")
-    assert sum(len(c["cards"]) for c in response.context["columns"]) == min(size, 50)
+    assert sum(len(c["cards"]) for c in response.context["columns"]) == min(size, BOARD_COLUMN_LIMIT)
 
 
 @pytest.mark.parametrize("size", SIZES)
