@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from datetime import date
 
-WIDTH = 640
-LABEL_WIDTH = 120
-VALUE_WIDTH = 90
+WIDTH = 480
+LABEL_WIDTH = 96
+VALUE_WIDTH = 80
+PAD_LEFT = 44  # room for the axis labels
+PAD_RIGHT = 24
 
 
 def funnel(metrics) -> dict:
@@ -37,19 +39,21 @@ def weekly_activity(metrics) -> dict:
     """Applications sent per week over the 26 weeks, as columns; every fourth week is labelled."""
     weeks = metrics.weekly_applications or []
     height, bottom = 160, 24
-    tallest = max((week["applied"] for week in weeks), default=0) or 1
-    step = WIDTH / max(len(weeks), 1)
+    busiest = max((week["applied"] for week in weeks), default=0)
+    tallest = busiest or 1  # scale for an all-empty chart: flat, not a division by zero
+    step = (WIDTH - PAD_LEFT - PAD_RIGHT) / max(len(weeks), 1)
     columns = []
     for i, week in enumerate(weeks):
         value = week["applied"]
         h = (height - bottom - 12) * value / tallest
         columns.append({
-            "x": round(i * step + 2, 1), "width": round(step - 4, 1), "y": round(height - bottom - h, 1),
-            "height": round(h, 1), "value": value, "label": _week_label(week["week"]) if i % 4 == 0 else "",
-            "label_x": round(i * step + step / 2, 1), "week": week["week"],
+            "x": round(PAD_LEFT + i * step + 1, 1), "width": round(step - 2, 1), "y": round(height - bottom - h, 1),
+            "height": round(h, 1), "value": value, "label": _week_label(week["week"]) if i % 5 == 0 else "",
+            "label_x": round(PAD_LEFT + i * step + step / 2, 1), "week": week["week"],
         })
     return {"width": WIDTH, "height": height, "baseline": height - bottom, "label_y": height - 6,
-            "columns": columns, "tallest": tallest if weeks else 0}
+            "columns": columns, "tallest": busiest, "top_y": 12 + 4, "pad_left": PAD_LEFT,
+            "right": WIDTH - PAD_RIGHT}
 
 
 def response_rate(metrics) -> dict:
@@ -57,16 +61,18 @@ def response_rate(metrics) -> dict:
     weeks = metrics.weekly_applications or []
     height, bottom, top = 160, 24, 10
     plot = height - bottom - top
-    step = WIDTH / max(len(weeks), 1)
+    step = (WIDTH - PAD_LEFT - PAD_RIGHT) / max(len(weeks), 1)
     points = []
     for i, week in enumerate(weeks):
         if week["applied"]:
             rate = week["responded"] / week["applied"]
             points.append({
-                "x": round(i * step + step / 2, 1), "y": round(top + plot * (1 - rate), 1),
+                "x": round(PAD_LEFT + i * step + step / 2, 1), "y": round(top + plot * (1 - rate), 1),
                 "rate": rate, "week": week["week"], "applied": week["applied"], "responded": week["responded"],
             })
     grid = [{"y": round(top + plot * (1 - share), 1), "label": f"{share:.0%}"} for share in (0, 0.5, 1)]
-    labels = [{"x": round(i * step + step / 2, 1), "text": _week_label(w["week"])} for i, w in enumerate(weeks) if i % 4 == 0]
-    return {"width": WIDTH, "height": height, "points": points, "grid": grid, "labels": labels, "label_y": height - 6, "mid_x": WIDTH / 2,
+    labels = [{"x": round(PAD_LEFT + i * step + step / 2, 1), "text": _week_label(w["week"])}
+              for i, w in enumerate(weeks) if i % 5 == 0]
+    return {"width": WIDTH, "height": height, "points": points, "grid": grid, "labels": labels, "label_y": height - 6,
+            "mid_x": WIDTH / 2, "pad_left": PAD_LEFT, "right": WIDTH - PAD_RIGHT,
             "polyline": " ".join(f"{p['x']},{p['y']}" for p in points)}
