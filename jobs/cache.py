@@ -60,11 +60,6 @@ def catalogue_changed() -> None:
     Before commit a reader could rebuild a page from the old rows under the new generation,
     so the bump waits for the commit (and a rolled-back write bumps nothing).
     """
-    connection = transaction.get_connection()
-    # One bump per transaction is enough: a batch touching 2,000 rows queues one, not 2,000.
-    # (run_on_commit keeps its savepoint bookkeeping, so a rolled-back savepoint drops it.)
-    if any(func is bump_catalogue_generation for _sids, func, _robust in connection.run_on_commit):
-        return
     transaction.on_commit(bump_catalogue_generation)
 
 

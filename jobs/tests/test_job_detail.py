@@ -1,0 +1,104 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from applications.models import Application
+from jobs.tests.factories import CompanyFactory, JobFactory, SkillFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def track_url(job) -> str:
+    try:
+        return reverse("application_track", args=[job.pk])
+    except NoReverseMatch:
+        return f"/applications/track/{job.pk}/"
+
+
+@pytest.mark.parametrize("catalogue", [3, 30], indirect=True)
+def test_it_shows_a_posting_in_a_fixed_number_of_queries(client, catalogue, django_assert_num_queries):
+    job = catalogue[0]
+    # 1 the job and its company, 2 its skills, 3 similar jobs (one bounded query)
+    with django_assert_num_queries(3):
+        response = client.get(job.get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("catalogue", [3, 30], indirect=True)
+def test_a_seeker_sees_it_in_a_fixed_number_of_queries(alice_client, catalogue, django_assert_num_queries):
+    job = catalogue[0]
+    # 1 the session's user, 2 job and company, 3 skills, 4 similar jobs, 5 alice's application for it
+    with django_assert_num_queries(5):
+        response = alice_client.get(job.get_absolute_url())
+    assert response.status_code == 200
+
+
+def test_it_shows_company_skills_salary_and_description(client):
+    job = JobFactory(title="Data engineer", company=CompanyFactory(name="Northwind"), salary_min=60_000, salary_max=80_000,
+                     salary_currency="EUR", description="Move data.\n\nKeep it clean.",
+                     skills=[SkillFactory(name="SQL"), SkillFactory(name="Airflow")])
+    body = client.get(job.get_absolute_url()).content.decode()
+    assert "<h1>Data engineer</h1>" in body
+    assert 'href="/companies/northwind/">Northwind</a>' in body
+    assert "EUR 60,000–80,000" in body
+    assert ">SQL</a>" in body and ">Airflow</a>" in body
+    assert "<p>Move data.</p>" in body
+
+
+def test_a_wrong_or_missing_slug_redirects_permanently_to_the_right_one(client):
+    job = JobFactory(title="Site reliability engineer")
+    for path in (f"/jobs/{job.pk}/old-title/", f"/jobs/{job.pk}/"):
+        response = client.get(path)
+        assert response.status_code == 301
+        assert response["Location"] == f"/jobs/{job.pk}/site-reliability-engineer/"
+
+
+def test_a_missing_posting_is_a_404(client):
+    assert client.get("/jobs/999999/anything/").status_code == 404
+    assert client.get("/jobs/999999/").status_code == 404
+
+
+def test_similar_jobs_share_skills_most_first_and_only_open_ones(client):
+    python, django, sql = SkillFactory(name="Python"), SkillFactory(name="Django"), SkillFactory(name="SQL")
+    job = JobFactory(title="Backend developer", skills=[python, django, sql])
+    JobFactory(title="Shares three", skills=[python, django, sql], posted_at=timezone.now() - timedelta(days=5))
+    JobFactory(title="Shares one", skills=[sql])
+    JobFactory(title="Shares two", skills=[python, django])
+    JobFactory(title="Shares none")
+    JobFactory(title="Closed twin", skills=[python, django, sql], is_active=False)
+    body = client.get(job.get_absolute_url()).content.decode()
+    similar = body.split("Similar jobs", 1)[1]
+    assert re.findall(r"<strong>([^<]+)</strong>", similar) == ["Shares three", "Shares two", "Shares one"]
+
+
+def test_anonymous_visitors_are_asked_to_log_in_to_track(client):
+    job = JobFactory()
+    body = client.get(job.get_absolute_url()).content.decode()
+    assert "Log in</a> to track this job" in body
+    assert "Track this job</button>" not in body
+
+
+def test_a_seeker_gets_a_post_form_to_track_the_job(alice_client):
+    job = JobFactory()
+    body = alice_client.get(job.get_absolute_url()).content.decode()
+    assert f'<form method="post" action="{track_url(job)}" class="track">' in body
+    assert 'name="csrfmiddlewaretoken"' in body
+    assert "Track this job</button>" in body
+
+
+def test_a_seeker_already_tracking_the_job_sees_its_status(alice_client, alice):
+    job = JobFactory()
+    Application.objects.create(user=alice, job=job, status="applied")
+    body = alice_client.get(job.get_absolute_url()).content.decode()
+    assert "You are tracking this job (Applied)" in body
+    assert "Track this job</button>" not in body
+
+
+def test_a_closed_posting_still_shows_but_says_so(alice_client):
+    job = JobFactory(is_active=False)
+    body = alice_client.get(job.get_absolute_url()).content.decode()
+    assert "This posting is closed." in body
+    assert "Track this job</button>" not in body

@@ -1,0 +1,103 @@
+import pytest
+from django.test import Client
+
+from jobs import cache as jobs_cache
+from jobs.models import Job
+from jobs.services import jobs_set_active
+from jobs.tests.factories import CompanyFactory, JobFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = {
+    "home": lambda job: "/",
+    "list": lambda job: "/jobs/",
+    "search": lambda job: "/jobs/?q=plumber&remote=remote",
+    "detail": lambda job: job.get_absolute_url(),
+    "company": lambda job: job.company.get_absolute_url(),
+}
+
+
+@pytest.fixture
+def job():
+    return JobFactory(title="Plumber", remote_policy="remote", company=CompanyFactory(name="Pipes"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_cached_anonymous_page_is_served_without_sql(client, job, page, django_assert_num_queries):
+    url = PAGES[page](job)
+    first = client.get(url)
+    assert first["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+
+
+@pytest.mark.parametrize("page", ["search", "detail"])
+def test_editing_a_job_shows_on_the_next_request_of_its_cached_pages(client, job, page, capture_commits):
+    url = PAGES[page](job)
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+    with capture_commits():
+        job.title = "Master plumber"
+        job.save()
+
+    response = client.get(url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Master plumber" in response.content.decode()
+
+
+def test_renaming_a_company_refreshes_its_jobs_pages(client, job, capture_commits):
+    client.get(job.get_absolute_url())
+    with capture_commits():
+        job.company.name = "Pipes & Sons"
+        job.company.save()
+    assert "Pipes &amp; Sons" in client.get(job.get_absolute_url()).content.decode()
+
+
+def test_closing_jobs_in_bulk_refreshes_the_cached_list(client, job, capture_commits):
+    assert "Plumber" in client.get("/jobs/").content.decode()
+    with capture_commits():
+        jobs_set_active(jobs=Job.objects.filter(pk=job.pk), is_active=False)
+    assert "Plumber" not in client.get("/jobs/").content.decode()
+
+
+def test_a_rolled_back_change_leaves_the_cache_alone(job, django_capture_on_commit_callbacks):
+    before = jobs_cache.catalogue_generation()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job.save()
+    assert callbacks  # the bump waits for a commit that, here, never comes
+    assert jobs_cache.catalogue_generation() == before
+
+
+def test_logged_in_seekers_get_their_own_fresh_page(client, alice, job):
+    client.get(job.get_absolute_url())  # cached for anonymous visitors
+    client.force_login(alice)
+    response = client.get(job.get_absolute_url())
+    assert "X-Page-Cache" not in response
+    assert "Track this job</button>" in response.content.decode()
+
+
+def test_a_shared_page_carries_no_visitors_csrf_secret(job):
+    response = Client().get(job.get_absolute_url())
+    assert "csrftoken" not in response.cookies
+    assert "\"X-CSRFToken\": \"\"" in response.content.decode()
+
+
+def test_error_pages_are_not_cached(client, django_assert_num_queries):
+    JobFactory()
+    client.get("/jobs/?page=abc")
+    assert client.get("/jobs/?page=abc")["X-Page-Cache"] == "miss"
+
+
+def test_a_pending_message_is_not_cached_for_everyone(client, job):
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    storage = CookieStorage(request=None)
+    encoded = storage._encode([__import__("django.contrib.messages.storage.base", fromlist=["Message"]).Message(20, "Saved!")])
+    client.cookies["messages"] = encoded
+    assert "Saved!" in client.get("/jobs/").content.decode()
+    del client.cookies["messages"]
+    response = Client().get("/jobs/")
+    assert "Saved!" not in response.content.decode()
