@@ -253,6 +253,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the pipeline's statuses wherever they appear (status, from/to of an event).
+    "ENUM_NAME_OVERRIDES": {"ApplicationStatusEnum": "applications.models.Status"},
 }
 
 # --- Production hardening -------------------------------------------------------------
