@@ -116,3 +116,19 @@ def test_a_seeker_previews_and_imports_a_huntr_export(page, alice, tmp_path):
     expect(page.locator(".messages")).to_contain_text("Imported 2 applications.")
     hooli = Application.objects.get(user=alice, company_name="Hooli")
     assert (hooli.status, hooli.notes) == (Status.APPLIED, "Referred by Gavin,\nfollow up Friday")
+
+
+def test_a_card_can_be_dragged_to_a_column_it_may_move_to(page, alice):
+    from applications.services import application_create
+
+    application = application_create(user=alice, company_name="Initech", title="SRE")
+    log_in(page, "alice", "alice-password-1")
+    page.goto("/applications/board/")
+
+    page.drag_and_drop(f"#card-{application.pk}", '.board-column[data-status="offer"]')  # not allowed from saved
+    page.drag_and_drop(f"#card-{application.pk}", '.board-column[data-status="applied"]')
+
+    expect(page.locator(f'.board-column[data-status="applied"] #card-{application.pk}')).to_be_visible()
+    application.refresh_from_db()
+    assert application.status == Status.APPLIED
+    assert application.events.filter(kind="status_changed").count() == 1
