@@ -128,6 +128,8 @@ def _compute_batch_in_sql(user_ids: list[int], *, now: datetime) -> None:
     today = now.date()
     params = {"ids": user_ids, "now": now, "today": today, "first_week": compute.first_week(today)}
     with connection.cursor() as cursor:
+        # JIT compiling this wide statement costs more (~150 ms) than running it on one batch.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql.USER_METRICS_UPSERT, params)
 
 

@@ -59,10 +59,7 @@ WITH batch AS (
 apps AS (
     SELECT a.id, a.user_id, a.job_id, a.status, a.title AS own_title, a.created_at, a.applied_at,
            a.interview_at, a.offer_at, a.closed_at, a.next_follow_up,
-           -- The posting company only where none was typed: evaluated for those rows alone.
-           COALESCE(NULLIF(a.company_name, ''),
-                    (SELECT c.name FROM jobs_job j JOIN jobs_company c ON c.id = j.company_id WHERE j.id = a.job_id),
-                    '') AS company,
+           COALESCE(NULLIF(a.company_name, ''), c.name, '') AS company,
            (a.status IN ({PAST_APPLIED}) OR a.applied_at IS NOT NULL) AS r_applied,
            (a.status IN ({PAST_INTERVIEWING}) OR a.interview_at IS NOT NULL OR a.offer_at IS NOT NULL) AS r_interviewing,
            (a.status IN ({PAST_OFFER}) OR a.offer_at IS NOT NULL) AS r_offer,
@@ -70,6 +67,9 @@ apps AS (
            CASE WHEN (a.applied_at AT TIME ZONE 'UTC')::date >= %(first_week)s::date
                 THEN ((a.applied_at AT TIME ZONE 'UTC')::date - %(first_week)s::date) / 7 END AS wk
     FROM applications_application a
+    -- The posting company only where none was typed (the services copy it, imports may not).
+    LEFT JOIN jobs_job j ON j.id = a.job_id AND a.company_name = ''
+    LEFT JOIN jobs_company c ON c.id = j.company_id
     WHERE a.user_id = ANY(%(ids)s::bigint[])
 ),
 flagged AS (
@@ -113,13 +113,15 @@ companies AS (
 skills AS (
     SELECT user_id, json_agg(json_build_object('name', name, 'count', n) ORDER BY n DESC, name COLLATE "C") AS top
     FROM (
-        SELECT apps.user_id, s.name, count(*) AS n,
-               row_number() OVER (PARTITION BY apps.user_id ORDER BY count(*) DESC, s.name COLLATE "C") AS rn
-        FROM apps
-        JOIN jobs_jobskill js ON js.job_id = apps.job_id
-        JOIN jobs_skill s ON s.id = js.skill_id
-        WHERE apps.r_applied
-        GROUP BY apps.user_id, s.name
+        SELECT counted.user_id, s.name, counted.n,
+               row_number() OVER (PARTITION BY counted.user_id ORDER BY counted.n DESC, s.name COLLATE "C") AS rn
+        FROM (
+            SELECT apps.user_id, js.skill_id, count(*) AS n
+            FROM apps JOIN jobs_jobskill js ON js.job_id = apps.job_id
+            WHERE apps.r_applied
+            GROUP BY apps.user_id, js.skill_id
+        ) counted
+        JOIN jobs_skill s ON s.id = counted.skill_id
     ) ranked
     WHERE rn <= {compute.TOP_N}
     GROUP BY user_id
