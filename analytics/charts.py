@@ -1,6 +1,8 @@
 """Geometry of the dashboard charts, drawn as inline SVG by templates/analytics/_*.svg.html.
 
-Plain arithmetic over a stored snapshot: no query, no JavaScript, no CDN.
+Plain arithmetic over a stored snapshot: no query, no JavaScript, no CDN. Coordinates leave
+here as strings: the template engine would otherwise localize every number (slow, and a
+decimal comma or thousands separator is not SVG).
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ PAD_LEFT = 44  # room for the axis labels
 PAD_RIGHT = 24
 
 
+def _n(value: float) -> str:
+    """A coordinate for SVG: one decimal at most, no trailing zeros."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
 def funnel(metrics) -> dict:
     """One horizontal bar per stage, as wide as its share of the widest stage."""
     steps = metrics.funnel
@@ -24,10 +31,10 @@ def funnel(metrics) -> dict:
     for i, step in enumerate(steps):
         width = room * step["count"] / widest
         bars.append({
-            **step, "y": i * (bar + gap), "width": round(width, 1), "bar_height": bar,
-            "text_y": i * (bar + gap) + bar * 0.68, "value_x": round(LABEL_WIDTH + width + 8, 1),
+            **step, "y": _n(i * (bar + gap)), "width": _n(width), "bar_height": _n(bar),
+            "text_y": _n(i * (bar + gap) + bar * 0.68), "value_x": _n(LABEL_WIDTH + width + 8),
         })
-    return {"width": WIDTH, "height": len(steps) * (bar + gap), "label_width": LABEL_WIDTH, "bars": bars}
+    return {"width": _n(WIDTH), "height": _n(len(steps) * (bar + gap)), "label_width": _n(LABEL_WIDTH), "bars": bars}
 
 
 def _week_label(iso: str) -> str:
@@ -47,13 +54,13 @@ def weekly_activity(metrics) -> dict:
         value = week["applied"]
         h = (height - bottom - 12) * value / tallest
         columns.append({
-            "x": round(PAD_LEFT + i * step + 1, 1), "width": round(step - 2, 1), "y": round(height - bottom - h, 1),
-            "height": round(h, 1), "value": value, "label": _week_label(week["week"]) if i % 5 == 0 else "",
-            "label_x": round(PAD_LEFT + i * step + step / 2, 1), "week": week["week"],
+            "x": _n(PAD_LEFT + i * step + 1), "width": _n(step - 2), "y": _n(height - bottom - h),
+            "height": _n(h), "value": value, "label": _week_label(week["week"]) if i % 5 == 0 else "",
+            "label_x": _n(PAD_LEFT + i * step + step / 2), "week": week["week"],
         })
-    return {"width": WIDTH, "height": height, "baseline": height - bottom, "label_y": height - 6,
-            "columns": columns, "tallest": busiest, "top_y": 12 + 4, "pad_left": PAD_LEFT,
-            "right": WIDTH - PAD_RIGHT}
+    return {"width": _n(WIDTH), "height": _n(height), "baseline": _n(height - bottom), "label_y": _n(height - 6),
+            "columns": columns, "tallest": busiest, "top_y": _n(12 + 4), "pad_left": _n(PAD_LEFT),
+            "right": _n(WIDTH - PAD_RIGHT)}
 
 
 def response_rate(metrics) -> dict:
@@ -67,12 +74,12 @@ def response_rate(metrics) -> dict:
         if week["applied"]:
             rate = week["responded"] / week["applied"]
             points.append({
-                "x": round(PAD_LEFT + i * step + step / 2, 1), "y": round(top + plot * (1 - rate), 1),
+                "x": _n(PAD_LEFT + i * step + step / 2), "y": _n(top + plot * (1 - rate)),
                 "rate": rate, "week": week["week"], "applied": week["applied"], "responded": week["responded"],
             })
-    grid = [{"y": round(top + plot * (1 - share), 1), "label": f"{share:.0%}"} for share in (0, 0.5, 1)]
-    labels = [{"x": round(PAD_LEFT + i * step + step / 2, 1), "text": _week_label(w["week"])}
+    grid = [{"y": _n(top + plot * (1 - share)), "label": f"{share:.0%}"} for share in (0, 0.5, 1)]
+    labels = [{"x": _n(PAD_LEFT + i * step + step / 2), "text": _week_label(w["week"])}
               for i, w in enumerate(weeks) if i % 5 == 0]
-    return {"width": WIDTH, "height": height, "points": points, "grid": grid, "labels": labels, "label_y": height - 6,
-            "mid_x": WIDTH / 2, "pad_left": PAD_LEFT, "right": WIDTH - PAD_RIGHT,
+    return {"width": _n(WIDTH), "height": _n(height), "points": points, "grid": grid, "labels": labels,
+            "label_y": _n(height - 6), "mid_x": _n(WIDTH / 2), "pad_left": _n(PAD_LEFT), "right": _n(WIDTH - PAD_RIGHT),
             "polyline": " ".join(f"{p['x']},{p['y']}" for p in points)}

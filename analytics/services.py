@@ -64,11 +64,10 @@ def _enqueue_refresh(user_id: int) -> None:
     # The first change of a burst claims the window and schedules the task for just after it
     # closes; later changes in the window find the claim and rely on that task, which starts
     # after they committed. The claim expires on its own, so no process has to release it.
-    if not selectors.claim_refresh_window(user_id, seconds=REFRESH_DEBOUNCE_SECONDS):
-        return
     try:
-        refresh_user_metrics.apply_async((user_id,), countdown=REFRESH_DEBOUNCE_SECONDS + 1)
-    except Exception:  # the change is committed; the beat job picks this user up later
+        if selectors.claim_refresh_window(user_id, seconds=REFRESH_DEBOUNCE_SECONDS):
+            refresh_user_metrics.apply_async((user_id,), countdown=REFRESH_DEBOUNCE_SECONDS + 1)
+    except Exception:  # the change is committed: no 500 for it; the beat job catches this user up
         log.warning("could not enqueue a metrics refresh for user %s", user_id, exc_info=True)
 
 
