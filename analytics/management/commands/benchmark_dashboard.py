@@ -170,6 +170,10 @@ class Command(BaseCommand):
         if before is not None and after is not None:
             hits, misses = after[0] - before[0], after[1] - before[1]
             lookups = hits + misses
-            rate = f"{hits / lookups:.1%}" if lookups else "n/a"
-            note = " (as seen by the worker that answered /metrics)" if base_url else ""
-            self.stdout.write(f"  snapshot cache: {hits:.0f} hits, {misses:.0f} misses, hit rate {rate}{note}")
+            if hits < 0 or misses < 0:
+                # Each gunicorn worker counts for itself and a different one answered each scrape.
+                self.stdout.write("  snapshot cache: n/a over HTTP with several workers (use GUNICORN_WORKERS=1)")
+            else:
+                rate = f"{hits / lookups:.1%}" if lookups else "n/a"
+                note = " (counted by the worker that answered /metrics)" if base_url else ""
+                self.stdout.write(f"  snapshot cache: {hits:.0f} hits, {misses:.0f} misses, hit rate {rate}{note}")
