@@ -95,14 +95,18 @@ def test_it_highlights_why_a_posting_matched_and_escapes_the_rest(client):
 
 
 @postgres_only
-def test_it_ranks_only_a_bounded_set_of_the_newest_matches(client, monkeypatch):
+def test_it_ranks_only_a_bounded_set_of_matches_taking_recent_postings_first(client, monkeypatch):
     monkeypatch.setattr(selectors, "RELEVANCE_CANDIDATES", 3)
     now = timezone.now()
-    JobFactory(title="Python python python", posted_at=now - timedelta(days=30))  # best match, but old
-    for n in range(5):
+    JobFactory(title="Python python python", posted_at=now - timedelta(days=30))  # the best match, but old
+    for n in range(3):
         JobFactory(title=f"Engineer {n}", description="Uses python.", posted_at=now - timedelta(hours=n))
-    response = client.get("/jobs/?q=python")
-    assert titles(response) == ["Engineer 0", "Engineer 1", "Engineer 2"]
+    assert titles(client.get("/jobs/?q=python")) == ["Engineer 0", "Engineer 1", "Engineer 2"]
+
+    # With room left after the recent postings, older ones are ranked too.
+    monkeypatch.setattr(selectors, "RELEVANCE_CANDIDATES", 10)
+    client.get("/jobs/?q=python&sort=newest")  # a different page, so no cached copy is in the way
+    assert titles(client.get("/jobs/?q=python&page=1"))[0] == "Python python python"
 
 
 def test_it_filters_by_every_facet_and_field(client):
