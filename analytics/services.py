@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 2000
 # A burst of changes for one user within this window is computed once, when it closes.
 REFRESH_DEBOUNCE_SECONDS = 5
-GHOST_BATCH_SIZE = 1000
+GHOST_BATCH_SIZE = 2000
 TRENDING_DAYS = 7
 TRENDING_LIMIT = 20
 PLATFORM_DAYS = 30
@@ -230,29 +230,33 @@ def applications_mark_ghosted(*, after_days: int | None = None, batch_size: int 
     """Move applications with no reply for `after_days` from applied to ghosted, a batch at a time.
 
     Each batch is one transaction that changes the rows and writes one timeline event per row,
-    as applications' own status change does; then the owners' metrics are recomputed together.
+    as applications' own status change does. The owners' metrics are then recomputed together,
+    a batch of users at a time; if this stops half-way, the active-users job catches them up
+    (ghosting touches updated_at).
     """
     _ghosting_is_allowed()
     after_days = after_days if after_days is not None else settings.ANALYTICS_GHOST_AFTER_DAYS
     if after_days < 1:
         raise ValueError("after_days must be at least 1")
-    total = 0
+    total, owners = 0, set()
     while True:
         now = timezone.now()
         cutoff = now - timedelta(days=after_days)
         note = f"No reply in {after_days} days: marked ghosted automatically."
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                owners = _ghost_batch_in_sql(cutoff=cutoff, now=now, note=note, limit=batch_size)
+                moved_by_owner = _ghost_batch_in_sql(cutoff=cutoff, now=now, note=note, limit=batch_size)
             else:
-                owners = _ghost_batch_in_orm(cutoff=cutoff, now=now, note=note, limit=batch_size)
-            moved = sum(owners.values())
-            if owners:
-                user_metrics_recompute(user_ids=owners.keys())
+                moved_by_owner = _ghost_batch_in_orm(cutoff=cutoff, now=now, note=note, limit=batch_size)
+        moved = sum(moved_by_owner.values())
+        owners.update(moved_by_owner)
         total += moved
         GHOSTED.inc(moved)
         if moved < batch_size:
-            return total
+            break
+    if owners:
+        user_metrics_recompute(user_ids=owners)
+    return total
 
 
 def _ghost_batch_in_sql(*, cutoff: datetime, now: datetime, note: str, limit: int) -> dict[int, int]:
