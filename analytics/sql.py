@@ -59,7 +59,12 @@ WITH batch AS (
 apps AS (
     SELECT a.id, a.user_id, a.job_id, a.status, a.title AS own_title, a.created_at, a.applied_at,
            a.interview_at, a.offer_at, a.closed_at, a.next_follow_up,
-           COALESCE(NULLIF(a.company_name, ''), c.name, '') AS company,
+           -- The posting company only where none was typed (the services copy it, imports may
+           -- not): COALESCE stops at a typed name, so these lookups run for those rows alone.
+           COALESCE(NULLIF(a.company_name, ''),
+                    (SELECT c.name FROM jobs_company c
+                     WHERE c.id = (SELECT j.company_id FROM jobs_job j WHERE j.id = a.job_id)),
+                    '') AS company,
            (a.status IN ({PAST_APPLIED}) OR a.applied_at IS NOT NULL) AS r_applied,
            (a.status IN ({PAST_INTERVIEWING}) OR a.interview_at IS NOT NULL OR a.offer_at IS NOT NULL) AS r_interviewing,
            (a.status IN ({PAST_OFFER}) OR a.offer_at IS NOT NULL) AS r_offer,
@@ -67,9 +72,6 @@ apps AS (
            CASE WHEN (a.applied_at AT TIME ZONE 'UTC')::date >= %(first_week)s::date
                 THEN ((a.applied_at AT TIME ZONE 'UTC')::date - %(first_week)s::date) / 7 END AS wk
     FROM applications_application a
-    -- The posting company only where none was typed (the services copy it, imports may not).
-    LEFT JOIN jobs_job j ON j.id = a.job_id AND a.company_name = ''
-    LEFT JOIN jobs_company c ON c.id = j.company_id
     WHERE a.user_id = ANY(%(ids)s::bigint[])
 ),
 flagged AS (
