@@ -239,9 +239,10 @@ def _candidate_pool(inputs: dict) -> tuple[str, list]:
     for place in inputs["locations"]:
         parts.append(
             "SELECT id FROM (SELECT j.id FROM jobs_job j WHERE j.is_active AND UPPER(j.location) LIKE UPPER(%s) "
-            "ORDER BY j.posted_at DESC, j.id DESC LIMIT %s) AS by_place"
+            "ESCAPE '!' ORDER BY j.posted_at DESC, j.id DESC LIMIT %s) AS by_place"
         )
-        params += [f"%{place}%", POOL_PER_LOCATION]
+        literal = place.replace("!", "!!").replace("%", "!%").replace("_", "!_")  # a typed % is not a wildcard
+        params += [f"%{literal}%", POOL_PER_LOCATION]
     parts.append(
         "SELECT id FROM (SELECT j.id FROM jobs_job j WHERE j.is_active "
         "ORDER BY j.posted_at DESC, j.id DESC LIMIT %s) AS newest"

@@ -84,3 +84,15 @@ def test_it_shows_matches_on_the_page_and_asks_anonymous_visitors_to_log_in(clie
     html = client.get("/recommendations/").content.decode()
 
     assert "Perfect" in html and "Matches 1 of your 2 skills: Python" in html
+
+
+def test_it_takes_a_typed_percent_sign_in_a_place_literally(alice, make_job):
+    from accounts.models import Profile
+
+    profile = Profile.objects.get(user=alice)
+    profile.preferred_locations = ["100%"]
+    profile.save()
+    make_job("Literal", "Acme", location="100% remote island")
+    make_job("Not it", "Beta", location="1000 Oaks")
+
+    assert [job["title"] for job in recommendations_for(alice)] == ["Literal"]
