@@ -282,6 +282,7 @@ def test_if_empty_seeds_an_empty_catalogue():
     [
         ({"jobs": -1}, "--jobs must be 0 or more"),
         ({"batch_size": 0}, "--batch-size must be at least 1"),
+        ({"writers": 0}, "--writers must be at least 1"),
         ({"users": 0, "applications": 5}, "--applications needs --users"),
     ],
 )

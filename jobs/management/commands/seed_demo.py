@@ -825,8 +825,8 @@ class Seeder:
     # Past this many new postings, building the GIN index afresh beats updating it row by row.
     REBUILD_SEARCH_INDEX_FROM = 50_000
 
-    def __init__(self, *, batch_size: int, seed: int, progress: bool, say: Callable[[str], None], warn: Callable[[str], None]):
-        self.batch_size, self.seed, self.progress, self.say, self.warn = batch_size, seed, progress, say, warn
+    def __init__(self, *, batch_size: int, seed: int, writers: int = 2, progress: bool, warn: Callable[[str], None]):
+        self.batch_size, self.seed, self.writers, self.progress, self.warn = batch_size, seed, writers, progress, warn
         self.rng = random.Random(seed)
         self.now = time.time()
         self.report = SeedReport()
@@ -852,7 +852,7 @@ class Seeder:
         if connection.vendor != "postgresql":
             return OrmSink()
         # Writers on their own connections cannot see an enclosing transaction's rows.
-        return PostgresSink(threads=0 if connection.in_atomic_block else 2, warn=self.warn)
+        return PostgresSink(threads=0 if connection.in_atomic_block else self.writers, warn=self.warn)
 
     # Reference data -------------------------------------------------------------------
 
@@ -937,7 +937,8 @@ class Seeder:
             cursor.execute("ANALYZE jobs_company, jobs_skill, jobs_jobskill")
 
     def existing_job_pool(self, limit: int = 200_000) -> JobPool:
-        rows = Job.objects.order_by("-posted_at", "-id").values_list("id", "posted_at", "title", "company__name")
+        """The newest open postings already in the catalogue, for runs that add no postings."""
+        rows = Job.objects.active().order_by("-posted_at", "-id").values_list("id", "posted_at", "title", "company__name")
         pool = JobPool(array("q"), array("d"), [], [])
         shared: dict[str, str] = {}
         for job_id, posted_at, title, company_name in rows[:limit].iterator(chunk_size=10_000):
@@ -1013,7 +1014,7 @@ class Seeder:
 
     # Logins -----------------------------------------------------------------------------
 
-    def ensure_logins(self, sink, pool: JobPool | None) -> User:
+    def ensure_logins(self, sink, job_pool: Callable[[], JobPool] | None) -> User:
         """The demo seeker (with a pipeline in every status) and the admin, with their documented passwords."""
         demo, created = User.objects.get_or_create(
             username=DEMO_USERNAME,
@@ -1041,8 +1042,10 @@ class Seeder:
             admin.set_password(ADMIN_PASSWORD)
             admin.save()
 
-        if pool is not None and len(pool) and not Application.objects.filter(user=demo).exists():
-            self.seed_demo_pipeline(sink, demo, pool)
+        if job_pool is not None and not Application.objects.filter(user=demo).exists():
+            pool = job_pool()
+            if len(pool):
+                self.seed_demo_pipeline(sink, demo, pool)
         return demo
 
     def seed_demo_pipeline(self, sink, demo: User, pool: JobPool) -> None:
@@ -1076,25 +1079,34 @@ class Seeder:
         skill_ids = self.ensure_skills()
         sink = self.open_sink()
         self.background = Background(threaded=bool(sink.threads))
+        seeded = False
         try:
             with self.phase("jobs"):
-                pool = self.seed_jobs(sink, jobs, skill_ids) if jobs else self.existing_job_pool()
+                pool = self.seed_jobs(sink, jobs, skill_ids) if jobs else None
             with self.phase("users"):
                 user_ids, joined = self.seed_users(sink, users, skill_ids) if users else (range(0), array("d"))
                 if not sink.replica:  # foreign keys are checked: the jobs and users must be committed first
                     sink.flush()
             with self.phase("applications"):
-                self.seed_applications(sink, applications, user_ids, joined, pool)
+                if applications:
+                    pool = pool or self.existing_job_pool()
+                    self.seed_applications(sink, applications, user_ids, joined, pool)
                 # A run that seeds nothing (--reset with zero sizes) only wipes: no new demo pipeline.
-                self.ensure_logins(sink, pool if jobs or users or applications else None)
+                if jobs or users or applications:
+                    self.ensure_logins(sink, lambda: pool or self.existing_job_pool(limit=5_000))
+                else:
+                    self.ensure_logins(sink, None)
                 sink.flush()
+            seeded = True
         finally:
             sink.close()
-            with self.phase("finish"):
-                if users or applications:
-                    self.background.run(analyze_statements(User, Profile, ProfileSkill))
-                    self.background.run(analyze_statements(Application, ApplicationEvent))
-                self.background.join()
+            if not seeded:
+                self.background.join()  # an index being rebuilt is finished before the error surfaces
+        with self.phase("finish"):
+            if users or applications:
+                self.background.run(analyze_statements(User, Profile, ProfileSkill))
+                self.background.run(analyze_statements(Application, ApplicationEvent))
+            self.background.join()
         self.report.seconds = time.monotonic() - started
         return self.report
 
@@ -1116,16 +1128,20 @@ class Command(BaseCommand):
                             help="when job postings already exist, only make sure the demo and admin logins work")
         parser.add_argument("--batch-size", type=int, default=5000, help="rows per batch and transaction (default 5,000)")
         parser.add_argument("--seed", type=int, default=None, help="random seed, for the same data twice")
+        parser.add_argument("--writers", type=int, default=2,
+                            help="PostgreSQL connections writing batches in parallel (default 2, one per core here)")
 
-    def handle(self, *args, jobs, users, applications, reset, if_empty, batch_size, seed, verbosity, **options):
+    def handle(self, *args, jobs, users, applications, reset, if_empty, batch_size, seed, writers, verbosity, **options):
         for name, value in (("--jobs", jobs), ("--users", users), ("--applications", applications)):
             if value < 0:
                 raise CommandError(f"{name} must be 0 or more (got {value}).")
         if batch_size < 1:
             raise CommandError(f"--batch-size must be at least 1 (got {batch_size}).")
+        if writers < 1:
+            raise CommandError(f"--writers must be at least 1 (got {writers}).")
         seeder = Seeder(
-            batch_size=batch_size, seed=seed if seed is not None else random.randrange(2**31),
-            progress=verbosity >= 1, say=self.stdout.write, warn=lambda text: self.stderr.write(self.style.WARNING(text)),
+            batch_size=batch_size, seed=seed if seed is not None else random.randrange(2**31), writers=writers,
+            progress=verbosity >= 1, warn=lambda text: self.stderr.write(self.style.WARNING(text)),
         )
         if reset:
             started = time.monotonic()
@@ -1135,7 +1151,7 @@ class Command(BaseCommand):
             restore_search_index(seeder.warn)
             sink = seeder.open_sink()
             try:
-                seeder.ensure_logins(sink, seeder.existing_job_pool(limit=5_000))
+                seeder.ensure_logins(sink, lambda: seeder.existing_job_pool(limit=5_000))
             finally:
                 sink.close()
             self.stdout.write("Job postings already exist: seeded nothing, checked the demo logins.")
