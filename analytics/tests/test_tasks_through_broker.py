@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from datetime import date
 
 import pytest
@@ -26,12 +27,25 @@ def worker():
     from careercopilot.celery import app
 
     assert app.conf.broker_url.startswith("redis://")
+    # A queue of the test's own: the worker takes nothing a developer's running site queued
+    # on the same Redis, and leaves nothing behind for a real worker.
+    queue = f"test-analytics-{uuid.uuid4().hex[:8]}"
+    _route_analytics_tasks(app, {"analytics.tasks.*": {"queue": queue}})
     app.conf.task_always_eager = False
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as running:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30, queues=[queue]) as running:
             yield running
     finally:
         app.conf.task_always_eager = True
+        _route_analytics_tasks(app, None)
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(queue)
+
+
+def _route_analytics_tasks(app, routes):
+    app.conf.task_routes = routes
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)  # a cached property built from the old routes
 
 
 def _wait_for(condition, timeout: float = 30.0):
