@@ -39,7 +39,10 @@ def worker():
         app.conf.task_always_eager = True
         _route_analytics_tasks(app, None)
         with app.connection_for_write() as connection:
-            connection.default_channel.queue_delete(queue)
+            channel = connection.default_channel
+            channel.queue_delete(queue)
+            # kombu's Redis transport keeps the queue's exchange bindings; they name only this queue.
+            channel.client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def _route_analytics_tasks(app, routes):
