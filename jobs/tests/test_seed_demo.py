@@ -317,6 +317,24 @@ def test_the_search_vector_is_filled_for_every_job_as_the_triggers_would():
 
 
 @on_postgresql
+def test_without_the_right_to_switch_triggers_off_it_seeds_the_same_data_with_them_on(monkeypatch):
+    monkeypatch.setattr(seed_demo, "REPLICA_ROLE", "refused")  # as a non-superuser is refused
+    err = io.StringIO()
+    call_command("seed_demo", jobs=150, users=4, applications=40, seed=3, batch_size=64, verbosity=0,
+                 stdout=io.StringIO(), stderr=err)
+
+    assert "seeding with triggers and foreign-key checks on" in err.getvalue()
+    assert Job.objects.filter(source="demo").count() == 150
+    assert Application.objects.filter(user__in=seeded_users()).count() == 40
+    with connection.cursor() as cursor:  # filled by the row trigger this time
+        cursor.execute(
+            "SELECT count(*) FROM jobs_job WHERE " + WORDS_AND_WEIGHTS.format("search_vector")
+            + " IS DISTINCT FROM " + WORDS_AND_WEIGHTS.format("jobs_search_document(id, title, description, company_id)")
+        )
+        assert cursor.fetchone()[0] == 0
+
+
+@on_postgresql
 def test_a_big_load_rebuilds_the_search_index_and_a_lost_one_is_put_back(monkeypatch):
     def search_index():
         with connection.cursor() as cursor:

@@ -96,6 +96,9 @@ APPLICATION_COLUMNS = (
 )
 EVENT_COLUMNS = ("application_id", "kind", "from_status", "to_status", "note", "follow_up", "actor_id", "created_at")
 
+# Triggers and foreign-key checks off for the writer sessions (superuser only).
+REPLICA_ROLE = "replica"
+
 Batch = list[tuple[type[models.Model], Sequence[str], list[tuple]]]
 
 
@@ -327,7 +330,7 @@ class JobMaker:
         else:
             posted = self.now - rng.uniform(180, 400) * DAY
             is_active = rng.random() < 0.4
-        expires = _dt(posted + rng.uniform(30, 120) * DAY) if rng.random() < 0.9 else None
+        expires = _dt(posted + rng.uniform(60, 240) * DAY) if rng.random() < 0.9 else None  # a quarter have lapsed
 
         team = rng.choice(data.TEAM_NAMES[field.name])
         intro = rng.choice(data.ROLE_INTROS).format(a_title=data.with_article(title), company=company.name, team=team)
@@ -508,6 +511,9 @@ class PostgresSink:
         if threads:
             self.queue: queue.Queue = queue.Queue(maxsize=threads)
             self.connections = [self._connect() for _ in range(threads)]
+            if not self.replica:  # all writers alike: triggers on everywhere, or computed vectors would be skipped
+                for conn in self.connections:
+                    conn.execute("SET session_replication_role = DEFAULT")
             self.workers = [
                 threading.Thread(target=self._work, args=(conn,), name=f"seed-demo-writer-{i}", daemon=True)
                 for i, conn in enumerate(self.connections)
@@ -517,12 +523,12 @@ class PostgresSink:
         else:
             connection.ensure_connection()
             with connection.cursor() as cursor:
-                cursor.execute("SHOW session_replication_role")
-                self._previous_role = cursor.fetchone()[0]
+                cursor.execute("SELECT current_setting('session_replication_role'), current_setting('synchronous_commit')")
+                self._previous = cursor.fetchone()
                 cursor.execute("SET LOCAL synchronous_commit = off")
             try:
                 with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL session_replication_role = replica")
+                    cursor.execute(f"SET LOCAL session_replication_role = {REPLICA_ROLE}")
             except Exception as exc:  # noqa: BLE001 - any refusal means "keep the triggers on"
                 self._no_replica(exc)
 
@@ -542,7 +548,7 @@ class PostgresSink:
         conn.execute("SET synchronous_commit = off")
         conn.execute("SET temp_buffers = '64MB'")  # a whole staged batch stays in memory
         try:
-            conn.execute("SET session_replication_role = replica")
+            conn.execute(f"SET session_replication_role = {REPLICA_ROLE}")
         except psycopg.Error as exc:
             self._no_replica(exc)
         return conn
@@ -575,8 +581,11 @@ class PostgresSink:
             for conn in self.connections:
                 conn.close()
         else:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('session_replication_role', %s, true)", [self._previous_role])
+            with connection.cursor() as cursor:  # the caller's transaction goes on as it was
+                cursor.execute(
+                    "SELECT set_config('session_replication_role', %s, true), set_config('synchronous_commit', %s, true)",
+                    list(self._previous),
+                )
         self._raise_writer_error()
 
     def _raise_writer_error(self) -> None:
@@ -794,7 +803,7 @@ def wipe_demo_data(warn: Callable[[str], None]) -> None:
             try:
                 with transaction.atomic(), connection.cursor() as cursor:
                     # Triggers off: deleting skills would otherwise recompute the vectors of jobs about to go.
-                    cursor.execute("SET LOCAL session_replication_role = replica")
+                    cursor.execute(f"SET LOCAL session_replication_role = {REPLICA_ROLE}")
             except Exception as exc:  # noqa: BLE001
                 warn(f"Could not switch triggers off for the reset ({str(exc).strip()}); it will be slower.")
         _delete_where(Application, f"user_id IN (SELECT id FROM {user_table} WHERE username = '{DEMO_USERNAME}')")
