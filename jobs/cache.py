@@ -35,6 +35,7 @@ TOTAL_TIMEOUT = 5 * 60
 SIMILAR_TIMEOUT = 15 * 60
 TRENDING_IDS_TIMEOUT = 10 * 60
 TRENDING_TIMEOUT = 10 * 60
+ACTIVE_PLANNED_TIMEOUT = 10 * 60
 
 
 def catalogue_generation() -> int:
@@ -85,6 +86,11 @@ def similar_key(generation: int, job_id: int, limit: int) -> str:
 def trending_ids_key(limit: int) -> str:
     # Not generation-bound: it counts applications, which a catalogue change does not touch.
     return f"jobs:trending-ids:{limit}"
+
+
+def active_planned_key() -> str:
+    # The planner's idea of how many postings are open: steers the search plan, never shown.
+    return "jobs:active-planned"
 
 
 def trending_key(generation: int, limit: int) -> str:

@@ -90,7 +90,7 @@ class JobQuerySet(models.QuerySet):
 
     def for_cards(self) -> JobQuerySet:
         """What a result card shows, without the two big columns it does not."""
-        return self.select_related("company").defer("description", "search_vector")
+        return self.select_related("company").defer("description", "search_vector", "company__description")
 
 
 class Job(models.Model):

@@ -14,12 +14,14 @@ import dataclasses
 import json
 import math
 import re
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.contrib.postgres.search import SearchHeadline, SearchRank
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When, prefetch_related_objects
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -29,10 +31,20 @@ from django.utils.safestring import SafeString, mark_safe
 from jobs import cache as jobs_cache
 from jobs.models import SEARCH_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms, search_query
 
-RELEVANCE_CANDIDATES = 1000
-RECENT_DAYS = 14
+RELEVANCE_CANDIDATES = 500
 COUNT_CAP = 1000
-FACET_SAMPLE = 5000
+# Past this many matches (planner's estimate) counting even to COUNT_CAP costs more than it
+# tells: a GIN bitmap of every match is built first. The estimate is shown instead.
+ESTIMATE_ONLY_ABOVE = 20_000
+# A word in this share of the open postings is ranked from its WALK_CANDIDATES newest
+# matches, found by walking the posted_at index, rather than from a GIN bitmap of all of
+# its matches (see _relevance_candidates). Measured crossover on a million postings: ~7%.
+WALK_SHARE = 0.07
+WALK_CANDIDATES = 200
+# Open postings from which the planner is steered (bitmap_plans); below, any plan is fast.
+BIG_CATALOGUE = 50_000
+BITMAP_WORK_MEM = "32MB"
+FACET_SAMPLE = 1000
 MAX_PAGE_SIZE = 100
 MAX_OFFSET_ROWS = 2000
 MAX_SKILLS = 5
@@ -97,6 +109,10 @@ class SearchParams:
 class Total:
     count: int
     is_estimate: bool = False
+    # A word in so many open postings that relevance walks the posted_at index (PostgreSQL).
+    walk: bool = False
+    # A catalogue big enough for the planner's choices to matter (see bitmap_plans).
+    big: bool = False
 
     def __str__(self) -> str:
         return f"{COUNT_CAP:,}+" if self.is_estimate else f"{self.count:,}"
@@ -169,30 +185,34 @@ def filtered_jobs(params: SearchParams) -> JobQuerySet:
 
 
 def search_jobs(params: SearchParams) -> SearchPage:
-    """One page of results with its total; 3 queries on a warm total cache, 4-5 cold."""
+    """One page of results: rows, their skills and the total (cached, see search_total)."""
     qs = filtered_jobs(params)
+    total = search_total(params)
     if params.sort == Sort.RELEVANCE and params.q:
-        page = _relevance_page(qs, params)
+        page = _relevance_page(qs, params, total)
     elif params.sort == Sort.SALARY:
-        page = _offset_page(_excerpt_columns(qs.for_cards(), params).order_by(F("salary_max").desc(nulls_last=True), "-id"), params)
+        salary_first = _excerpt_columns(qs.for_cards(), params).order_by(F("salary_max").desc(nulls_last=True), "-id")
+        page = _offset_page(salary_first, params, total, fetch=_rows_fetcher(qs, total))
     else:
-        page = _newest_page(qs, params)
+        page = _newest_page(qs, params, total)
     prefetch_related_objects(page.items, Prefetch("skills", queryset=Skill.objects.only("name", "slug")))
     _attach_snippets(page.items, params, qs)
     return page
 
 
-def _page(rows: list[Job], params: SearchParams, *, has_prev: bool, **extra) -> SearchPage:
+def _page(rows: list[Job], params: SearchParams, total: Total, *, has_prev: bool, **extra) -> SearchPage:
     has_next = len(rows) > params.page_size
-    return SearchPage(items=rows[: params.page_size], total=search_total(params), page=params.page,
+    return SearchPage(items=rows[: params.page_size], total=total, page=params.page,
                       page_size=params.page_size, has_next=has_next, has_prev=has_prev, **extra)
 
 
-def _offset_page(ordered: JobQuerySet, params: SearchParams, *, limit_rows: int = MAX_OFFSET_ROWS) -> SearchPage:
+def _offset_page(ordered: JobQuerySet, params: SearchParams, total: Total, *, limit_rows: int = MAX_OFFSET_ROWS,
+                 fetch: Callable[[JobQuerySet], list[Job]] = list) -> SearchPage:
+    """Page `params.page` of `ordered` (one row extra, to know if there is a next page)."""
     offset = (params.page - 1) * params.page_size
     end = min(offset + params.page_size + 1, limit_rows + 1)
-    rows = list(ordered[offset:end]) if offset < limit_rows else []
-    page = _page(rows, params, has_prev=params.page > 1, max_rows=limit_rows)
+    rows = fetch(ordered[offset:end]) if offset < limit_rows else []
+    page = _page(rows, params, total, has_prev=params.page > 1, max_rows=limit_rows)
     if offset + params.page_size >= limit_rows:
         page.has_next = False
     return page
@@ -204,54 +224,107 @@ def _excerpt_columns(qs: JobQuerySet, params: SearchParams) -> JobQuerySet:
     return qs.annotate(excerpt=Substr("description", 1, EXCERPT_CHARS))
 
 
-def _relevance_candidates(qs: JobQuerySet):
-    """At most RELEVANCE_CANDIDATES matches, the last RECENT_DAYS' postings first.
+@contextmanager
+def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False):
+    """Plan the enclosed queries with bitmap index scans (PostgreSQL; a no-op elsewhere).
 
-    Both halves are GIN bitmap scans cut off by a LIMIT (the recent half ANDed with the
-    posted_at index), so a word in half the catalogue costs about what a rare one does;
-    the older half runs only when the recent one leaves room. Ranking every match of a
-    common word instead means reading every matching row: the benchmark's naive query.
+    Two blind spots of the planner at a million rows, both measured by benchmark_search:
+    - For "any N matches" (LIMIT, no ORDER BY) it prices a sequential scan as cheap, since
+      it expects to meet N matches soon. It does not price what each row costs to test:
+      decompressing a 1-2 kB search_vector. It then reads ~10,000 vectors where a GIN
+      bitmap reads none; and a rare filter combination makes it read the whole table.
+    - For newest-first rows of a set it misjudges as big, it walks the posted_at index,
+      and walks all of it when the set is in fact empty. `no_index_walks` is used when the
+      set is known to be small: then a bitmap and a sort of at most COUNT_CAP rows.
+    work_mem is raised so the bitmap of a common word stays exact (a lossy one rechecks
+    every row of its pages). Transaction-local: nothing leaks into the pooled connection.
+    Only for a big catalogue: on a small one any plan is fast and this is 3 round trips.
     """
-    cutoff = timezone.now() - timedelta(days=RECENT_DAYS)
-    recent = qs.filter(posted_at__gte=cutoff).values("pk")[:RELEVANCE_CANDIDATES]
-    older = qs.filter(posted_at__lt=cutoff).values("pk")[:RELEVANCE_CANDIDATES]
-    return recent.union(older, all=True)[:RELEVANCE_CANDIDATES]
+    if not total.big:
+        yield
+        return
+    settings = {"enable_seqscan": "off", "work_mem": BITMAP_WORK_MEM}
+    if no_index_walks:
+        settings["enable_indexscan"] = "off"
+    sql = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings)
+    with transaction.atomic(using=qs.db), connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, [item for pair in settings.items() for item in pair])
+        yield
 
 
-def _relevance_page(qs: JobQuerySet, params: SearchParams) -> SearchPage:
+def _rows_fetcher(qs: JobQuerySet, total: Total) -> Callable[[JobQuerySet], list[Job]]:
+    if total.is_estimate or not total.big:
+        return list
+
+    def fetch(rows: JobQuerySet) -> list[Job]:
+        with bitmap_plans(qs, total, no_index_walks=True):
+            return list(rows)
+
+    return fetch
+
+
+def _candidate_limit(total: Total) -> int:
+    return WALK_CANDIDATES if total.walk else RELEVANCE_CANDIDATES
+
+
+def _relevance_candidates(qs: JobQuerySet, total: Total):
+    """A bounded set of matches to rank; never every match of a common word.
+
+    Mostly: the first RELEVANCE_CANDIDATES the GIN index yields (a bitmap scan cut short by
+    the LIMIT; all matches when there are fewer). But the bitmap lists every match before
+    the first row is read (100,000 entries: ~30 ms), so for a word in more than WALK_SHARE
+    of the open postings the posted_at index is walked instead, testing each row, until
+    the WALK_CANDIDATES newest matches are found: ~200/share rows.
+    """
+    if total.walk:
+        return qs.order_by("-posted_at", "-id").values("pk")[:WALK_CANDIDATES]
+    return qs.values("pk")[:RELEVANCE_CANDIDATES]
+
+
+def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> SearchPage:
     if not _is_postgres(qs):
         first = _plain_terms(params.q)[0][1] if _plain_terms(params.q) else params.q
         title_hit = Case(When(title__icontains=first, then=Value(1)), default=Value(0), output_field=IntegerField())
         ordered = _excerpt_columns(qs.for_cards(), params).annotate(title_hit=title_hit).order_by("-title_hit", "-posted_at", "-id")
-        return _offset_page(ordered, params)
+        return _offset_page(ordered, params, total)
     query = search_query(params.q)
-    ranked = (
-        Job.objects.filter(pk__in=_relevance_candidates(qs))
-        .for_cards()
-        .annotate(
-            rank=SearchRank(F("search_vector"), query),
-            # Computed by PostgreSQL after the LIMIT, so only for the rows on the page.
-            snippet=SearchHeadline("description", query, config=SEARCH_CONFIG, start_sel=MARK_START, stop_sel=MARK_STOP,
-                                   max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … "),
+    rank = SearchRank(F("search_vector"), query)
+    order = ("-rank", "-posted_at", "-id")
+    ranked_ids = Job.objects.filter(pk__in=_relevance_candidates(qs, total)).annotate(rank=rank).order_by(*order).values("pk")
+
+    def fetch(page_ids) -> list[Job]:
+        # A second pass over just the page's rows, so ts_headline (the dearest call here)
+        # never runs for rows an OFFSET skips.
+        shown = (
+            Job.objects.filter(pk__in=Subquery(page_ids))
+            .for_cards()
+            .annotate(rank=rank, snippet=SearchHeadline(
+                "description", query, config=SEARCH_CONFIG, start_sel=MARK_START, stop_sel=MARK_STOP,
+                max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … "))
+            .order_by(*order)
         )
-        .order_by("-rank", "-posted_at", "-id")
-    )
-    return _offset_page(ranked, params, limit_rows=min(RELEVANCE_CANDIDATES, MAX_OFFSET_ROWS))
+        if total.walk:
+            return list(shown)
+        with bitmap_plans(qs, total):
+            return list(shown)
+
+    return _offset_page(ranked_ids, params, total, limit_rows=_candidate_limit(total), fetch=fetch)
 
 
-def _newest_page(qs: JobQuerySet, params: SearchParams) -> SearchPage:
+def _newest_page(qs: JobQuerySet, params: SearchParams, total: Total) -> SearchPage:
+    fetch = _rows_fetcher(qs, total)
     qs = _excerpt_columns(qs.for_cards(), params)
     cursor, size = params.cursor, params.page_size
     if cursor is None:
-        page = _offset_page(qs.order_by("-posted_at", "-id"), params)
+        page = _offset_page(qs.order_by("-posted_at", "-id"), params, total, fetch=fetch)
     elif cursor.after:
         # (posted_at, id) < cursor, written so the first condition bounds the index scan.
         older = qs.filter(posted_at__lte=cursor.posted_at).filter(Q(posted_at__lt=cursor.posted_at) | Q(pk__lt=cursor.pk))
-        page = _page(list(older.order_by("-posted_at", "-id")[: size + 1]), params, has_prev=True)
+        page = _page(fetch(older.order_by("-posted_at", "-id")[: size + 1]), params, total, has_prev=True)
     else:
         newer = qs.filter(posted_at__gte=cursor.posted_at).filter(Q(posted_at__gt=cursor.posted_at) | Q(pk__gt=cursor.pk))
-        rows = list(newer.order_by("posted_at", "id")[: size + 1])
-        page = _page(rows, params, has_prev=len(rows) > size)
+        rows = fetch(newer.order_by("posted_at", "id")[: size + 1])
+        page = _page(rows, params, total, has_prev=len(rows) > size)
         page.items.reverse()
         page.has_next = True
     page.max_rows = None
@@ -292,25 +365,45 @@ def _attach_snippets(jobs: list[Job], params: SearchParams, qs: JobQuerySet) -> 
 # --- Totals and facets ------------------------------------------------------------------
 
 
-def _estimate(qs: JobQuerySet) -> int:
-    """The planner's row estimate on PostgreSQL (no scan); an exact count elsewhere (small data)."""
-    if not _is_postgres(qs):
-        return qs.count()
+def _planned_rows(qs: JobQuerySet) -> int:
+    """The planner's estimate of the rows (an EXPLAIN, no scan; PostgreSQL)."""
     plan = json.loads(qs.order_by().values("pk").explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def _bounded_total(qs: JobQuerySet) -> Total:
-    exact = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+def _active_planned() -> int:
+    return jobs_cache.cached_value(jobs_cache.active_planned_key(), jobs_cache.ACTIVE_PLANNED_TIMEOUT,
+                                   lambda: _planned_rows(Job.objects.active()) or 1)
+
+
+def _compute_total(qs: JobQuerySet, params: SearchParams) -> Total:
+    if not _is_postgres(qs):
+        # The embedded default holds demo-sized data: counting is cheap.
+        exact = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+        return Total(exact) if exact <= COUNT_CAP else Total(qs.count(), is_estimate=True)
+    open_postings = _active_planned()
+    big = open_postings >= BIG_CATALOGUE
+    planned = _planned_rows(qs)
+    if planned >= ESTIMATE_ONLY_ABOVE:
+        walk = bool(params.q) and planned >= WALK_SHARE * open_postings
+        return Total(planned, is_estimate=True, walk=walk, big=big)
+    probe = Total(0, big=big)
+    with bitmap_plans(qs, probe):
+        exact = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
     if exact <= COUNT_CAP:
-        return Total(exact)
-    return Total(max(_estimate(qs), COUNT_CAP + 1), is_estimate=True)
+        return Total(exact, big=big)
+    return Total(max(planned, COUNT_CAP + 1), is_estimate=True, big=big)
 
 
 def search_total(params: SearchParams) -> Total:
-    """How many postings match: exact up to COUNT_CAP, estimated beyond. Cached per filter set."""
+    """How many postings match: exact up to COUNT_CAP, an estimate beyond. Cached per filter set.
+
+    PostgreSQL: the catalogue's size (an EXPLAIN, cached apart), the matches' estimate (an
+    EXPLAIN) and, when that is under ESTIMATE_ONLY_ABOVE, a count stopped at COUNT_CAP + 1.
+    Elsewhere: that count, and an exact one past the cap.
+    """
     key = jobs_cache.total_key(jobs_cache.catalogue_generation(), params.filters_key())
-    return jobs_cache.cached_value(key, jobs_cache.TOTAL_TIMEOUT, lambda: _bounded_total(filtered_jobs(params)))
+    return jobs_cache.cached_value(key, jobs_cache.TOTAL_TIMEOUT, lambda: _compute_total(filtered_jobs(params), params))
 
 
 FACETS = {
@@ -320,10 +413,10 @@ FACETS = {
 }
 
 
-def _facet_counts(params: SearchParams, names: list[str]) -> dict[str, dict[str, tuple[int, bool]]]:
+def _facet_counts(params: SearchParams, names: list[str], steering: Total) -> dict[str, dict[str, tuple[int, bool]]]:
     """Counts per value for the named facets over at most FACET_SAMPLE matches, in one query.
 
-    A capped sample is scaled to the planner's estimate of the whole set and flagged.
+    A full sample is scaled to the total (an estimate, for big sets) and flagged approximate.
     """
     qs = filtered_jobs(params)
     columns = [FACETS[name][0] for name in names]
@@ -331,13 +424,13 @@ def _facet_counts(params: SearchParams, names: list[str]) -> dict[str, dict[str,
     column_list = ", ".join(f"col{i}" for i in range(len(columns)))
     aliased = ", ".join(f"{connections[qs.db].ops.quote_name(c)} AS col{i}" for i, c in enumerate(columns))
     sql = f"SELECT {column_list}, COUNT(*) FROM (SELECT {aliased} FROM ({sample_sql}) AS inner_sample) AS sample GROUP BY {column_list}"
-    with connections[qs.db].cursor() as cursor:
+    with bitmap_plans(qs, steering), connections[qs.db].cursor() as cursor:
         cursor.execute(sql, sql_params)
         rows = cursor.fetchall()
     sampled = sum(row[-1] for row in rows)
     scale, approximate = 1.0, False
     if sampled >= FACET_SAMPLE:
-        scale, approximate = max(_estimate(qs), sampled) / sampled, True
+        scale, approximate = max(search_total(params).count, sampled) / sampled, True
     counts: dict[str, dict[str, tuple[int, bool]]] = {name: {} for name in names}
     for row in rows:
         for i, name in enumerate(names):
@@ -355,10 +448,11 @@ def _compute_facets(params: SearchParams) -> dict[str, list[FacetValue]]:
     chosen = [name for name in FACETS if getattr(params, name)]
     unchosen = [name for name in FACETS if name not in chosen]
     counts: dict[str, dict[str, tuple[int, bool]]] = {}
+    steering = search_total(params)  # cached already by the page's own search
     if unchosen:
-        counts.update(_facet_counts(params, unchosen))
+        counts.update(_facet_counts(params, unchosen, steering))
     for name in chosen:
-        counts.update(_facet_counts(dataclasses.replace(params, **{name: ()}), [name]))
+        counts.update(_facet_counts(dataclasses.replace(params, **{name: ()}), [name], steering))
     facets = {}
     for name, (_column, choices) in FACETS.items():
         selected = getattr(params, name)
