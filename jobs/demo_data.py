@@ -104,13 +104,14 @@ class Field:
     weight: int
     titles: tuple[str, ...]
     head_titles: tuple[str, ...]  # for the executive level: "Head of ...", "VP of ..."
-    skill_groups: tuple[str, ...]
+    skill_groups: tuple[str, ...]  # group names from SKILLS_BY_GROUP, or single skills
     base_salary_usd: int  # a mid-level salary in a US city of average cost
     duties: tuple[str, ...]
 
     @property
     def skills(self) -> list[str]:
-        return [name for group in self.skill_groups for name in SKILLS_BY_GROUP[group]]
+        names = [name for group in self.skill_groups for name in SKILLS_BY_GROUP.get(group, [group])]
+        return list(dict.fromkeys(names))
 
 
 FIELDS: tuple[Field, ...] = (
@@ -143,7 +144,7 @@ FIELDS: tuple[Field, ...] = (
          "Analytics Engineer", "BI Developer", "MLOps Engineer", "Research Scientist",
          "Applied Scientist", "AI Engineer"),
         ("Head of Data", "Director of Data Science", "VP of Data & AI", "Chief Data Officer"),
-        ("data", "datastores", "languages"),
+        ("data", "datastores", "Python", "SQL", "R", "Scala", "Java"),
         130_000,
         ("Build and maintain reliable batch and streaming data pipelines",
          "Design data models that make analysis fast and trustworthy",
@@ -163,7 +164,7 @@ FIELDS: tuple[Field, ...] = (
          "Infrastructure Engineer", "Systems Administrator", "Database Administrator",
          "Network Engineer", "Release Engineer"),
         ("Head of Platform", "Director of Infrastructure", "VP of Platform Engineering"),
-        ("cloud", "datastores", "languages"),
+        ("cloud", "datastores", "Python", "Go", "Bash", "Rust"),
         138_000,
         ("Run and evolve our Kubernetes platform across several regions",
          "Manage infrastructure as code and keep environments reproducible",
@@ -181,7 +182,7 @@ FIELDS: tuple[Field, ...] = (
         ("Security Engineer", "Application Security Engineer", "Cloud Security Engineer",
          "Security Analyst", "Penetration Tester", "Detection Engineer", "GRC Specialist"),
         ("Head of Security", "Director of Information Security", "CISO"),
-        ("security", "cloud", "languages"),
+        ("security", "cloud", "Python", "Go", "C"),
         145_000,
         ("Threat-model new features together with the engineers building them",
          "Run and triage our bug bounty and vulnerability management programmes",
@@ -197,7 +198,7 @@ FIELDS: tuple[Field, ...] = (
         ("Product Manager", "Product Owner", "Technical Product Manager", "Growth Product Manager",
          "Platform Product Manager", "Product Operations Manager"),
         ("Head of Product", "Director of Product", "VP of Product", "Chief Product Officer"),
-        ("product", "soft", "data"),
+        ("product", "soft", "A/B Testing", "SQL", "User Research", "Prototyping"),
         140_000,
         ("Own the roadmap for a product area and explain the why behind it",
          "Talk to customers every week and turn what you learn into decisions",
@@ -212,7 +213,7 @@ FIELDS: tuple[Field, ...] = (
         ("Product Designer", "UX Designer", "UI Designer", "UX Researcher", "Visual Designer",
          "Content Designer", "Design Systems Designer", "Motion Designer"),
         ("Head of Design", "Design Director", "VP of Design"),
-        ("design", "frontend", "product"),
+        ("design", "HTML", "CSS", "Web Accessibility", "Product Strategy", "Agile"),
         120_000,
         ("Design end-to-end experiences from early sketches to polished UI",
          "Plan and run user research, interviews and usability tests",
@@ -228,7 +229,7 @@ FIELDS: tuple[Field, ...] = (
          "Product Marketing Manager", "Performance Marketing Manager", "Social Media Manager",
          "Marketing Operations Specialist", "Copywriter", "Brand Manager"),
         ("Head of Marketing", "Director of Marketing", "VP of Marketing", "CMO"),
-        ("marketing", "soft", "product"),
+        ("marketing", "soft", "A/B Testing", "Excel", "Product Analytics"),
         105_000,
         ("Plan and run campaigns across paid, owned and earned channels",
          "Write and edit content that our audience wants to read",
@@ -244,7 +245,7 @@ FIELDS: tuple[Field, ...] = (
          "Account Manager", "Solutions Engineer", "Sales Engineer", "Partnerships Manager",
          "Business Development Manager", "Implementation Consultant"),
         ("Head of Sales", "Director of Customer Success", "VP of Sales", "Chief Revenue Officer"),
-        ("sales", "soft", "product"),
+        ("sales", "soft", "Excel"),
         95_000,
         ("Manage a pipeline of mid-market and enterprise opportunities",
          "Run discovery calls and tailored product demos",
@@ -259,7 +260,7 @@ FIELDS: tuple[Field, ...] = (
         ("Financial Analyst", "Accountant", "FP&A Manager", "Controller", "Payroll Specialist",
          "Revenue Accountant", "Tax Manager", "Finance Business Partner"),
         ("Head of Finance", "Finance Director", "VP of Finance", "CFO"),
-        ("finance", "soft"),
+        ("finance", "soft", "SQL"),
         100_000,
         ("Own the monthly close and keep the books accurate",
          "Build financial models that support planning and fundraising",
@@ -274,7 +275,7 @@ FIELDS: tuple[Field, ...] = (
          "People Operations Specialist", "Office Manager", "Operations Manager",
          "Learning & Development Manager", "Project Manager", "Program Manager"),
         ("Head of People", "Director of Operations", "VP of People", "COO"),
-        ("people", "soft", "product"),
+        ("people", "soft", "Excel", "Agile", "Jira"),
         92_000,
         ("Run full-cycle recruiting for roles across the company",
          "Design onboarding that gets new hires productive in their first month",
@@ -289,7 +290,7 @@ FIELDS: tuple[Field, ...] = (
         ("Customer Support Specialist", "Technical Support Engineer", "Support Team Lead",
          "Customer Experience Associate", "Support Operations Analyst"),
         ("Head of Support", "Director of Customer Experience"),
-        ("sales", "soft", "languages"),
+        ("sales", "soft", "SQL", "Jira", "Confluence"),
         65_000,
         ("Answer customer questions by chat, email and phone",
          "Troubleshoot technical issues and escalate bugs with clear reproductions",

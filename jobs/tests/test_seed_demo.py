@@ -162,6 +162,19 @@ def test_applications_are_one_per_seeker_and_posting_and_come_after_the_posting(
         assert Application.objects.filter(user=user, created_at__lt=user.date_joined).count() == 0
 
 
+@pytest.mark.django_db(transaction=False)
+@pytest.mark.parametrize("status", Status.values)
+def test_a_story_for_a_posting_from_a_minute_ago_fits_in_that_minute(status):
+    import random
+
+    now = timezone.now().timestamp()
+    for seed_value in range(50):
+        plan = seed_demo.plan_timeline(random.Random(seed_value), earliest=now - 60, now=now, final=status)
+        moments = [event[-1] for event in plan.events]
+        assert now - 60 <= plan.created_at == moments[0] and moments == sorted(moments) and moments[-1] <= now
+        assert plan.status == status
+
+
 def test_some_applications_are_entered_by_hand():
     seed(jobs=20, users=3, applications=150)  # more than 20 per seeker: the rest can only be hand-entered
 

@@ -221,10 +221,10 @@ def plan_timeline(rng: random.Random, *, earliest: float, now: float, final: str
         start = rng.uniform(low, high)
     elif span and not requested:  # nobody gets an offer for a posting from this morning
         return plan_timeline(rng, earliest=earliest, now=now, final=S.APPLIED if rng.random() < 0.6 else S.SAVED)
-    else:  # too young a posting for the story asked for: squeeze the story
-        room = max(now - low, 3_600.0)
+    else:  # too young a posting for the story asked for: squeeze the story into its lifetime
+        room = max(now - low, 0.0)
         steps = [step * 0.8 * room / span for step in steps] if span else steps
-        start = now - room + rng.random() * 0.1 * room
+        start = low + rng.random() * 0.1 * room
 
     moment = start
     events = [(CREATED, "", path[0], "", None, moment)]
