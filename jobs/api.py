@@ -42,7 +42,9 @@ class JobSerializer(serializers.ModelSerializer):
                   "salary_min", "salary_max", "salary_currency", "posted_at", "skills", "snippet")
 
     def get_skills(self, job: Job) -> list[str]:
-        return [skill.name for skill in job.skills.all()]  # prefetched by every caller
+        # Search results carry skill_list; a single posting has its skills prefetched.
+        skills = getattr(job, "skill_list", None)
+        return [skill.name for skill in (job.skills.all() if skills is None else skills)]
 
     def get_snippet(self, job: Job) -> str:
         return str(getattr(job, "snippet_html", ""))

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from django.contrib.postgres.search import SearchHeadline, SearchRank
 from django.db import connections, transaction
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When, prefetch_related_objects
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.html import escape
@@ -195,9 +195,30 @@ def search_jobs(params: SearchParams) -> SearchPage:
         page = _offset_page(salary_first, params, total, fetch=_rows_fetcher(qs, total))
     else:
         page = _newest_page(qs, params, total)
-    prefetch_related_objects(page.items, Prefetch("skills", queryset=Skill.objects.only("name", "slug")))
+    _attach_skills(page.items)
     _attach_snippets(page.items, params, qs)
     return page
+
+
+@dataclass(frozen=True)
+class SkillTag:
+    name: str
+    slug: str
+
+
+def _attach_skills(jobs: list[Job]) -> None:
+    """job.skill_list for a page of cards, in one query of plain tuples.
+
+    prefetch_related would build a Skill instance per tag: a third of a page's time here.
+    """
+    if not jobs:
+        return
+    tags: dict[int, list[SkillTag]] = {}
+    rows = JobSkill.objects.filter(job_id__in=[job.pk for job in jobs]).order_by("skill__name").values_list("job_id", "skill__name", "skill__slug")
+    for job_id, name, slug in rows:
+        tags.setdefault(job_id, []).append(SkillTag(name, slug))
+    for job in jobs:
+        job.skill_list = tags.get(job.pk, [])
 
 
 def _page(rows: list[Job], params: SearchParams, total: Total, *, has_prev: bool, **extra) -> SearchPage:
