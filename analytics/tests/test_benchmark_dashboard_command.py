@@ -28,3 +28,27 @@ def test_it_reports_percentiles_queries_and_cache_hits_and_cleans_up_its_session
 def test_it_asks_for_metrics_to_be_computed_first(alice):
     with pytest.raises(CommandError, match="recompute_metrics --all"):
         call_command("benchmark_dashboard", stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_measures_a_running_server_over_http(alice, live_server):
+    user_metrics_recompute(user_ids=[alice.id])
+    out = io.StringIO()
+
+    call_command("benchmark_dashboard", "--users", "1", "--requests", "5", "--concurrency", "1",
+                 "--base-url", live_server.url, stdout=out)
+
+    assert "5 ok, 0 failed" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_counts_a_redirect_to_the_login_page_as_a_failure(alice, live_server):
+    user_metrics_recompute(user_ids=[alice.id])
+    alice.is_active = False  # the server refuses her session and sends the benchmark to log in
+    alice.save(update_fields=["is_active"])
+    out = io.StringIO()
+
+    call_command("benchmark_dashboard", "--users", "1", "--requests", "3", "--concurrency", "1",
+                 "--base-url", live_server.url, stdout=out)
+
+    assert "0 ok, 3 failed" in out.getvalue() and "302" in out.getvalue()

@@ -29,6 +29,16 @@ from analytics.selectors import bump_all_user_metrics
 PATH = "/dashboard/"
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect (to the login page: the server did not accept the session) is a failure, not a page."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def percentile(sorted_values: list[float], share: float) -> float:
     if not sorted_values:
         return 0.0
@@ -52,7 +62,8 @@ def _cache_counts_remote(base_url: str) -> tuple[float, float] | None:
 
 
 class Command(BaseCommand):
-    help = "Benchmark /dashboard/ for a sample of users (in-process, or --base-url against gunicorn)."
+    help = ("Benchmark /dashboard/ for a sample of users (in-process, or --base-url against gunicorn; "
+            "the server must share this process's SECRET_KEY, database and cache to accept the sessions).")
 
     def add_arguments(self, parser):
         parser.add_argument("--users", type=int, default=200, help="how many users to sample")
@@ -120,7 +131,7 @@ class Command(BaseCommand):
                 if base_url:
                     request = urllib.request.Request(
                         base_url + PATH, headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}"})
-                    with urllib.request.urlopen(request, timeout=30) as response:
+                    with _opener.open(request, timeout=30) as response:
                         response.read()
                         status = response.status
                 else:
