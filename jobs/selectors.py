@@ -33,9 +33,11 @@ from jobs.models import SEARCH_CONFIG, Company, Job, JobQuerySet, JobSkill, Skil
 
 RELEVANCE_CANDIDATES = 500
 COUNT_CAP = 1000
-# Past this many matches (planner's estimate) counting even to COUNT_CAP costs more than it
-# tells: a GIN bitmap of every match is built first. The estimate is shown instead.
-ESTIMATE_ONLY_ABOVE = 20_000
+# Past this many matches (the planner's estimate) counting even to COUNT_CAP costs more
+# than it tells: the bitmaps of every match are built first (remote + contract: 50 ms at a
+# million postings). The estimate stands in: "1,000+" on the page, flagged in the API. Five
+# times COUNT_CAP, so an estimate that far off is needed to show "1,000+" for fewer.
+ESTIMATE_ONLY_ABOVE = 5 * COUNT_CAP
 # A word in this share of the open postings is ranked from its WALK_CANDIDATES newest
 # matches, found by walking the posted_at index, rather than from a GIN bitmap of all of
 # its matches (see _relevance_candidates). Measured crossover on a million postings: ~7%.

@@ -51,6 +51,8 @@ def test_it_imports_good_rows_and_reports_each_bad_one_by_line(csv_file):
     assert (python_job.salary_min, python_job.salary_max, python_job.salary_currency) == (60000, 80000, "EUR")
     assert python_job.posted_at.isoformat() == "2026-01-05T10:00:00+00:00"
     assert sorted(python_job.skills.values_list("name", flat=True)) == ["Django", "Python"]
+    # Found by a skill it names nowhere else: the search document was built with its skills.
+    assert list(Job.objects.active().search("django").values_list("external_id", flat=True)) == ["1"]
     chef = Job.objects.get(external_id="2")
     assert (chef.company.name, chef.remote_policy, chef.job_type, chef.experience_level) == ("Bistro, Inc.", "onsite", "part_time", "entry")
     assert chef.description == 'Cook "good" food,\nevery day.'
