@@ -1,11 +1,14 @@
 """Reads behind the job pages and API: search, totals, facets, similar and trending jobs.
 
-The search is built to cost the same on page one of ten results and on a million postings:
-- relevance ranks a bounded candidate set (RELEVANCE_CANDIDATES matches, recent postings
-  first), never every match of a common word;
+The search is built to cost about the same on ten postings and on a million:
+- relevance ranks a bounded candidate set (the first RELEVANCE_CANDIDATES matches off the
+  GIN index, or the newest WALK_CANDIDATES for a word in most postings), never every match;
 - newest-first pages by keyset (posted_at, id), so page 5,000 is as cheap as page 1;
-- totals are counted up to COUNT_CAP and estimated by the planner beyond it;
-- facet counts come from at most FACET_SAMPLE matches and are cached.
+- totals: the planner's estimate first; a count stopped at COUNT_CAP + 1 only for sets it
+  expects to be small; "1,000+" beyond;
+- facet counts come from at most FACET_SAMPLE matches;
+- totals, facets, similar and trending jobs are cached per catalogue generation (jobs.cache).
+`manage.py benchmark_search` measures all of it, with the plans, on a big database.
 """
 
 from __future__ import annotations
@@ -55,8 +58,8 @@ SIMILAR_SKILLS = 8
 SIMILAR_PER_SKILL = 200
 SIMILAR_SAME_COMPANY = 50
 
-# Markers ts_headline puts around matches; control characters cannot come from the
-# description's HTML, so the text is escaped first and only then are they turned into <mark>.
+# Markers ts_headline puts around matches. The snippet is HTML-escaped first and only then
+# are they turned into <mark>, so a description's own markup is never trusted.
 MARK_START, MARK_STOP = "\x02", "\x03"
 
 
