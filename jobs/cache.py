@@ -98,7 +98,7 @@ def trending_key(generation: int, limit: int) -> str:
 
 
 def page_key(generation: int, name: str, request: HttpRequest) -> str:
-    return f"jobs:page:{name}:{generation}:{_digest(request.get_full_path(), bool(request.headers.get('HX-Request')))}"
+    return f"jobs:page:{name}:{generation}:{_digest(request.get_full_path())}"
 
 
 def cached_value(key: str, timeout: int, compute: Callable[[], T]) -> T:
@@ -144,7 +144,7 @@ def cache_anonymous_page(name: str, timeout: int):
                 if response.status_code == 200 and not response.cookies:
                     cache.set(key, (response.content, response["Content-Type"]), timeout)
                 response["X-Page-Cache"] = "miss"
-            patch_vary_headers(response, ("Cookie", "HX-Request"))
+            patch_vary_headers(response, ("Cookie",))
             return response
 
         return wrapper

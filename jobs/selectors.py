@@ -181,7 +181,9 @@ def filtered_jobs(params: SearchParams) -> JobQuerySet:
     if params.salary_max is not None:
         qs = qs.filter(salary_min__lte=params.salary_max)
     if params.company:
-        qs = qs.filter(company__slug=params.company)
+        # A scalar subquery, not a join: PostgreSQL runs it once up front, and then walks
+        # the (company, posted_at) index newest-first for just that company.
+        qs = qs.filter(company_id=Subquery(Company.objects.filter(slug=params.company).values("pk")[:1]))
     for slug in params.skills:
         qs = qs.filter(Exists(JobSkill.objects.filter(job_id=OuterRef("pk"), skill__slug=slug)))
     if params.posted_within:

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from jobs import cache as jobs_cache
 from jobs.forms import JobSearchForm
 from jobs.models import Company, Job
-from jobs.selectors import Sort, job_facets, job_for_detail, newest_jobs, search_jobs, similar_jobs, trending_jobs
+from jobs.selectors import SearchParams, Sort, job_facets, job_for_detail, newest_jobs, search_jobs, similar_jobs, trending_jobs
 
 
 @jobs_cache.cache_anonymous_page("home", jobs_cache.HOME_PAGE_TIMEOUT)
@@ -63,7 +63,6 @@ def company_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"company": company, "form": form, **jobs_cache.shared_page_context(request)}
     if not form.is_valid():
         return render(request, "jobs/company.html", context, status=400)
-    params = form.params()
-    params = type(params)(company=company.slug, sort=Sort.NEWEST, page=params.page, cursor=params.cursor)
-    context["results"] = search_jobs(params)
+    chosen = form.params()
+    context["results"] = search_jobs(SearchParams(company=company.slug, sort=Sort.NEWEST, page=chosen.page, cursor=chosen.cursor))
     return render(request, "jobs/company.html", context)
