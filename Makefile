@@ -30,6 +30,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py setup_periodic_tasks
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py recompute_metrics --platform
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@trap 'kill 0' INT TERM; \
 	$(BIN)/celery -A careercopilot worker --loglevel=INFO --concurrency=2 & \

@@ -25,7 +25,7 @@ from enum import StrEnum
 
 from django.contrib.postgres.search import SearchHeadline, SearchRank
 from django.db import connections, transaction
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.html import escape
@@ -565,16 +565,11 @@ def newest_jobs(limit: int = 10) -> list[Job]:
 
 
 def _trending_job_ids(limit: int) -> list[int]:
-    from applications.models import Application
+    """Ranked ahead of time by analytics' beat task: a page view never counts applications."""
+    from analytics.models import TrendingJob
 
-    since = timezone.now() - timedelta(days=7)
-    rows = (
-        Application.objects.filter(created_at__gte=since, job__isnull=False)
-        .values("job_id")
-        .annotate(n=Count("id"))
-        .order_by("-n", "-job_id")[: limit * 3]  # spare rows for postings closed since
-    )
-    return [row["job_id"] for row in rows]
+    # Spare rows for postings closed since the last ranking.
+    return list(TrendingJob.objects.order_by("rank").values_list("job_id", flat=True)[: limit * 3])
 
 
 def _compute_trending(limit: int) -> list[Job]:

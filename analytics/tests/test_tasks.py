@@ -6,7 +6,6 @@ import os
 import threading
 
 import pytest
-from django.conf import settings
 from django.db import OperationalError, connection, connections
 
 from analytics import tasks

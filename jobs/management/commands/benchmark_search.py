@@ -112,7 +112,7 @@ class Command(BaseCommand):
         with caches_bypassed():
             for name, run in scenarios:
                 results[name] = self._time(name, run, repeat)
-            results["naive"] = self._time(f"NAIVE common term: rank every match + COUNT(*)", lambda: self._naive(common), naive_repeat)
+            results["naive"] = self._time("NAIVE common term: rank every match + COUNT(*)", lambda: self._naive(common), naive_repeat)
             page_request = RequestFactory().get("/jobs/", {"q": common})
             page_request.user = AnonymousUser()
             self._time("whole /jobs/?q=common page (view + template, no cache)", lambda: job_list.__wrapped__(page_request), repeat)
