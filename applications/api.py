@@ -114,6 +114,19 @@ class ApplicationPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_number(self, request, paginator):
+        """A malformed page is the caller's mistake (400); only a page past the end is a 404."""
+        raw = request.query_params.get(self.page_query_param) or 1
+        if raw in self.last_page_strings:
+            return raw
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            raise ValidationError({"page": ["A page is a whole number from 1."]}) from None
+        if number < 1:
+            raise ValidationError({"page": ["A page is a whole number from 1."]})
+        return number
+
 
 def _refused(exc: ApplicationError) -> Response:
     """A refused change as 409 (the application's state forbids it) or 400 (the input is wrong)."""

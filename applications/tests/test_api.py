@@ -34,6 +34,16 @@ class TestList:
         assert refused.status_code == 400
         assert refused.json() == {"status": ["“hired” is not a status."]}
 
+    @pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5"])
+    def test_it_answers_a_malformed_page_with_400(self, alice_client, alice_app, page):
+        response = alice_client.get(LIST, {"page": page})
+
+        assert response.status_code == 400
+        assert response.json() == {"page": ["A page is a whole number from 1."]}
+
+    def test_it_answers_a_page_past_the_end_with_404(self, alice_client, alice_app):
+        assert alice_client.get(LIST, {"page": str(10**20)}).status_code == 404
+
     def test_it_caps_the_page_size(self, alice_client, alice):
         from applications.tests.factories import make_applications
 
