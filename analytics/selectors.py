@@ -78,6 +78,11 @@ def _generations(*keys: str) -> str:
     return ".".join(str(found.get(key, "0")) for key in keys)
 
 
+def platform_generation() -> str:
+    """Changes whenever trending or the platform figures are recomputed."""
+    return _generations(platform_generation_key())
+
+
 def bump_user_metrics(user_ids) -> None:
     cache.set_many({user_metrics_generation_key(user_id): _token() for user_id in user_ids}, GENERATION_TIMEOUT)
 
@@ -145,7 +150,7 @@ def _load_or_compute(user_id: int) -> UserMetrics:
 
 def platform_snapshot() -> dict:
     """Trending postings and skills and the last 30 days of platform figures, as plain data."""
-    key = platform_key(_generations(platform_generation_key()))
+    key = platform_key(platform_generation())
     snapshot = cache.get(key)
     if snapshot is None:
         snapshot = _platform_from_tables()

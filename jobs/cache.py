@@ -33,7 +33,6 @@ COMPANY_PAGE_TIMEOUT = 5 * 60
 FACETS_TIMEOUT = 5 * 60
 TOTAL_TIMEOUT = 5 * 60
 SIMILAR_TIMEOUT = 15 * 60
-TRENDING_IDS_TIMEOUT = 10 * 60
 TRENDING_TIMEOUT = 10 * 60
 ACTIVE_PLANNED_TIMEOUT = 10 * 60
 
@@ -83,18 +82,14 @@ def similar_key(generation: int, job_id: int, limit: int) -> str:
     return f"jobs:similar:{generation}:{job_id}:{limit}"
 
 
-def trending_ids_key(limit: int) -> str:
-    # Not generation-bound: it counts applications, which a catalogue change does not touch.
-    return f"jobs:trending-ids:{limit}"
-
-
 def active_planned_key() -> str:
     # The planner's idea of how many postings are open: steers the search plan, never shown.
     return "jobs:active-planned"
 
 
-def trending_key(generation: int, limit: int) -> str:
-    return f"jobs:trending:{generation}:{limit}"
+def trending_key(generation: int, ranking_generation: str, limit: int) -> str:
+    # Bound to both: a catalogue change (a posting closes) and a new ranking from analytics.
+    return f"jobs:trending:{generation}:{ranking_generation}:{limit}"
 
 
 def page_key(generation: int, name: str, request: HttpRequest) -> str:

@@ -573,8 +573,7 @@ def _trending_job_ids(limit: int) -> list[int]:
 
 
 def _compute_trending(limit: int) -> list[Job]:
-    ids = jobs_cache.cached_value(jobs_cache.trending_ids_key(limit), jobs_cache.TRENDING_IDS_TIMEOUT,
-                                  lambda: _trending_job_ids(limit))
+    ids = _trending_job_ids(limit)
     if not ids:
         return []
     found = Job.objects.active().for_cards().in_bulk(ids)
@@ -582,9 +581,8 @@ def _compute_trending(limit: int) -> list[Job]:
 
 
 def trending_jobs(limit: int = 10) -> list[Job]:
-    """The postings most tracked in the last 7 days.
+    """The postings most tracked in the last 7 days, as analytics last ranked them."""
+    from analytics.selectors import platform_generation
 
-    The one entry point for trending: analytics may later answer it from its own tables.
-    """
-    key = jobs_cache.trending_key(jobs_cache.catalogue_generation(), limit)
+    key = jobs_cache.trending_key(jobs_cache.catalogue_generation(), platform_generation(), limit)
     return jobs_cache.cached_value(key, jobs_cache.TRENDING_TIMEOUT, lambda: _compute_trending(limit))

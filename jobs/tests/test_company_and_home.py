@@ -63,7 +63,7 @@ def test_home_costs_a_fixed_number_of_queries(client, django_user_model, django_
     for job in [JobFactory() for _ in range(size)]:
         _track(users[:2], job)
     trending_recompute()
-    # 1 newest jobs, 2 most-tracked job ids of the week, 3 those jobs
+    # 1 newest jobs, 2 trending job ids (analytics' ranking), 3 those jobs
     with django_assert_num_queries(3):
         response = client.get("/")
     assert response.status_code == 200
