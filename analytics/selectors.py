@@ -14,7 +14,6 @@ import uuid
 from django.core.cache import cache
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
-from django.urls import NoReverseMatch
 from prometheus_client import Counter
 
 from analytics.models import PlatformDailyStats, TrendingJob, TrendingSkill, UserMetrics
@@ -162,7 +161,7 @@ def _platform_from_tables() -> dict:
     jobs = [
         {
             "id": row.job_id, "title": row.job.title, "company": row.job.company.name,
-            "url": job_url(row.job), "applications": row.applications,
+            "url": row.job.get_absolute_url(), "applications": row.applications,
         }
         for row in TrendingJob.objects.select_related("job__company").order_by("rank")
     ]
@@ -294,13 +293,6 @@ def _recommend(inputs: dict, *, limit: int) -> list[dict]:
         for job_id, skill_id in pairs:
             matched.setdefault(job_id, []).append(skill_names[skill_id])
     return [_recommendation(job, inputs, sorted(matched.get(job.id, []))) for job in jobs]
-
-
-def job_url(job) -> str:
-    try:
-        return job.get_absolute_url()
-    except NoReverseMatch:  # the jobs pages are not mounted (yet): the documented path
-        return f"/jobs/{job.id}/{job.slug}/"
 
 
 def _recommendation(job, inputs: dict, skills: list[str]) -> dict:
