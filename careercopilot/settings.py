@@ -41,10 +41,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "careercopilot",
     "accounts",
     "jobs",
     "applications",
     "analytics",
+    "demo",
 ]
 
 MIDDLEWARE = [

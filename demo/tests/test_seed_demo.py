@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from applications.models import ALLOWED_TRANSITIONS, CLOSED_STATUSES, Application, ApplicationEvent, Status
-from jobs import demo_data
-from jobs.management.commands import seed_demo
+from demo import data as demo_data
+from demo.management.commands import seed_demo
 from jobs.models import Company, Job, JobSkill
 
 User = get_user_model()

@@ -57,7 +57,7 @@ from applications.models import (
     ApplicationEvent,
     Status,
 )
-from jobs import demo_data as data
+from demo import data
 from jobs.models import Company, Job, JobSkill, Skill
 
 User = get_user_model()
