@@ -44,6 +44,7 @@ run: install
 	wait
 
 test: install-test
+	$(BIN)/lint-imports --no-cache
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest $(PYTEST_ARGS)
 
 check-deploy: install

@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class AnalyticsConfig(AppConfig):
     name = "analytics"
+
+    def ready(self) -> None:
+        from analytics.receivers import refresh_metrics_on_change
+        from applications.signals import application_changed
+
+        application_changed.connect(refresh_metrics_on_change, dispatch_uid="analytics.refresh_metrics_on_change")

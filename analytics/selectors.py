@@ -9,94 +9,35 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 
 from django.core.cache import cache
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
 from prometheus_client import Counter
 
+from accounts.models import Profile
+from analytics.cache import (
+    platform_generation,
+    platform_key,
+    recommendations_key,
+    trending_postings_key,
+    user_metrics_generation,
+    user_metrics_key,
+)
 from analytics.models import PlatformDailyStats, TrendingJob, TrendingSkill, UserMetrics
+from analytics.snapshots import user_metrics_recompute
+from jobs import cache as jobs_cache
+from jobs.models import Job, JobSkill
 
-SCHEMA = 1  # part of every key: a deploy that changes a snapshot's shape starts from fresh keys
 METRICS_TIMEOUT = 60 * 60  # a snapshot only changes when recomputed, and every recompute bumps
-GENERATION_TIMEOUT = 60 * 60 * 24 * 30
 PLATFORM_TIMEOUT = 60 * 60
+TRENDING_POSTINGS_TIMEOUT = 10 * 60
 RECOMMENDATIONS_TIMEOUT = 60 * 10  # new postings show up within ten minutes
 FILL_LOCK_TIMEOUT = 30
 FILL_WAIT_SECONDS = 5.0
 FILL_POLL_SECONDS = 0.05
 
 METRICS_CACHE = Counter("analytics_user_metrics_cache_total", "Dashboard snapshot lookups by outcome", ["result"])
-
-
-# --- Key functions --------------------------------------------------------------------------
-
-def all_user_metrics_generation_key() -> str:
-    return "analytics:gen:user-metrics"
-
-
-def user_metrics_generation_key(user_id: int) -> str:
-    return f"analytics:gen:user-metrics:{user_id}"
-
-
-def user_metrics_key(user_id: int, generation: str) -> str:
-    return f"analytics:user-metrics:v{SCHEMA}:{generation}:{user_id}"
-
-
-def refresh_window_key(user_id: int) -> str:
-    return f"analytics:refresh-window:{user_id}"
-
-
-def platform_generation_key() -> str:
-    return "analytics:gen:platform"
-
-
-def platform_key(generation: str) -> str:
-    return f"analytics:platform:v{SCHEMA}:{generation}"
-
-
-def recommendations_key(user_id: int, fingerprint: str) -> str:
-    return f"analytics:recommendations:v{SCHEMA}:{user_id}:{fingerprint}"
-
-
-# --- Generations ----------------------------------------------------------------------------
-
-def _token() -> str:
-    return uuid.uuid4().hex[:12]
-
-
-def _generations(*keys: str) -> str:
-    """The current tokens of these generation keys, joined; a missing one is started (first writer wins)."""
-    found = cache.get_many(keys)
-    missing = [key for key in keys if key not in found]
-    if missing:
-        for key in missing:
-            cache.add(key, _token(), GENERATION_TIMEOUT)
-        found.update(cache.get_many(missing))
-    return ".".join(str(found.get(key, "0")) for key in keys)
-
-
-def platform_generation() -> str:
-    """Changes whenever trending or the platform figures are recomputed."""
-    return _generations(platform_generation_key())
-
-
-def bump_user_metrics(user_ids) -> None:
-    cache.set_many({user_metrics_generation_key(user_id): _token() for user_id in user_ids}, GENERATION_TIMEOUT)
-
-
-def bump_all_user_metrics() -> None:
-    cache.set(all_user_metrics_generation_key(), _token(), GENERATION_TIMEOUT)
-
-
-def bump_platform() -> None:
-    cache.set(platform_generation_key(), _token(), GENERATION_TIMEOUT)
-
-
-def claim_refresh_window(user_id: int, *, seconds: int) -> bool:
-    """True for the first change of a burst: it schedules the refresh; the rest ride along."""
-    return cache.add(refresh_window_key(user_id), 1, seconds)
 
 
 # --- Per-user metrics -----------------------------------------------------------------------
@@ -108,8 +49,7 @@ def user_metrics_for(user_id: int) -> UserMetrics | None:
     time a user ever looks; concurrent requests wait for that one instead of piling onto the
     database, so a cold cache costs one load however many requests arrive together.
     """
-    generation = _generations(all_user_metrics_generation_key(), user_metrics_generation_key(user_id))
-    key = user_metrics_key(user_id, generation)
+    key = user_metrics_key(user_id, user_metrics_generation(user_id))
     metrics = cache.get(key)
     if metrics is not None:
         METRICS_CACHE.labels("hit").inc()
@@ -136,8 +76,6 @@ def user_metrics_for(user_id: int) -> UserMetrics | None:
 def _load_or_compute(user_id: int) -> UserMetrics:
     metrics = UserMetrics.objects.filter(user_id=user_id).first()
     if metrics is None:
-        from analytics.services import user_metrics_recompute
-
         # First look ever (no change has been tracked yet, or the worker is behind): one
         # user's rows by index, once, under the lock. Not bumped: this request fills the key.
         user_metrics_recompute(user_ids=[user_id], bump=False)
@@ -187,6 +125,25 @@ def trending_skills(limit: int = 10) -> list[dict]:
     return platform_snapshot()["trending_skills"][:limit]
 
 
+def _compute_trending_postings(limit: int) -> list[Job]:
+    # Spare ranks for postings closed since the last ranking.
+    ids = list(TrendingJob.objects.order_by("rank").values_list("job_id", flat=True)[: limit * 3])
+    if not ids:
+        return []
+    found = Job.objects.active().for_cards().in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found][:limit]
+
+
+def trending_postings(limit: int = 10) -> list[Job]:
+    """The open postings most tracked in the last 7 days, as beat last ranked them, ready for job cards.
+
+    A page view never counts applications; the key follows both the catalogue (a posting
+    closes) and the ranking, so either change shows at once.
+    """
+    key = trending_postings_key(jobs_cache.catalogue_generation(), platform_generation(), limit)
+    return jobs_cache.cached_value(key, TRENDING_POSTINGS_TIMEOUT, lambda: _compute_trending_postings(limit))
+
+
 # --- Recommendations ------------------------------------------------------------------------
 
 RECOMMENDATIONS = 20
@@ -198,8 +155,6 @@ MAX_LOCATIONS = 5
 
 
 def _profile_inputs(user) -> dict:
-    from accounts.models import Profile
-
     profile = Profile.objects.filter(user=user).first()
     if profile is None:
         return {"skills": [], "locations": [], "remote": "any", "experience": "", "salary": None, "currency": "USD"}
@@ -256,8 +211,6 @@ def _candidate_pool(inputs: dict) -> tuple[str, list]:
 
 
 def _recommend(inputs: dict, *, limit: int) -> list[dict]:
-    from jobs.models import Job, JobSkill
-
     skill_ids = [skill_id for skill_id, _ in inputs["skills"]]
     skill_names = dict(inputs["skills"])
 

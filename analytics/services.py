@@ -1,10 +1,9 @@
 """Writes for analytics: recomputing the stored figures, and the one write analytics makes to
-applications (marking the silent ones ghosted). The applications app calls
-`request_metrics_refresh` after every change.
+applications (marking the silent ones ghosted). A seeker's own changes reach analytics through
+`applications.signals.application_changed` (see analytics/receivers.py).
 
-Recomputation is set-based: one statement per batch of users on PostgreSQL (see analytics/sql.py),
-one read per batch on SQLite (analytics/compute.py), and an upsert either way, so running twice,
-or twice at once, leaves the same rows.
+Recomputation is set-based (the per-user snapshots live in analytics/snapshots.py) and every
+write is an upsert, so running twice, or twice at once, leaves the same rows.
 """
 
 from __future__ import annotations
@@ -23,182 +22,27 @@ from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.utils import timezone
 from prometheus_client import Counter, Histogram
 
-from analytics import compute, selectors, sql
-from analytics.models import Checkpoint, PlatformDailyStats, TrendingJob, TrendingSkill, UserMetrics
+from analytics import sql
+from analytics.cache import bump_platform
+from analytics.models import Checkpoint, PlatformDailyStats, TrendingJob, TrendingSkill
+from analytics.snapshots import BATCH_SIZE, user_metrics_recompute, user_metrics_recompute_all
+from applications.models import ALLOWED_TRANSITIONS, Application, ApplicationEvent, Status
+from jobs.models import Job, JobSkill
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000
-# A burst of changes for one user within this window is computed once, when it closes.
-REFRESH_DEBOUNCE_SECONDS = 5
 GHOST_BATCH_SIZE = 2000
 TRENDING_DAYS = 7
 TRENDING_LIMIT = 20
 PLATFORM_DAYS = 30
 
-USERS_COMPUTED = Counter("analytics_user_metrics_computed_total", "User metric snapshots computed")
-BATCH_SECONDS = Histogram("analytics_user_metrics_batch_seconds", "Time to recompute one batch of users")
 GHOSTED = Counter("analytics_applications_ghosted_total", "Applications marked ghosted by the beat job")
-
-METRIC_FIELDS = [field.name for field in UserMetrics._meta.concrete_fields if field.name != "user"]
-
-
-# --- After each application change -----------------------------------------------------------
-
-def request_metrics_refresh(*, user_id: int) -> None:
-    """Ask for the user's metrics to be recomputed once the surrounding transaction commits.
-
-    Safe to call inside `transaction.atomic`: a rolled-back change enqueues nothing.
-    """
-    transaction.on_commit(lambda: _enqueue_refresh(user_id))
-
-
-def _enqueue_refresh(user_id: int) -> None:
-    from analytics.tasks import refresh_user_metrics
-    from careercopilot.celery import app
-
-    if app.conf.task_always_eager:
-        # Eager tasks ignore countdowns, so a debounce would drop changes instead of merging them.
-        refresh_user_metrics.delay(user_id)
-        return
-    # The first change of a burst claims the window and schedules the task for just after it
-    # closes; later changes in the window find the claim and rely on that task, which starts
-    # after they committed. The claim expires on its own, so no process has to release it.
-    try:
-        if selectors.claim_refresh_window(user_id, seconds=REFRESH_DEBOUNCE_SECONDS):
-            refresh_user_metrics.apply_async((user_id,), countdown=REFRESH_DEBOUNCE_SECONDS + 1)
-    except Exception:  # the change is committed: no 500 for it; the beat job catches this user up
-        log.warning("could not enqueue a metrics refresh for user %s", user_id, exc_info=True)
 
 
 # --- Per-user metrics ------------------------------------------------------------------------
 
-def _sqlite_rows(user_ids: list[int]) -> dict[int, list[compute.Row]]:
-    from applications.models import Application
-
-    rows: dict[int, list[compute.Row]] = defaultdict(list)
-    queryset = (
-        Application.objects.filter(user_id__in=user_ids)
-        .annotate(
-            company=Coalesce(NullIf(F("company_name"), Value("")), F("job__company__name"), Value("")),
-            display=Coalesce(NullIf(F("title"), Value("")), F("job__title"), Value("")),
-        )
-        .order_by()
-        .values_list(
-            "user_id", "id", "status", "created_at", "applied_at", "interview_at", "offer_at",
-            "closed_at", "next_follow_up", "company", "display",
-        )
-    )
-    for user_id, *fields in queryset.iterator(chunk_size=5000):
-        rows[user_id].append(compute.Row(*fields))
-    return rows
-
-
-def _sqlite_skills(user_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
-    from jobs.models import JobSkill
-
-    reached = Q(job__applications__status__in=compute.PAST_APPLIED) | Q(job__applications__applied_at__isnull=False)
-    skills: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    queryset = (
-        JobSkill.objects.filter(Q(job__applications__user_id__in=user_ids) & reached)
-        .values_list("job__applications__user_id", "skill__name")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for user_id, name, count in queryset:
-        skills[user_id].append((name, count))
-    return skills
-
-
-def _compute_batch_in_python(user_ids: list[int], *, now: datetime) -> None:
-    today = now.date()
-    rows, skills = _sqlite_rows(user_ids), _sqlite_skills(user_ids)
-    snapshots = [
-        UserMetrics(
-            user_id=user_id, computed_at=now,
-            **compute.user_metrics_from_rows(rows.get(user_id, []), skills.get(user_id, []), today=today),
-        )
-        for user_id in user_ids
-    ]
-    UserMetrics.objects.bulk_create(snapshots, update_conflicts=True, unique_fields=["user"], update_fields=METRIC_FIELDS)
-
-
-def _compute_batch_in_sql(user_ids: list[int], *, now: datetime) -> None:
-    today = now.date()
-    params = {"ids": user_ids, "now": now, "today": today, "first_week": compute.first_week(today)}
-    with connection.cursor() as cursor:
-        # JIT compiling this wide statement costs more (~150 ms) than running it on one batch.
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql.USER_METRICS_UPSERT, params)
-
-
-def _recompute_batch(user_ids: list[int], *, now: datetime | None = None) -> None:
-    started = time.perf_counter()
-    now = now or timezone.now()
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            _compute_batch_in_sql(user_ids, now=now)
-        else:
-            _compute_batch_in_python(user_ids, now=now)
-    USERS_COMPUTED.inc(len(user_ids))
-    BATCH_SECONDS.observe(time.perf_counter() - started)
-
-
-def _existing_user_ids(ids: list[int], batch_size: int) -> Iterable[list[int]]:
-    User = get_user_model()
-    for start in range(0, len(ids), batch_size):
-        chunk = ids[start : start + batch_size]
-        # Only users that still exist: a deleted user's id in a queued task is not an error.
-        found = list(User.objects.filter(id__in=chunk).order_by("id").values_list("id", flat=True))
-        if found:
-            yield found
-
-
-def user_metrics_recompute(
-    *, user_ids: Iterable[int], batch_size: int = BATCH_SIZE, progress: Callable[[int], None] | None = None,
-    bump: bool = True, now: datetime | None = None,
-) -> int:
-    """Recompute and store these users' metrics, a batch at a time; returns how many users.
-
-    With `bump`, each user's cached snapshot goes stale once the batch commits. `now` is the
-    moment the figures are as of (weeks, follow-ups due); tests pin it.
-    """
-    ids = sorted({int(user_id) for user_id in user_ids})
-    done = 0
-    for batch in _existing_user_ids(ids, batch_size):
-        _recompute_batch(batch, now=now)
-        if bump:
-            transaction.on_commit(lambda batch=batch: selectors.bump_user_metrics(batch))
-        done += len(batch)
-        if progress:
-            progress(len(batch))
-    return done
-
-
-def user_metrics_recompute_all(
-    *, batch_size: int = BATCH_SIZE, progress: Callable[[int], None] | None = None, now: datetime | None = None
-) -> int:
-    """Every user, walking the user table by id so memory stays one batch whatever the size."""
-    User = get_user_model()
-    last_id, done = 0, 0
-    while True:
-        batch = list(User.objects.filter(id__gt=last_id).order_by("id").values_list("id", flat=True)[:batch_size])
-        if not batch:
-            break
-        _recompute_batch(batch, now=now)
-        done += len(batch)
-        last_id = batch[-1]
-        if progress:
-            progress(len(batch))
-    # One bump makes every cached snapshot stale, without touching 100,000 keys.
-    transaction.on_commit(selectors.bump_all_user_metrics)
-    return done
-
-
 def users_active_since(since: datetime, *, today) -> Iterable[int]:
     """Users with an application changed since `since`, or a follow-up that fell due since then."""
-    from applications.models import Application
-
     changed = Q(updated_at__gte=since) | Q(next_follow_up__gt=since.date(), next_follow_up__lte=today)
     return Application.objects.filter(changed).order_by().values_list("user_id", flat=True).distinct().iterator()
 
@@ -220,8 +64,6 @@ def user_metrics_recompute_active(*, batch_size: int = BATCH_SIZE) -> int:
 # --- Ghosting -------------------------------------------------------------------------------
 
 def _ghosting_is_allowed() -> None:
-    from applications.models import ALLOWED_TRANSITIONS, Status
-
     if Status.GHOSTED not in ALLOWED_TRANSITIONS[Status.APPLIED]:
         raise RuntimeError("applications no longer allow applied → ghosted; the ghosting job must change too")
 
@@ -267,8 +109,6 @@ def _ghost_batch_in_sql(*, cutoff: datetime, now: datetime, note: str, limit: in
 
 def _ghost_batch_in_orm(*, cutoff: datetime, now: datetime, note: str, limit: int) -> dict[int, int]:
     # SQLite takes the write lock at BEGIN (transaction_mode IMMEDIATE): nobody changes these meanwhile.
-    from applications.models import Application, ApplicationEvent, Status
-
     picked = list(
         Application.objects.filter(status=Status.APPLIED, updated_at__lt=cutoff)
         .filter(Q(applied_at__isnull=True) | Q(applied_at__lt=cutoff))
@@ -307,9 +147,6 @@ def _per_day(queryset, field: str, since: datetime) -> dict:
 
 def platform_stats_recompute(*, days: int = PLATFORM_DAYS) -> int:
     """Postings, live postings, applications and sign-ups per day for the last `days` days."""
-    from applications.models import Application
-    from jobs.models import Job
-
     now = timezone.now()
     today = now.date()
     first_day = today - timedelta(days=days - 1)
@@ -335,15 +172,12 @@ def platform_stats_recompute(*, days: int = PLATFORM_DAYS) -> int:
         rows, update_conflicts=True, unique_fields=["day"],
         update_fields=["postings", "active_postings", "applications", "new_users", "computed_at"],
     )
-    transaction.on_commit(selectors.bump_platform)
+    transaction.on_commit(bump_platform)
     return len(rows)
 
 
 def trending_recompute(*, days: int = TRENDING_DAYS, limit: int = TRENDING_LIMIT) -> tuple[int, int]:
     """The live postings and the skills seekers tracked most in the last `days` days."""
-    from applications.models import Application
-    from jobs.models import JobSkill
-
     now = timezone.now()
     since = now - timedelta(days=days)
     recent = Application.objects.filter(created_at__gte=since, job__isnull=False, job__is_active=True)
@@ -372,5 +206,5 @@ def trending_recompute(*, days: int = TRENDING_DAYS, limit: int = TRENDING_LIMIT
             update_conflicts=True, unique_fields=["rank"], update_fields=["skill", "applications", "postings", "computed_at"],
         )
         TrendingSkill.objects.filter(rank__gt=len(top_skills)).delete()
-        transaction.on_commit(selectors.bump_platform)
+        transaction.on_commit(bump_platform)
     return len(top_jobs), len(top_skills)

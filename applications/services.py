@@ -1,4 +1,5 @@
-"""Writes for applications. Keyword-only, atomic, and each asks analytics to refresh after commit.
+"""Writes for applications. Keyword-only, atomic, and each announces the change after commit
+(`applications.signals.application_changed`; analytics refreshes the seeker's figures on it).
 
 Every refusal is an `ApplicationError` whose message is written for the seeker: views show it
 as a form error, the API returns it with a 400 or 409.
@@ -15,7 +16,6 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from analytics.services import request_metrics_refresh
 from applications.models import (
     ALLOWED_TRANSITIONS,
     CLOSED_STATUSES,
@@ -26,6 +26,7 @@ from applications.models import (
     ApplicationEvent,
     Status,
 )
+from applications.signals import announce_change
 
 Kind = ApplicationEvent.Kind
 TEXT_MAX_CHARS = 200
@@ -199,7 +200,7 @@ def application_create(
             ApplicationEvent.objects.create(
                 application=application, kind=Kind.CREATED, to_status=status, actor=user, created_at=now
             )
-            request_metrics_refresh(user_id=user.pk)
+            announce_change(user_id=user.pk)
     except IntegrityError:
         # Two clicks on "Track" at once: the other one won the unique (user, job) constraint.
         if job is None:
@@ -234,7 +235,7 @@ def application_change_status(*, application: Application, to_status: str, by) -
             application=current, kind=Kind.STATUS_CHANGED, from_status=from_status, to_status=to_status,
             actor=by, created_at=now,
         )
-        request_metrics_refresh(user_id=current.user_id)
+        announce_change(user_id=current.user_id)
     _copy_back(application, current, written)
     return application
 
@@ -251,7 +252,7 @@ def application_add_note(*, application: Application, text: str, by) -> Applicat
         event = ApplicationEvent.objects.create(
             application=current, kind=Kind.NOTE_ADDED, note=text, actor=by, created_at=now
         )
-        request_metrics_refresh(user_id=current.user_id)
+        announce_change(user_id=current.user_id)
     _copy_back(application, current, ["notes", "updated_at"])
     return event
 
@@ -270,7 +271,7 @@ def application_set_follow_up(*, application: Application, on: date | None, by) 
         ApplicationEvent.objects.create(
             application=current, kind=Kind.FOLLOW_UP_SET, follow_up=on, actor=by, created_at=now
         )
-        request_metrics_refresh(user_id=current.user_id)
+        announce_change(user_id=current.user_id)
     _copy_back(application, current, ["next_follow_up", "updated_at"])
     return application
 
@@ -319,7 +320,7 @@ def application_update(
         for event in events:
             event.application, event.actor, event.created_at = current, by, now
         ApplicationEvent.objects.bulk_create(events)
-        request_metrics_refresh(user_id=current.user_id)
+        announce_change(user_id=current.user_id)
     _copy_back(application, current, written)
     return application
 
@@ -370,5 +371,5 @@ def applications_import(*, user, rows: list[ImportedApplication], source: str) -
                 ))
         ApplicationEvent.objects.bulk_create(events, batch_size=1000)
         if applications:
-            request_metrics_refresh(user_id=user.pk)
+            announce_change(user_id=user.pk)
     return applications

@@ -5,6 +5,7 @@ from django.urls import include, path
 from careercopilot import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("ready/", views.ready, name="ready"),
     path("metrics", views.metrics, name="prometheus-metrics"),

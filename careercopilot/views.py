@@ -1,4 +1,5 @@
-"""Operational endpoints: liveness, readiness and the Prometheus scrape."""
+"""The project's top-level views: pages that span apps (home) and the operational endpoints
+(liveness, readiness, the Prometheus scrape)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,21 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django_prometheus import exports
 
+from analytics.selectors import trending_postings
 from careercopilot.celery import app as celery_app
+from jobs import cache as jobs_cache
+from jobs.selectors import newest_jobs
+
+
+@jobs_cache.cache_anonymous_page("home", jobs_cache.HOME_PAGE_TIMEOUT)
+def home(request: HttpRequest) -> HttpResponse:
+    """The catalogue's newest postings beside analytics' trending ones."""
+    context = {"newest": newest_jobs(10), "trending": trending_postings(6), **jobs_cache.shared_page_context(request)}
+    return render(request, "home.html", context)
 
 
 @never_cache

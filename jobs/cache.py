@@ -33,7 +33,6 @@ COMPANY_PAGE_TIMEOUT = 5 * 60
 FACETS_TIMEOUT = 5 * 60
 TOTAL_TIMEOUT = 5 * 60
 SIMILAR_TIMEOUT = 15 * 60
-TRENDING_TIMEOUT = 10 * 60
 ACTIVE_PLANNED_TIMEOUT = 10 * 60
 
 
@@ -85,11 +84,6 @@ def similar_key(generation: int, job_id: int, limit: int) -> str:
 def active_planned_key() -> str:
     # The planner's idea of how many postings are open: steers the search plan, never shown.
     return "jobs:active-planned"
-
-
-def trending_key(generation: int, ranking_generation: str, limit: int) -> str:
-    # Bound to both: a catalogue change (a posting closes) and a new ranking from analytics.
-    return f"jobs:trending:{generation}:{ranking_generation}:{limit}"
 
 
 def page_key(generation: int, name: str, request: HttpRequest) -> str:

@@ -562,27 +562,3 @@ def similar_jobs(job: Job, *, limit: int = 5) -> list[Job]:
 
 def newest_jobs(limit: int = 10) -> list[Job]:
     return list(Job.objects.active().for_cards().order_by("-posted_at", "-id")[:limit])
-
-
-def _trending_job_ids(limit: int) -> list[int]:
-    """Ranked ahead of time by analytics' beat task: a page view never counts applications."""
-    from analytics.models import TrendingJob
-
-    # Spare rows for postings closed since the last ranking.
-    return list(TrendingJob.objects.order_by("rank").values_list("job_id", flat=True)[: limit * 3])
-
-
-def _compute_trending(limit: int) -> list[Job]:
-    ids = _trending_job_ids(limit)
-    if not ids:
-        return []
-    found = Job.objects.active().for_cards().in_bulk(ids)
-    return [found[pk] for pk in ids if pk in found][:limit]
-
-
-def trending_jobs(limit: int = 10) -> list[Job]:
-    """The postings most tracked in the last 7 days, as analytics last ranked them."""
-    from analytics.selectors import platform_generation
-
-    key = jobs_cache.trending_key(jobs_cache.catalogue_generation(), platform_generation(), limit)
-    return jobs_cache.cached_value(key, jobs_cache.TRENDING_TIMEOUT, lambda: _compute_trending(limit))

@@ -3,7 +3,6 @@ from django.urls import path
 from jobs import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<int:pk>/", views.job_redirect, name="job_redirect"),
     path("jobs/<int:pk>/<str:slug>/", views.job_detail, name="job_detail"),

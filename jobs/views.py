@@ -6,13 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from jobs import cache as jobs_cache
 from jobs.forms import JobSearchForm
 from jobs.models import Company, Job
-from jobs.selectors import SearchParams, Sort, job_facets, job_for_detail, newest_jobs, search_jobs, similar_jobs, trending_jobs
-
-
-@jobs_cache.cache_anonymous_page("home", jobs_cache.HOME_PAGE_TIMEOUT)
-def home(request: HttpRequest) -> HttpResponse:
-    context = {"newest": newest_jobs(10), "trending": trending_jobs(6), **jobs_cache.shared_page_context(request)}
-    return render(request, "home.html", context)
+from jobs.selectors import SearchParams, Sort, job_facets, job_for_detail, search_jobs, similar_jobs
 
 
 @jobs_cache.cache_anonymous_page("list", jobs_cache.LIST_PAGE_TIMEOUT)
@@ -42,18 +36,9 @@ def job_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     context = {
         "job": job,
         "similar": similar_jobs(job) if job.is_open else [],
-        "application": _application_of(request.user, job),
         **jobs_cache.shared_page_context(request),
     }
     return render(request, "jobs/detail.html", context)
-
-
-def _application_of(user, job: Job):
-    if not user.is_authenticated:
-        return None
-    from applications.models import Application
-
-    return Application.objects.of(user).filter(job=job).only("status").first()
 
 
 @jobs_cache.cache_anonymous_page("company", jobs_cache.COMPANY_PAGE_TIMEOUT)

@@ -93,7 +93,17 @@ def test_it_serves_trending_from_the_cache_until_the_next_recompute(make_job, se
 
     _track(job, seekers[1:], days_ago=1)
     trending_recompute()  # bumps the platform generation once the transaction commits
-    from analytics.selectors import bump_platform
+    from analytics.cache import bump_platform
 
     bump_platform()  # (the test's transaction never commits, so bump as the commit would)
     assert trending_jobs()[0]["applications"] == 4
+
+
+def test_trending_postings_for_job_cards_are_cached_behind_one_accessor(make_job, seekers, django_assert_num_queries):
+    from analytics.selectors import trending_postings
+
+    _track(make_job("Hot", "Acme", ("Python",)), seekers[:1], days_ago=1)
+    trending_recompute()
+    assert [job.title for job in trending_postings(5)] == ["Hot"]
+    with django_assert_num_queries(0):
+        assert [job.title for job in trending_postings(5)] == ["Hot"]

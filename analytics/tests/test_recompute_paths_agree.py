@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from analytics import services
+from analytics import snapshots
 from analytics.models import UserMetrics
 from analytics.tests.conftest import at
 
@@ -78,10 +78,10 @@ def _assert_same(left, right, where: str):
 def test_it_computes_the_same_figures_in_sql_as_the_python_reference(django_user_model, make_job):
     user_ids = _random_search(django_user_model, make_job, random.Random(5))
 
-    services._compute_batch_in_sql(user_ids, now=NOW)
+    snapshots._compute_batch_in_sql(user_ids, now=NOW)
     from_sql = {user_id: _snapshot(user_id) for user_id in user_ids}
     UserMetrics.objects.all().delete()
-    services._compute_batch_in_python(user_ids, now=NOW)
+    snapshots._compute_batch_in_python(user_ids, now=NOW)
     from_python = {user_id: _snapshot(user_id) for user_id in user_ids}
 
     assert sum(snapshot["total"] for snapshot in from_sql.values()) > 100

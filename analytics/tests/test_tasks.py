@@ -10,7 +10,7 @@ from django.db import OperationalError, connection, connections
 
 from analytics import tasks
 from analytics.models import UserMetrics
-from analytics.selectors import claim_refresh_window
+from analytics.cache import claim_refresh_window
 from analytics.services import user_metrics_recompute
 
 ALL_TASKS = [

@@ -24,7 +24,9 @@ def worker():
         pytest.skip("the broker tests need REDIS_URL (the embedded filesystem broker is not tested here)")
     from celery.contrib.testing.worker import start_worker
 
-    from careercopilot.celery import app
+    from analytics.tasks import refresh_user_metrics
+
+    app = refresh_user_metrics.app  # the project's Celery app, without reaching up for it
 
     assert app.conf.broker_url.startswith("redis://")
     # A queue of the test's own: the worker takes nothing a developer's running site queued

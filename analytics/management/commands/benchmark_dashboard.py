@@ -24,7 +24,7 @@ from django.test import Client
 from prometheus_client import REGISTRY
 
 from analytics.models import UserMetrics
-from analytics.selectors import bump_all_user_metrics
+from analytics.cache import bump_all_user_metrics
 
 PATH = "/dashboard/"
 

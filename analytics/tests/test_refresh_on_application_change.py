@@ -1,4 +1,5 @@
-"""The analytics refresh really runs (Celery eager, as in every test) once per committed change."""
+"""Analytics refreshes a seeker's figures (Celery eager, as in every test) once per committed change,
+whether the change comes from the services or reaches it as `application_changed`."""
 
 from __future__ import annotations
 

@@ -1,0 +1,94 @@
+"""Analytics' cache keys and generations: one key function per data set, one place.
+
+Both the reads (selectors) and the writes (services, snapshots, receivers) use this module, so
+neither has to import the other. A data set goes stale by a generation bump (a fresh token in
+its key), never by scanning Redis for keys.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.cache import cache
+
+SCHEMA = 1  # part of every key: a deploy that changes a snapshot's shape starts from fresh keys
+GENERATION_TIMEOUT = 60 * 60 * 24 * 30
+
+
+# --- Key functions --------------------------------------------------------------------------
+
+def all_user_metrics_generation_key() -> str:
+    return "analytics:gen:user-metrics"
+
+
+def user_metrics_generation_key(user_id: int) -> str:
+    return f"analytics:gen:user-metrics:{user_id}"
+
+
+def user_metrics_key(user_id: int, generation: str) -> str:
+    return f"analytics:user-metrics:v{SCHEMA}:{generation}:{user_id}"
+
+
+def refresh_window_key(user_id: int) -> str:
+    return f"analytics:refresh-window:{user_id}"
+
+
+def platform_generation_key() -> str:
+    return "analytics:gen:platform"
+
+
+def platform_key(generation: str) -> str:
+    return f"analytics:platform:v{SCHEMA}:{generation}"
+
+
+def trending_postings_key(catalogue_generation: int, ranking_generation: str, limit: int) -> str:
+    # Bound to both: a catalogue change (a posting closes) and a new ranking.
+    return f"analytics:trending-postings:v{SCHEMA}:{catalogue_generation}:{ranking_generation}:{limit}"
+
+
+def recommendations_key(user_id: int, fingerprint: str) -> str:
+    return f"analytics:recommendations:v{SCHEMA}:{user_id}:{fingerprint}"
+
+
+# --- Generations ----------------------------------------------------------------------------
+
+def _token() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def _generations(*keys: str) -> str:
+    """The current tokens of these generation keys, joined; a missing one is started (first writer wins)."""
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        for key in missing:
+            cache.add(key, _token(), GENERATION_TIMEOUT)
+        found.update(cache.get_many(missing))
+    return ".".join(str(found.get(key, "0")) for key in keys)
+
+
+def user_metrics_generation(user_id: int) -> str:
+    """Changes when this seeker's snapshot, or everyone's, is recomputed."""
+    return _generations(all_user_metrics_generation_key(), user_metrics_generation_key(user_id))
+
+
+def platform_generation() -> str:
+    """Changes whenever trending or the platform figures are recomputed."""
+    return _generations(platform_generation_key())
+
+
+def bump_user_metrics(user_ids) -> None:
+    cache.set_many({user_metrics_generation_key(user_id): _token() for user_id in user_ids}, GENERATION_TIMEOUT)
+
+
+def bump_all_user_metrics() -> None:
+    cache.set(all_user_metrics_generation_key(), _token(), GENERATION_TIMEOUT)
+
+
+def bump_platform() -> None:
+    cache.set(platform_generation_key(), _token(), GENERATION_TIMEOUT)
+
+
+def claim_refresh_window(user_id: int, *, seconds: int) -> bool:
+    """True for the first change of a burst: it schedules the refresh; the rest ride along."""
+    return cache.add(refresh_window_key(user_id), 1, seconds)
