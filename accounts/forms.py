@@ -3,6 +3,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 
 from accounts.models import Profile
+from accounts.time_zones import time_zone_names
 from jobs.models import Skill
 
 
@@ -27,10 +28,16 @@ class ProfileForm(forms.ModelForm):
         help_text="Comma-separated, for example: Berlin, London, Remote",
     )
 
+    time_zone = forms.ChoiceField(
+        choices=lambda: [(name, name.replace("_", " ")) for name in time_zone_names()],
+        required=False,
+        help_text="Every date and time you see is shown in this zone.",
+    )
+
     class Meta:
         model = Profile
         fields = ("headline", "skills", "preferred_locations", "remote_preference", "desired_experience",
-                  "desired_salary", "salary_currency")
+                  "desired_salary", "salary_currency", "time_zone")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,6 +58,10 @@ class ProfileForm(forms.ModelForm):
                 seen.add(location.lower())
                 unique.append(location)
         return unique
+
+    def clean_time_zone(self) -> str:
+        # Left out of a post (an older form, an API client): keep the zone the seeker had.
+        return self.cleaned_data["time_zone"] or self.instance.time_zone
 
     def clean_salary_currency(self) -> str:
         currency = self.cleaned_data["salary_currency"].upper()

@@ -1,7 +1,15 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
+from accounts.time_zones import DEFAULT as DEFAULT_TIME_ZONE
+from accounts.time_zones import is_time_zone
 from jobs.models import Job
+
+
+def validate_time_zone(value: str) -> None:
+    if not is_time_zone(value):
+        raise ValidationError("Pick a time zone from the list, for example Europe/Berlin.")
 
 
 class Profile(models.Model):
@@ -21,6 +29,10 @@ class Profile(models.Model):
     desired_experience = models.CharField(max_length=10, choices=Job.ExperienceLevel.choices, blank=True)
     desired_salary = models.PositiveIntegerField(null=True, blank=True)
     salary_currency = models.CharField(max_length=3, default="USD")
+    time_zone = models.CharField(
+        max_length=64, default=DEFAULT_TIME_ZONE, validators=[validate_time_zone],
+        help_text="Every date and time you see is shown in this zone.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from accounts.forms import ProfileForm, SignupForm
 from accounts.services import profile_for, user_sign_up
+from accounts.time_zones import remember_time_zone
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -29,7 +30,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     instance = profile_for(request.user)
     form = ProfileForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        profile = form.save()
+        remember_time_zone(request, profile.time_zone)
         messages.success(request, "Profile saved.")
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})

@@ -76,3 +76,37 @@ def redis_url(name: str) -> str:
     if url and urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
         raise ImproperlyConfigured(f"{name} must start with redis://, rediss:// or unix:// (got {url!r})")
     return url
+
+
+EMAIL_SCHEMES = {"console", "smtp", "smtp+tls", "smtps"}
+
+
+def email_from_url(name: str, url: str) -> dict:
+    """`EMAIL_URL` → Django's email settings.
+
+    console://                       print messages (the embedded default)
+    smtp://user:pass@host:25         plain SMTP (a local relay)
+    smtp+tls://user:pass@host:587    SMTP with STARTTLS
+    smtps://user:pass@host:465       SMTP over TLS
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in EMAIL_SCHEMES:
+        raise ImproperlyConfigured(f"{name} must start with one of {', '.join(sorted(s + '://' for s in EMAIL_SCHEMES))} (got {url!r})")
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if not parts.hostname:
+        raise ImproperlyConfigured(f"{name} has no host: {url!r}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a malformed port: {url!r}") from None
+    default_port = {"smtp": 25, "smtp+tls": 587, "smtps": 465}[parts.scheme]
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or default_port,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": parts.scheme == "smtp+tls",
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+    }

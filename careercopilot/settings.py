@@ -7,7 +7,7 @@ a filesystem Celery broker. DATABASE_URL and REDIS_URL switch to the real servic
 
 from pathlib import Path
 
-from careercopilot.env import database_from_url, env_bool, env_int, env_list, env_str, redis_url
+from careercopilot.env import database_from_url, email_from_url, env_bool, env_int, env_list, env_str, redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.time_zones.seeker_time_zone_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -208,6 +209,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Email ----------------------------------------------------------------------------
+# Console on the embedded default; EMAIL_URL=smtp+tls://user:pass@host:587 (or smtp://, smtps://) in production.
+EMAIL_URL = env_str("EMAIL_URL", "console://")
+globals().update(email_from_url("EMAIL_URL", EMAIL_URL))
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # an unreachable relay must not hold a worker for minutes
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Career Copilot <noreply@careercopilot.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- I18N / static --------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -385,6 +385,41 @@ LOCATIONS: tuple[tuple[str, str, float, str], ...] = (
     ("Remote (Europe)", "EUR", 0.6, "remote"), ("Remote (EMEA)", "EUR", 0.55, "remote"),
     ("Remote (Americas)", "USD", 0.85, "remote"), ("Remote (APAC)", "USD", 0.6, "remote"),
 )
+# Where a seeker who lives (or looks) there keeps their clock.
+TIME_ZONES: dict[str, str] = {
+    "San Francisco, CA, USA": "America/Los_Angeles", "New York, NY, USA": "America/New_York",
+    "Seattle, WA, USA": "America/Los_Angeles", "Austin, TX, USA": "America/Chicago",
+    "Boston, MA, USA": "America/New_York", "Chicago, IL, USA": "America/Chicago",
+    "Denver, CO, USA": "America/Denver", "Los Angeles, CA, USA": "America/Los_Angeles",
+    "Atlanta, GA, USA": "America/New_York", "Miami, FL, USA": "America/New_York",
+    "Portland, OR, USA": "America/Los_Angeles", "Raleigh, NC, USA": "America/New_York",
+    "Washington, DC, USA": "America/New_York", "Salt Lake City, UT, USA": "America/Denver",
+    "Minneapolis, MN, USA": "America/Chicago", "Pittsburgh, PA, USA": "America/New_York",
+    "Toronto, Canada": "America/Toronto", "Vancouver, Canada": "America/Vancouver",
+    "Montreal, Canada": "America/Toronto", "London, UK": "Europe/London", "Manchester, UK": "Europe/London",
+    "Edinburgh, UK": "Europe/London", "Bristol, UK": "Europe/London", "Cambridge, UK": "Europe/London",
+    "Dublin, Ireland": "Europe/Dublin", "Berlin, Germany": "Europe/Berlin", "Munich, Germany": "Europe/Berlin",
+    "Hamburg, Germany": "Europe/Berlin", "Frankfurt, Germany": "Europe/Berlin", "Paris, France": "Europe/Paris",
+    "Lyon, France": "Europe/Paris", "Amsterdam, Netherlands": "Europe/Amsterdam",
+    "Rotterdam, Netherlands": "Europe/Amsterdam", "Madrid, Spain": "Europe/Madrid",
+    "Barcelona, Spain": "Europe/Madrid", "Valencia, Spain": "Europe/Madrid", "Lisbon, Portugal": "Europe/Lisbon",
+    "Porto, Portugal": "Europe/Lisbon", "Milan, Italy": "Europe/Rome", "Rome, Italy": "Europe/Rome",
+    "Vienna, Austria": "Europe/Vienna", "Brussels, Belgium": "Europe/Brussels", "Helsinki, Finland": "Europe/Helsinki",
+    "Tallinn, Estonia": "Europe/Tallinn", "Zurich, Switzerland": "Europe/Zurich", "Geneva, Switzerland": "Europe/Zurich",
+    "Stockholm, Sweden": "Europe/Stockholm", "Copenhagen, Denmark": "Europe/Copenhagen", "Oslo, Norway": "Europe/Oslo",
+    "Warsaw, Poland": "Europe/Warsaw", "Krakow, Poland": "Europe/Warsaw", "Prague, Czechia": "Europe/Prague",
+    "Bucharest, Romania": "Europe/Bucharest", "Bangalore, India": "Asia/Kolkata", "Hyderabad, India": "Asia/Kolkata",
+    "Pune, India": "Asia/Kolkata", "Mumbai, India": "Asia/Kolkata", "Singapore": "Asia/Singapore",
+    "Tokyo, Japan": "Asia/Tokyo", "Seoul, South Korea": "Asia/Seoul", "Sydney, Australia": "Australia/Sydney",
+    "Melbourne, Australia": "Australia/Melbourne", "Auckland, New Zealand": "Pacific/Auckland",
+    "São Paulo, Brazil": "America/Sao_Paulo", "Mexico City, Mexico": "America/Mexico_City",
+    "Buenos Aires, Argentina": "America/Argentina/Buenos_Aires", "Tel Aviv, Israel": "Asia/Jerusalem",
+    "Dubai, UAE": "Asia/Dubai", "Cape Town, South Africa": "Africa/Johannesburg", "Nairobi, Kenya": "Africa/Nairobi",
+    "Lagos, Nigeria": "Africa/Lagos", "Remote": "America/New_York", "Remote (US)": "America/Chicago",
+    "Remote (Europe)": "Europe/Berlin", "Remote (EMEA)": "Europe/London", "Remote (Americas)": "America/New_York",
+    "Remote (APAC)": "Asia/Singapore",
+}
+
 # Remote postings are about a fifth of the catalogue, as on real boards.
 LOCATION_WEIGHTS: list[int] = [14 if policy == "remote" else 3 for _, _, _, policy in LOCATIONS]
 CITY_NAMES: list[str] = [name for name, _, _, policy in LOCATIONS if not policy]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from careercopilot.env import database_from_url, env_bool, env_int, redis_url
+from careercopilot.env import database_from_url, email_from_url, env_bool, env_int, redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,6 +45,29 @@ def test_it_refuses_a_redis_url_of_another_scheme(monkeypatch):
     monkeypatch.setenv("REDIS_URL", "http://localhost:6379")
     with pytest.raises(ImproperlyConfigured, match="REDIS_URL"):
         redis_url("REDIS_URL")
+
+
+def test_it_prints_mail_on_the_embedded_default():
+    assert email_from_url("EMAIL_URL", "console://") == {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+
+
+@pytest.mark.parametrize(
+    "url, port, tls, ssl",
+    [("smtp://relay.internal", 25, False, False), ("smtp+tls://u:p%40ss@mail.example.com:2525", 2525, True, False),
+     ("smtps://u:pw@mail.example.com", 465, False, True)],
+)
+def test_it_reads_an_smtp_url(url, port, tls, ssl):
+    email = email_from_url("EMAIL_URL", url)
+    assert email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (email["EMAIL_PORT"], email["EMAIL_USE_TLS"], email["EMAIL_USE_SSL"]) == (port, tls, ssl)
+    if "u:p%40ss" in url:
+        assert (email["EMAIL_HOST"], email["EMAIL_HOST_USER"], email["EMAIL_HOST_PASSWORD"]) == ("mail.example.com", "u", "p@ss")
+
+
+@pytest.mark.parametrize("url", ["http://mail.example.com", "smtp://", "smtp://host:port"])
+def test_it_refuses_a_bad_email_url(url):
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
+        email_from_url("EMAIL_URL", url)
 
 
 def _start_up(**env) -> subprocess.CompletedProcess:

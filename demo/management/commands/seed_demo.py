@@ -87,7 +87,7 @@ USER_COLUMNS = (
 )
 PROFILE_COLUMNS = (
     "id", "user_id", "headline", "preferred_locations", "remote_preference", "desired_experience",
-    "desired_salary", "salary_currency", "updated_at",
+    "desired_salary", "salary_currency", "time_zone", "updated_at",
 )
 PROFILE_SKILL_COLUMNS = ("profile_id", "skill_id")
 APPLICATION_COLUMNS = (
@@ -426,7 +426,8 @@ class UserMaker:
             step = data.salary_step(currency)
             pay = field.base_salary_usd * level_pay * place_pay * data.CURRENCY_PER_USD[currency] * rng.uniform(0.95, 1.2)
             desired_salary = max(step, round(pay / step) * step)
-        profile = (profile_id, user_id, headline, locations, remote, level, desired_salary, currency, self.now_dt)
+        time_zone = data.TIME_ZONES.get(locations[0], "UTC") if locations else "UTC"
+        profile = (profile_id, user_id, headline, locations, remote, level, desired_salary, currency, time_zone, self.now_dt)
         return user, profile, [skill_id for skill_id, _ in skills], joined
 
 
@@ -1040,6 +1041,7 @@ class Seeder:
             profile.remote_preference = Profile.RemotePreference.REMOTE
             profile.desired_experience = Job.ExperienceLevel.SENIOR
             profile.desired_salary, profile.salary_currency = 85_000, "EUR"
+            profile.time_zone = "Europe/Berlin"
             profile.save()
             profile.skills.set(Skill.objects.filter(name__in=["Python", "Django", "PostgreSQL", "Docker", "Redis"]))
 
