@@ -33,12 +33,17 @@ def remember_time_zone(request: HttpRequest, name: str) -> None:
     request.session[SESSION_KEY] = name if is_time_zone(name) else DEFAULT
 
 
+# Programs get UTC ("Z") from the API whoever calls it: an answer must not change with the
+# session (or token) that asked, and an offset-carrying timestamp is unambiguous anyway.
+API_PATH_PREFIX = "/api/"
+
+
 def seeker_time_zone_middleware(get_response):
-    """Activate the seeker's zone for the request; anonymous visitors (no session cookie) get UTC."""
+    """Activate the seeker's zone for the request; anonymous visitors (no session cookie) and the API get UTC."""
 
     def middleware(request: HttpRequest):
         name = None
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:  # never touch the session (and Vary) of anonymous pages
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and not request.path_info.startswith(API_PATH_PREFIX):  # never touch the session (and Vary) of anonymous pages
             name = request.session.get(SESSION_KEY)
         if name and is_time_zone(name):
             timezone.activate(zoneinfo.ZoneInfo(name))

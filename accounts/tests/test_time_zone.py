@@ -24,3 +24,4 @@ def test_it_refuses_an_unknown_time_zone_with_a_form_error(alice_client):
 def test_anonymous_pages_stay_in_utc_and_do_not_touch_the_session(client):
     response = client.get("/health/")
     assert "Cookie" not in response.get("Vary", "")
+

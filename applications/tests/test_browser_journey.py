@@ -20,7 +20,7 @@ def log_in(page, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password:", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("/")
+    page.wait_for_url("**/applications/")  # log-in lands on the pipeline
 
 
 def open_posting(page, job) -> None:
