@@ -23,7 +23,7 @@ class SignupForm(UserCreationForm):
 
 
 class LoginForm(AuthenticationForm):
-    """Username or email (accounts.backends.UsernameOrEmailBackend decides which account)."""
+    """Username or email (accounts.backends.EmailBackend says which account an email opens)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

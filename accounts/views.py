@@ -21,7 +21,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
         )
-        login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome to Career Copilot! Tell us what you are looking for.")
         return redirect("profile")
     return render(request, "registration/signup.html", {"form": form})

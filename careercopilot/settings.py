@@ -206,8 +206,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Username or email at log-in; accounts/backends.py says what happens when accounts share an email.
-AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
+# Username, else email at log-in; accounts/backends.py says what happens when accounts share an email.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "accounts.backends.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "application_list"  # the pipeline: what a seeker comes back for
 LOGOUT_REDIRECT_URL = "home"
