@@ -28,6 +28,7 @@ from analytics.models import PlatformDailyStats, TrendingJob, TrendingSkill, Use
 from analytics.snapshots import user_metrics_recompute
 from jobs import cache as jobs_cache
 from jobs.models import Job, JobSkill
+from jobs.salaries import BASE_CURRENCY, current_rates, to_usd
 
 METRICS_TIMEOUT = 60 * 60  # a snapshot only changes when recomputed, and every recompute bumps
 PLATFORM_TIMEOUT = 60 * 60
@@ -224,7 +225,12 @@ def _recommend(inputs: dict, *, limit: int) -> list[dict]:
         place = Q(location__icontains=location) if place is None else place | Q(location__icontains=location)
     remote = Q(remote_policy=inputs["remote"]) if inputs["remote"] in Job.RemotePolicy.values else None
     level = Q(experience_level=inputs["experience"]) if inputs["experience"] else None
-    pay = Q(salary_max__gte=inputs["salary"], salary_currency=inputs["currency"]) if inputs["salary"] else None
+    pay = None
+    if inputs["salary"]:
+        # Compared in annual dollars (jobs/salaries.py), so a posting in another currency counts too.
+        rates = {BASE_CURRENCY: 1} if inputs["currency"] == BASE_CURRENCY else current_rates()
+        wanted = to_usd(inputs["salary"], inputs["currency"], rates)
+        pay = Q(salary_max_usd__gte=wanted) if wanted is not None else None
 
     pool_sql, pool_params = _candidate_pool(inputs)
     jobs = list(
@@ -260,7 +266,12 @@ def _recommendation(job, inputs: dict, skills: list[str]) -> dict:
     if job.level_match:
         reasons.append(f"{job.get_experience_level_display()} level, as you want")
     if job.pay_match:
-        reasons.append(f"Pays up to {job.salary_max:,} {job.salary_currency}, at least your {inputs['salary']:,}")
+        top = job.salary_max if job.salary_max is not None else job.salary_min
+        if job.salary_currency == inputs["currency"]:
+            reasons.append(f"Pays up to {top:,} {job.salary_currency}, at least your {inputs['salary']:,}")
+        else:
+            reasons.append(f"Pays up to {top:,} {job.salary_currency} (about {job.salary_max_usd:,} USD a year), "
+                           f"at least your {inputs['salary']:,} {inputs['currency']}")
     return {
         "id": job.id, "title": job.title, "company": job.company.name, "url": job.get_absolute_url(),
         "location": job.location, "remote": job.get_remote_policy_display(), "posted_at": job.posted_at,

@@ -180,7 +180,7 @@ def application_create(
     _check_status(status)
     if job is not None:
         company_name, title = job.company.name, job.title
-        url = _check_url(url)
+        url = _check_url(url or job.apply_url)
         existing = Application.objects.filter(user=user, job=job).first()
         if existing is not None:
             raise AlreadyTracked(existing)
@@ -238,6 +238,24 @@ def application_change_status(*, application: Application, to_status: str, by) -
         announce_change(user_id=current.user_id)
     _copy_back(application, current, written)
     return application
+
+
+def application_mark_applied(*, user, job) -> tuple[Application, bool]:
+    """The seeker applied on the employer's site: one step from the job page.
+
+    A posting they do not track yet is tracked as applied; a saved one moves to applied.
+    Returns the application and whether anything changed (it may be further along already).
+    """
+    application = Application.objects.filter(user=user, job=job).first()
+    if application is None:
+        try:
+            return application_create(user=user, job=job, status=Status.APPLIED), True
+        except AlreadyTracked as exc:  # a second click won the race to create it
+            application = exc.application
+    if application.status == Status.SAVED:
+        application_change_status(application=application, to_status=Status.APPLIED, by=user)
+        return application, True
+    return application, False
 
 
 def application_add_note(*, application: Application, text: str, by) -> ApplicationEvent:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("applications/export.csv", views.application_export, name="application_export"),
     path("applications/import/", views.application_import, name="application_import"),
     path("applications/track/<int:job_id>/", views.application_track, name="application_track"),
+    path("applications/track/<int:job_id>/applied/", views.application_mark_applied_view, name="application_mark_applied"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/status/", views.application_change_status_view, name="application_change_status"),
     path("applications/<int:pk>/notes/", views.application_add_note_view, name="application_add_note"),

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from applications import exports
@@ -34,6 +35,7 @@ from applications.services import (
     application_add_note,
     application_change_status,
     application_create,
+    application_mark_applied,
     application_set_follow_up,
     applications_import,
 )
@@ -86,24 +88,56 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, get_application_for(request.user, pk))
 
 
+def _safe_next(request: HttpRequest) -> str:
+    """The page to go back to after a POST, if it is one of ours."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_track(request: HttpRequest, job_id: int) -> HttpResponse:
-    """POST tracks the posting; GET asks first, so a login redirect lands somewhere sensible."""
+    """POST tracks the posting; GET asks first, so a login redirect lands somewhere sensible.
+
+    From a search result card (htmx) the answer is the card's new button; without JavaScript
+    the seeker goes back to the results (`next`) with a message.
+    """
     job = get_object_or_404(Job.objects.select_related("company"), pk=job_id)
     if request.method == "GET":
         tracked = Application.objects.of(request.user).filter(job=job).first()
         return render(request, "applications/track.html", {"job": job, "tracked": tracked})
+    back = _safe_next(request)
     try:
         application = application_create(user=request.user, job=job)
     except AlreadyTracked as exc:
+        if request.htmx:
+            return render(request, "applications/_track_button.html", {"job": job, "tracked": True})
         messages.warning(request, exc.message)
-        return redirect(exc.application)
+        return redirect(back or exc.application.get_absolute_url())
+    if request.htmx:
+        return render(request, "applications/_track_button.html", {"job": job, "tracked": True})
     messages.success(request, f"Tracking {job.title} at {job.company.name}.")
+    if back:
+        return redirect(back)
     if similar_applications(request.user, company_name=application.display_company, title=application.display_title,
                             exclude_pk=application.pk).exists():
         messages.warning(request, "You also track an application with the same company and title; see below.")
     return redirect(application)
+
+
+@login_required
+@require_POST
+def application_mark_applied_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    """After applying on the employer's site: tracked and applied in one step, back on the job page."""
+    job = get_object_or_404(Job.objects.select_related("company"), pk=job_id)
+    application, changed = application_mark_applied(user=request.user, job=job)
+    if changed:
+        messages.success(request, f"Marked {job.title} at {job.company.name} as applied.")
+    else:
+        messages.info(request, f"You track it already; it is {application.get_status_display().lower()}.")
+    return redirect(job.get_absolute_url())
 
 
 @login_required

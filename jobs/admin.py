@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from jobs.models import Company, Job, JobSkill, Skill
+from jobs.models import Company, ExchangeRate, Job, JobSkill, Skill
 from jobs.services import jobs_set_active
 
 
@@ -35,7 +35,7 @@ class JobAdmin(admin.ModelAdmin):
     autocomplete_fields = ("company",)
     inlines = (JobSkillInline,)
     date_hierarchy = "posted_at"
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("salary_min_usd", "salary_max_usd", "created_at", "updated_at")
     exclude = ("search_vector",)
     show_full_result_count = False
     list_per_page = 50
@@ -50,3 +50,19 @@ class JobAdmin(admin.ModelAdmin):
     def deactivate_jobs(self, request, queryset):
         changed = jobs_set_active(jobs=queryset, is_active=False)
         self.message_user(request, f"{changed} job(s) deactivated.", messages.SUCCESS)
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """Read-only: a changed rate must recompute every posting, which `manage.py refresh_exchange_rates` does."""
+
+    list_display = ("currency", "per_usd", "as_of")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

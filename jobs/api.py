@@ -39,7 +39,8 @@ class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = Job
         fields = ("id", "title", "slug", "url", "company", "location", "remote_policy", "job_type", "experience_level",
-                  "salary_min", "salary_max", "salary_currency", "posted_at", "skills", "snippet")
+                  "salary_min", "salary_max", "salary_currency", "salary_period", "salary_min_usd", "salary_max_usd",
+                  "posted_at", "apply_url", "skills", "snippet")
 
     def get_skills(self, job: Job) -> list[str]:
         # Search results carry skill_list; a single posting has its skills prefetched.
@@ -59,7 +60,9 @@ class JobDetailSerializer(JobSerializer):
 
 class SimilarJobSerializer(JobSerializer):
     class Meta(JobSerializer.Meta):
-        fields = tuple(name for name in JobSerializer.Meta.fields if name not in ("skills", "snippet"))
+        # Similar postings come from one raw query of the columns a card shows.
+        fields = tuple(name for name in JobSerializer.Meta.fields
+                       if name not in ("skills", "snippet", "apply_url", "salary_period", "salary_min_usd", "salary_max_usd"))
 
 
 def _parameters(form_class: type[forms.Form]) -> list[OpenApiParameter]:

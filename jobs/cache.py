@@ -81,6 +81,11 @@ def similar_key(generation: int, job_id: int, limit: int) -> str:
     return f"jobs:similar:{generation}:{job_id}:{limit}"
 
 
+def rates_key(generation: int) -> str:
+    # Exchange rates: a refresh recomputes postings and bumps the generation, so this follows.
+    return f"jobs:rates:{generation}"
+
+
 def active_planned_key() -> str:
     # The planner's idea of how many postings are open: steers the search plan, never shown.
     return "jobs:active-planned"

@@ -11,9 +11,11 @@ from functools import lru_cache
 from datetime import UTC, datetime
 
 from django import forms
+from django.core.validators import URLValidator
 from django.utils.text import slugify
 
 from jobs.models import Job
+from jobs.salaries import BASE_CURRENCY, current_rates, known_currencies, to_usd
 from jobs.selectors import (
     MAX_OFFSET_ROWS,
     MAX_PAGE_SIZE,
@@ -53,8 +55,13 @@ class JobSearchForm(forms.Form):
     remote = forms.MultipleChoiceField(required=False, choices=Job.RemotePolicy.choices, widget=forms.CheckboxSelectMultiple, label="Remote policy")
     job_type = forms.MultipleChoiceField(required=False, choices=Job.JobType.choices, widget=forms.CheckboxSelectMultiple, label="Job type")
     experience = forms.MultipleChoiceField(required=False, choices=Job.ExperienceLevel.choices, widget=forms.CheckboxSelectMultiple, label="Experience")
-    salary_min = forms.IntegerField(required=False, min_value=0, max_value=10_000_000, label="Salary at least")
-    salary_max = forms.IntegerField(required=False, min_value=0, max_value=10_000_000, label="Salary at most")
+    # Up to ten billion: a year's pay in VND or IDR runs to hundreds of millions.
+    salary_min = forms.IntegerField(required=False, min_value=0, max_value=10_000_000_000, label="Salary at least")
+    salary_max = forms.IntegerField(required=False, min_value=0, max_value=10_000_000_000, label="Salary at most")
+    salary_currency = forms.ChoiceField(
+        required=False, choices=lambda: [(code, code) for code in known_currencies()], label="Salary currency",
+        help_text="The currency of the salary bounds, a year; postings in other currencies are converted.",
+    )
     company = forms.CharField(required=False, max_length=200, strip=True)
     skills = forms.CharField(required=False, max_length=300, strip=True, help_text="Comma-separated, e.g. python, django")
     posted_within = forms.TypedChoiceField(required=False, choices=POSTED_WITHIN_CHOICES, coerce=int, empty_value=None, label="Posted")
@@ -88,6 +95,15 @@ class JobSearchForm(forms.Form):
         low, high = data.get("salary_min"), data.get("salary_max")
         if low is not None and high is not None and low > high:
             self.add_error("salary_max", "Must be at least the minimum salary.")
+        currency = data.get("salary_currency") or BASE_CURRENCY
+        data["salary_currency"] = currency
+        if currency != BASE_CURRENCY and (low is not None or high is not None):
+            # The bounds go to the selectors in annual dollars, as the postings' are stored.
+            rates = current_rates()
+            if currency not in rates:
+                self.add_error("salary_currency", f"There is no exchange rate for {currency} yet; choose another currency.")
+            else:
+                data["salary_min"], data["salary_max"] = to_usd(low, currency, rates), to_usd(high, currency, rates)
         sort = data.get("sort") or Sort.RELEVANCE
         if sort == Sort.RELEVANCE and not data.get("q"):
             sort = Sort.NEWEST  # nothing to be relevant to
@@ -136,8 +152,8 @@ def _choice_aliases(choices) -> dict[str, str]:
 
 
 class LenientChoiceField(forms.ChoiceField):
-    def __init__(self, *, choices, default: str, **kwargs):
-        self.aliases = _choice_aliases(choices)
+    def __init__(self, *, choices, default: str, extra_aliases: dict[str, str] | None = None, **kwargs):
+        self.aliases = _choice_aliases(choices) | (extra_aliases or {})
         self.default = default
         super().__init__(choices=choices, required=False, **kwargs)
 
@@ -216,10 +232,18 @@ class JobImportRowForm(forms.Form):
     salary_min = forms.IntegerField(required=False, min_value=0, max_value=2_147_483_647)
     salary_max = forms.IntegerField(required=False, min_value=0, max_value=2_147_483_647)
     salary_currency = forms.RegexField(regex=r"^[A-Za-z]{3}$", required=False, error_messages={"invalid": "Use a 3-letter currency code."})
+    salary_period = LenientChoiceField(choices=Job.SalaryPeriod.choices, default=Job.SalaryPeriod.YEAR, extra_aliases={
+        **{f"{adverb}ly": period for adverb, period in (("year", "year"), ("month", "month"), ("week", "week"), ("hour", "hour"))},
+        "daily": "day", "annual": "year", "annually": "year", "per annum": "year", "pa": "year",
+        **{f"per {period}": period for period in ("year", "month", "week", "day", "hour")},
+    })
     posted_at = forms.DateTimeField(required=False)
     expires_at = forms.DateTimeField(required=False)
     is_active = FlagField(required=False)
     skills = SkillListField(required=False)
+    apply_url = forms.URLField(max_length=500, required=False, assume_scheme="https",
+                               validators=[URLValidator(schemes=["http", "https"])],
+                               error_messages={"invalid": "Give the page to apply at as a web address (https://…)."})
 
     def clean(self):
         data = super().clean()

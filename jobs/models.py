@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from jobs.salaries import current_rates, usd_range
+
 
 class Company(models.Model):
     name = models.CharField(max_length=200)
@@ -48,6 +50,7 @@ class Skill(models.Model):
 
 
 SEARCH_CONFIG = "english"
+SALARY_FIELDS = frozenset({"salary_min", "salary_max", "salary_currency", "salary_period"})
 _TERM_RE = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 
 
@@ -93,7 +96,32 @@ class JobQuerySet(models.QuerySet):
         return self.select_related("company").defer("description", "search_vector", "company__description")
 
 
+class ExchangeRate(models.Model):
+    """Units of a currency per US dollar, as of a date: what salaries are compared with.
+
+    Filled from jobs/data/exchange_rates.csv by migration 0008; `manage.py refresh_exchange_rates`
+    loads a newer file and recomputes every posting's dollars (jobs/salaries.py).
+    """
+
+    currency = models.CharField(max_length=3, primary_key=True)
+    per_usd = models.DecimalField(max_digits=18, decimal_places=6)
+    as_of = models.DateField()
+
+    class Meta:
+        ordering = ["currency"]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.per_usd} per USD ({self.as_of})"
+
+
 class Job(models.Model):
+    class SalaryPeriod(models.TextChoices):
+        YEAR = "year", "a year"
+        MONTH = "month", "a month"
+        WEEK = "week", "a week"
+        DAY = "day", "a day"
+        HOUR = "hour", "an hour"
+
     class RemotePolicy(models.TextChoices):
         ONSITE = "onsite", "On-site"
         HYBRID = "hybrid", "Hybrid"
@@ -124,10 +152,20 @@ class Job(models.Model):
     salary_min = models.PositiveIntegerField(null=True, blank=True)
     salary_max = models.PositiveIntegerField(null=True, blank=True)
     salary_currency = models.CharField(max_length=3, default="USD")
+    salary_period = models.CharField(max_length=5, choices=SalaryPeriod.choices, default=SalaryPeriod.YEAR,
+                                     db_default=SalaryPeriod.YEAR)
+    # The range annualised in US dollars at the rate table's rates (jobs/salaries.py): what
+    # salary filters and the salary sort compare. Kept by save(), import_jobs, seed_demo and
+    # refresh_exchange_rates; NULL without a salary or for a currency the table lacks.
+    salary_min_usd = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    salary_max_usd = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     skills = models.ManyToManyField(Skill, through="JobSkill", related_name="jobs", blank=True)
     posted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    # Where a seeker applies: the employer's or the board's own page for this posting. The
+    # database default keeps bulk writers that predate it (COPY with a column list) working.
+    apply_url = models.URLField("apply at", max_length=500, blank=True, default="", db_default="")
     source = models.CharField(max_length=50, default="manual")
     external_id = models.CharField(max_length=100)
     # Weighted title/company/skills/description document, kept current by PostgreSQL
@@ -151,7 +189,9 @@ class Job(models.Model):
             # Newest-first listing of active postings, keyset-paginated on (posted_at, id).
             models.Index(fields=["-posted_at", "-id"], condition=Q(is_active=True), name="job_active_posted_idx"),
             models.Index(fields=["company", "-posted_at"], condition=Q(is_active=True), name="job_active_company_idx"),
-            models.Index(fields=["-salary_max", "-id"], condition=Q(is_active=True), name="job_active_salary_idx"),
+            # Salary sort (best paid first, unstated last) and "at least" filters, in dollars.
+            models.Index(F("salary_max_usd").desc(nulls_last=True), F("id").desc(), condition=Q(is_active=True),
+                         name="job_active_salary_usd_idx"),
         ]
 
     def __str__(self) -> str:
@@ -163,7 +203,21 @@ class Job(models.Model):
         if not self.external_id:
             # Hand-made postings still need a unique (source, external_id).
             self.external_id = f"manual-{timezone.now().strftime('%Y%m%d%H%M%S%f')}"
+        self.set_salary_usd()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and SALARY_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "salary_min_usd", "salary_max_usd"}
         super().save(*args, **kwargs)
+
+    def set_salary_usd(self, rates=None) -> None:
+        """Annual dollars of the advertised range, so one-off saves (admin, tests) stay comparable."""
+        if self.salary_min is None and self.salary_max is None:
+            self.salary_min_usd = self.salary_max_usd = None
+            return
+        self.salary_min_usd, self.salary_max_usd = usd_range(
+            self.salary_min, self.salary_max, self.salary_currency, self.salary_period,
+            current_rates() if rates is None else rates,
+        )
 
     def get_absolute_url(self) -> str:
         return reverse("job_detail", args=[self.pk, self.slug])

@@ -94,7 +94,7 @@ class SearchParams:
     remote: tuple[str, ...] = ()
     job_type: tuple[str, ...] = ()
     experience: tuple[str, ...] = ()
-    salary_min: int | None = None
+    salary_min: int | None = None  # annual US dollars (the form converts what the seeker typed)
     salary_max: int | None = None
     company: str = ""
     skills: tuple[str, ...] = ()
@@ -175,11 +175,12 @@ def filtered_jobs(params: SearchParams) -> JobQuerySet:
         qs = qs.filter(job_type__in=params.job_type)
     if params.experience:
         qs = qs.filter(experience_level__in=params.experience)
-    # A range filter keeps postings whose advertised range overlaps what the seeker asks.
+    # A range filter keeps postings whose advertised range overlaps what the seeker asks,
+    # compared in annual US dollars whatever the posting's currency (jobs/salaries.py).
     if params.salary_min is not None:
-        qs = qs.filter(salary_max__gte=params.salary_min)
+        qs = qs.filter(salary_max_usd__gte=params.salary_min)
     if params.salary_max is not None:
-        qs = qs.filter(salary_min__lte=params.salary_max)
+        qs = qs.filter(salary_min_usd__lte=params.salary_max)
     if params.company:
         # A scalar subquery, not a join: PostgreSQL runs it once up front, and then walks
         # the (company, posted_at) index newest-first for just that company.
@@ -198,7 +199,8 @@ def search_jobs(params: SearchParams) -> SearchPage:
     if params.sort == Sort.RELEVANCE and params.q:
         page = _relevance_page(qs, params, total)
     elif params.sort == Sort.SALARY:
-        salary_first = _excerpt_columns(qs.for_cards(), params).order_by(F("salary_max").desc(nulls_last=True), "-id")
+        # Best paid first in annual dollars, unstated last: job_active_salary_usd_idx in this order.
+        salary_first = _excerpt_columns(qs.for_cards(), params).order_by(F("salary_max_usd").desc(nulls_last=True), "-id")
         page = _offset_page(salary_first, params, total, fetch=_rows_fetcher(qs, total))
     else:
         page = _newest_page(qs, params, total)
@@ -512,7 +514,8 @@ def job_for_detail(pk: int) -> Job:
 
 _SIMILAR_COLUMNS = (
     "j.id, j.title, j.slug, j.location, j.remote_policy, j.job_type, j.experience_level, j.salary_min, j.salary_max, "
-    "j.salary_currency, j.posted_at, j.company_id, co.name AS company_name, co.slug AS company_slug, m.shared"
+    "j.salary_currency, j.salary_period, j.salary_min_usd, j.salary_max_usd, j.posted_at, j.company_id, "
+    "co.name AS company_name, co.slug AS company_slug, m.shared"
 )
 
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.text import slugify as _slugify
 
 from jobs.cache import catalogue_changed
-from jobs.models import Company, Job, JobSkill, Skill
+from jobs.models import Company, ExchangeRate, Job, JobSkill, Skill
+from jobs.salaries import Rate, current_rates, recompute_usd, usd_range
 
 
 @transaction.atomic
@@ -47,10 +48,12 @@ class ImportRow:
     salary_min: int | None = None
     salary_max: int | None = None
     salary_currency: str = "USD"
+    salary_period: str = Job.SalaryPeriod.YEAR
     posted_at: datetime | None = None
     expires_at: datetime | None = None
     is_active: bool = True
     skills: tuple[str, ...] = ()
+    apply_url: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -75,7 +78,8 @@ slugify = lru_cache(maxsize=100_000)(_slugify)
 # Columns an import may change on an existing posting. posted_at only when the file gives it,
 # so a file without dates does not move every posting to "now" on each run.
 _COMPARED = ("title", "slug", "description", "company_id", "location", "remote_policy", "job_type",
-             "experience_level", "salary_min", "salary_max", "salary_currency", "expires_at", "is_active")
+             "experience_level", "salary_min", "salary_max", "salary_currency", "salary_period", "salary_min_usd",
+             "salary_max_usd", "expires_at", "is_active", "apply_url")
 
 
 def _company_ids(names: set[str]) -> dict[str, int]:
@@ -94,7 +98,8 @@ def _skill_ids(names: set[str]) -> dict[str, int]:
 
 _NEW_JOB_COLUMNS = ("id", "source", "external_id", "posted_at", "created_at", "updated_at", "title", "slug", "description",
                     "company_id", "location", "remote_policy", "job_type", "experience_level", "salary_min", "salary_max",
-                    "salary_currency", "expires_at", "is_active")
+                    "salary_currency", "salary_period", "salary_min_usd", "salary_max_usd", "expires_at", "is_active",
+                    "apply_url")
 
 
 def _insert_jobs_with_skills(new_jobs: list[tuple[dict, set[int]]]) -> None:
@@ -150,6 +155,7 @@ def import_job_rows(*, rows: list[ImportRow]) -> ImportResult:
         stored_skills.setdefault(job_id, set()).add(skill_id)
 
     now = timezone.now()
+    rates = current_rates()
     new_jobs: list[tuple[dict, set[int]]] = []
     changed_jobs: list[Job] = []
     reskilled: dict[int, set[int]] = {}
@@ -159,9 +165,11 @@ def import_job_rows(*, rows: list[ImportRow]) -> ImportResult:
             "title": row.title, "slug": slugify(row.title)[:220] or "job", "description": row.description,
             "company_id": company_ids[row.company], "location": row.location, "remote_policy": row.remote_policy,
             "job_type": row.job_type, "experience_level": row.experience_level, "salary_min": row.salary_min,
-            "salary_max": row.salary_max, "salary_currency": row.salary_currency, "expires_at": row.expires_at,
-            "is_active": row.is_active,
+            "salary_max": row.salary_max, "salary_currency": row.salary_currency, "salary_period": row.salary_period,
+            "expires_at": row.expires_at, "is_active": row.is_active, "apply_url": row.apply_url,
         }
+        values["salary_min_usd"], values["salary_max_usd"] = usd_range(
+            row.salary_min, row.salary_max, row.salary_currency, row.salary_period, rates)
         job = existing.get(row.key)
         if job is None:
             values.update(source=row.source, external_id=row.external_id, posted_at=row.posted_at or now, created_at=now, updated_at=now)
@@ -196,3 +204,19 @@ def import_job_rows(*, rows: list[ImportRow]) -> ImportResult:
     if new_jobs or changed_jobs or reskilled:
         catalogue_changed()
     return result
+
+
+def exchange_rates_refresh(*, rates: list[Rate], batch_size: int = 50_000, progress=None) -> int:
+    """Store new exchange rates and recompute every posting's annual dollars; returns postings changed.
+
+    The rates are written in one transaction; the postings follow in id batches (each its own
+    transaction, so a million rows never sit in one), changed rows only. Until the last batch
+    a search may compare some postings at the old rates: a refresh moves amounts by percents.
+    """
+    with transaction.atomic():
+        ExchangeRate.objects.bulk_create(
+            [ExchangeRate(currency=rate.currency, per_usd=rate.per_usd, as_of=rate.as_of) for rate in rates],
+            update_conflicts=True, unique_fields=["currency"], update_fields=["per_usd", "as_of"],
+        )
+        catalogue_changed()  # the cached rates go with the generation
+    return recompute_usd(batch_size=batch_size, progress=progress)

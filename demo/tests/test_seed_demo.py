@@ -376,3 +376,16 @@ def test_inside_a_transaction_it_writes_on_the_callers_connection():
         with connection.cursor() as cursor:  # the session is left as it was found
             cursor.execute("SHOW session_replication_role")
             assert cursor.fetchone()[0] == "origin"
+
+
+def test_every_posting_has_a_page_to_apply_at_and_its_salary_in_annual_dollars():
+    from jobs.salaries import current_rates, usd_range
+
+    seed(jobs=120, users=0, applications=0)
+    rates = current_rates()
+
+    jobs = list(Job.objects.filter(source="demo").select_related("company"))
+    assert all(job.apply_url == f"https://{job.company.slug}.example.com/careers/{job.pk}" for job in jobs)
+    assert all((job.salary_min_usd, job.salary_max_usd)
+               == usd_range(job.salary_min, job.salary_max, job.salary_currency, job.salary_period, rates) for job in jobs)
+    assert any(job.salary_currency != "USD" and job.salary_max_usd for job in jobs)

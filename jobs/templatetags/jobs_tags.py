@@ -1,6 +1,8 @@
 from django import template
 from django.utils.http import urlencode
 
+from jobs.models import Job
+
 register = template.Library()
 
 
@@ -17,9 +19,22 @@ def query_with(context, **changes) -> str:
 
 @register.filter
 def salary_range(job) -> str:
+    """What the posting advertised, as it advertised it: "EUR 60,000–80,000", "USD 50–70 an hour"."""
     low, high, currency = job.salary_min, job.salary_max, job.salary_currency
     if low is None and high is None:
         return ""
+    period = getattr(job, "salary_period", "year")
+    per = "" if period == "year" else f" {Job.SalaryPeriod(period).label}"
     if low is not None and high is not None and low != high:
-        return f"{currency} {low:,}–{high:,}"
-    return f"{currency} {(high if low is None else low):,}" + ("+" if high is None else "")
+        return f"{currency} {low:,}–{high:,}{per}"
+    return f"{currency} {(high if low is None else low):,}" + ("+" if high is None else "") + per
+
+
+@register.filter
+def salary_in_usd(job) -> str:
+    """The annual dollars the salary filter and sort compare, for a posting paid otherwise; else ""."""
+    low, high = getattr(job, "salary_min_usd", None), getattr(job, "salary_max_usd", None)
+    if high is None or (job.salary_currency == "USD" and getattr(job, "salary_period", "year") == "year"):
+        return ""
+    amount = f"{low:,}–{high:,}" if low is not None and low != high else f"{high:,}"
+    return f"≈ USD {amount} a year"

@@ -49,7 +49,7 @@ def test_editing_a_job_in_the_admin_refreshes_its_cached_page(admin_client, capt
         admin_client.post(f"/admin/jobs/job/{job.pk}/change/", {
             "company": job.company_id, "title": "Gas fitter", "slug": job.slug, "description": job.description,
             "location": job.location, "remote_policy": job.remote_policy, "job_type": job.job_type,
-            "experience_level": job.experience_level, "salary_currency": "USD", "posted_at_0": job.posted_at.date(),
+            "experience_level": job.experience_level, "salary_currency": "USD", "salary_period": "year", "posted_at_0": job.posted_at.date(),
             "posted_at_1": job.posted_at.time().replace(microsecond=0), "is_active": "on", "source": job.source,
             "external_id": job.external_id, "job_skills-TOTAL_FORMS": 0, "job_skills-INITIAL_FORMS": 0,
         })

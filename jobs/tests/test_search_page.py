@@ -61,8 +61,9 @@ def test_it_estimates_the_total_past_the_count_cap(client, catalogue, monkeypatc
 @pytest.mark.parametrize("catalogue", [30], indirect=True)
 def test_a_second_visit_reads_total_and_facets_from_the_cache(alice_client, catalogue, django_assert_num_queries):
     alice_client.get("/jobs/?q=python")
-    # 1 the session's user, 2 rows, 3 skills: total and facets come from the cache
-    with django_assert_num_queries(3):
+    # 1 the session's user, 2 rows, 3 skills, 4 which of them she tracks (applications' tag):
+    # total and facets come from the cache
+    with django_assert_num_queries(4):
         alice_client.get("/jobs/?q=python&page=2")
 
 

@@ -59,6 +59,7 @@ from applications.models import (
 )
 from demo import data
 from jobs.models import Company, Job, JobSkill, Skill
+from jobs.salaries import current_rates, usd_range
 
 User = get_user_model()
 ProfileSkill = Profile.skills.through
@@ -70,6 +71,7 @@ ADMIN_USERNAME, ADMIN_PASSWORD = "admin", "admin-password-123"
 # companies by their example.com website: that is what --reset wipes.
 SEEDED_EMAIL_DOMAIN = "seed.example.com"
 COMPANY_WEBSITE = "https://{slug}.example.com"
+APPLY_URL = COMPANY_WEBSITE + "/careers/{job_id}"
 DEFAULT_JOBS, DEFAULT_USERS, DEFAULT_APPLICATIONS = 2_000, 50, 1_000
 
 DAY = 86_400.0
@@ -78,7 +80,8 @@ NAME_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "
 JOB_COLUMNS = (
     "id", "company_id", "title", "slug", "description", "location", "remote_policy", "job_type",
     "experience_level", "salary_min", "salary_max", "salary_currency", "posted_at", "expires_at",
-    "is_active", "source", "external_id", "created_at", "updated_at",
+    "is_active", "source", "external_id", "created_at", "updated_at", "apply_url", "salary_period",
+    "salary_min_usd", "salary_max_usd",
 )
 JOB_SKILL_COLUMNS = ("job_id", "skill_id")
 USER_COLUMNS = (
@@ -263,6 +266,7 @@ class CompanyInfo:
     id: int
     name: str
     about: str
+    slug: str = ""
 
 
 @dataclass
@@ -282,8 +286,10 @@ class JobPool:
 
 
 class JobMaker:
-    def __init__(self, rng: random.Random, *, companies: list[CompanyInfo], skill_ids: dict[str, int], now: float):
+    def __init__(self, rng: random.Random, *, companies: list[CompanyInfo], skill_ids: dict[str, int], now: float,
+                 rates: dict | None = None):
         self.rng, self.now = rng, now
+        self.rates = current_rates() if rates is None else rates  # for each posting's annual dollars
         self.now_dt = _dt(now)
         self.field = Picker(data.FIELDS, data.FIELD_WEIGHTS)
         self.level = Picker(data.LEVELS, data.LEVEL_WEIGHTS)
@@ -356,7 +362,8 @@ class JobMaker:
         row = (
             job_id, company.id, title, slug, description, location, policy, job_type, level,
             salary_min, salary_max, currency, _dt(posted), expires, is_active, DEMO_SOURCE,
-            f"{DEMO_SOURCE}-{job_id}", self.now_dt, self.now_dt,
+            f"{DEMO_SOURCE}-{job_id}", self.now_dt, self.now_dt, APPLY_URL.format(slug=company.slug, job_id=job_id),
+            "year", *usd_range(salary_min, salary_max, currency, "year", self.rates),
         )
         return row, [skill_id for skill_id, _ in skills], posted, title, company.name
 
@@ -896,7 +903,7 @@ class Seeder:
         Company.objects.bulk_create(new, batch_size=1000)
         self.report.companies = len(new)
         by_slug = {c.slug: c for c in Company.objects.filter(slug__in=[slugify(name) for name in chosen])}
-        return [CompanyInfo(c.id, c.name, c.description) for c in (by_slug[slugify(name)] for name in chosen)]
+        return [CompanyInfo(c.id, c.name, c.description, c.slug) for c in (by_slug[slugify(name)] for name in chosen)]
 
     # Bulk data --------------------------------------------------------------------------
 

@@ -104,6 +104,7 @@ class Command(BaseCommand):
             (f"newest, page {deep_page:,} (cursor)", lambda: search_jobs(SearchParams(sort=Sort.NEWEST, page=deep_page, cursor=deep_cursor))),
             ("newest, remote + contract", lambda: search_jobs(SearchParams(sort=Sort.NEWEST, remote=("remote",), job_type=("contract",)))),
             ("salary, page 1", lambda: search_jobs(SearchParams(sort=Sort.SALARY))),
+            ("salary at least 150,000 USD a year, by salary", lambda: search_jobs(SearchParams(sort=Sort.SALARY, salary_min=150_000))),
             ("facets, common term", lambda: selectors.job_facets(SearchParams(q=common))),
             ("job detail: job, skills, similar jobs", lambda: selectors.similar_jobs(selectors.job_for_detail(sample_job.pk))),
             (f"company page ({sample_job.company.name}), newest", lambda: search_jobs(SearchParams(company=sample_job.company.slug, sort=Sort.NEWEST))),

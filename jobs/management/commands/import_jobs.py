@@ -5,7 +5,7 @@
 
 Columns / keys: source, external_id, title, company, description, location, remote_policy,
 job_type, experience_level, salary_min, salary_max, salary_currency, posted_at, expires_at,
-is_active, skills (CSV: "python|django"; JSON: a list). Required: external_id, title, company,
+is_active, skills (CSV: "python|django"; JSON: a list), apply_url. Required: external_id, title, company,
 description (source comes from --source when a row has none).
 
 Postings are upserted on (source, external_id); a row equal to what is stored is not written,
