@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from applications.imports import ENCODING_CHOICES, FIELDS, FORMAT_CHOICES, IMPORT_MAX_BYTES
+from applications.imports import DATE_ORDER_CHOICES, ENCODING_CHOICES, FIELDS, FORMAT_CHOICES, IMPORT_MAX_BYTES
 from applications.models import NOTE_MAX_CHARS, SORTS, Status
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -67,7 +67,11 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(label="CSV file")
     encoding = forms.ChoiceField(choices=ENCODING_CHOICES, initial="utf-8")
     format = forms.ChoiceField(label="Exported from", choices=FORMAT_CHOICES, initial="auto")
-    day_first = forms.BooleanField(label="Dates like 03/04/2026 mean 3 April (day first)", required=False)
+    date_order = forms.ChoiceField(label="Dates like 01/09/2026", choices=DATE_ORDER_CHOICES, initial="auto", required=False,
+                                   help_text="You can change this on the preview too.")
+
+    def clean_date_order(self) -> str:
+        return self.cleaned_data["date_order"] or "auto"
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -79,22 +83,51 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
+MAX_MAPPED_STATUSES = 50
+
+
 class ImportConfirmForm(forms.Form):
-    """The checked file travels back with the preview, so confirming needs no server-side state."""
+    """The checked file travels back with the preview, so confirming needs no server-side state.
+
+    Besides the columns, the preview asks what each unknown status means (`status_map_<n>`,
+    for the status written in the n-th `unknown_status`), in which order to read 01/09/2026,
+    and whether to skip the rows with problems.
+    """
 
     content = forms.CharField(widget=forms.HiddenInput, strip=False, max_length=IMPORT_MAX_BYTES)
     format = forms.ChoiceField(choices=FORMAT_CHOICES, widget=forms.HiddenInput)
-    day_first = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    date_order = forms.ChoiceField(label="Read dates like 01/09/2026", choices=DATE_ORDER_CHOICES,
+                                   widget=forms.RadioSelect, initial="auto", required=False)
+    skip_errors = forms.BooleanField(label="Skip the rows with problems and import the rest", required=False)
 
-    def __init__(self, *args, headers: list[str] | None = None, **kwargs):
+    def __init__(self, *args, headers: list[str] | None = None, statuses: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", "—")] + [(str(i), h or f"(column {i + 1})") for i, h in enumerate(headers or [])]
         for name, label in FIELDS.items():
             self.fields[f"map_{name}"] = forms.TypedChoiceField(
                 label=label, choices=choices, required=False, coerce=int, empty_value=None
             )
+        self.statuses = list(statuses or [])[:MAX_MAPPED_STATUSES]
+        for n, raw in enumerate(self.statuses):
+            self.fields[f"status_map_{n}"] = forms.ChoiceField(label=f"“{raw}” means", choices=Status.choices, required=False)
+
+    def clean_date_order(self) -> str:
+        return self.cleaned_data["date_order"] or "auto"
+
+    @property
+    def mapping_fields(self) -> list:
+        return [self[f"map_{name}"] for name in FIELDS]
+
+    @property
+    def status_fields(self) -> list:
+        return [self[f"status_map_{n}"] for n in range(len(self.statuses))]
 
     def mapping(self) -> dict[str, int | None] | None:
         if not any(f"map_{name}" in self.data for name in FIELDS):
             return None
         return {name: self.cleaned_data.get(f"map_{name}") for name in FIELDS}
+
+    def status_map(self) -> dict[str, str]:
+        """{status as the file writes it: ours} for the statuses mapped on the preview."""
+        return {raw: self.cleaned_data[f"status_map_{n}"] for n, raw in enumerate(self.statuses)
+                if self.cleaned_data.get(f"status_map_{n}")}

@@ -1,11 +1,14 @@
 """Reading CSV files of applications kept elsewhere (Huntr, Teal, a spreadsheet) into checked rows.
 
 Nothing here writes: `plan_import` turns a file into an `ImportPlan` (rows to create, duplicates
-skipped, bad rows with their line and reason); `applications.services.applications_import`
-writes a plan that has no bad rows, all at once.
+skipped, bad rows with their line and reason, statuses it did not know, dates it had to guess);
+`applications.services.applications_import` writes the rows, all at once.
 
 The column and status names are what these tools show in their interfaces; a file whose
-headers differ can be mapped by hand on the preview page.
+headers differ can be mapped by hand on the preview page, and so can a status we do not know
+(it never blocks the file). Rows with problems can be skipped. Columns with no place of their
+own are kept in the notes. Dates like 01/09/2026 are read in the order the file shows (a 25/03
+somewhere means day first), else in the order chosen on the preview, and flagged while guessed.
 """
 
 from __future__ import annotations
@@ -41,6 +44,15 @@ FIELDS: dict[str, str] = {
 }
 REQUIRED = ("company_name", "title")
 DATE_FIELDS = ("created_at", "applied_at", "interview_at", "offer_at", "closed_at")
+# Our own export's columns that have no place in an application of their own (applications/exports.py).
+IGNORED_COLUMNS = frozenset({"id", "lastchange"})
+
+DATE_ORDER_CHOICES = [
+    ("auto", "As the file shows (a date like 25/03 decides); month first if nothing does"),
+    ("mdy", "Month first: 01/09/2026 is 9 January 2026"),
+    ("dmy", "Day first: 01/09/2026 is 1 September 2026"),
+]
+NUMERIC_DATE = re.compile(r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})")
 
 
 def _norm(text: str) -> str:
@@ -115,6 +127,13 @@ class Problem:
 
 
 @dataclass
+class UnknownStatus:
+    raw: str  # as the file first writes it
+    rows: int
+    mapped_to: str  # the status chosen on the preview, or our guess
+
+
+@dataclass
 class ImportPlan:
     format: Format
     headers: list[str]
@@ -125,10 +144,25 @@ class ImportPlan:
     text: str = ""
     # Set when the file as a whole cannot be imported as mapped (say, no title column).
     refusal: str = ""
+    unknown_statuses: list[UnknownStatus] = field(default_factory=list)
+    date_order: str = "mdy"  # the order the numeric dates were read in: "mdy" or "dmy"
+    date_order_reason: str = ""  # why: the seeker's choice, or the date in the file that shows it
+    ambiguous_dates: list[Problem] = field(default_factory=list)  # read in a guessed order
+    kept_in_notes: list[str] = field(default_factory=list)  # headers of the columns put in the notes
 
     @property
     def ok(self) -> bool:
+        """Importable as it stands: nothing refused and no row with a problem."""
         return not self.errors and not self.refusal
+
+    @property
+    def importable(self) -> bool:
+        """Importable once the rows with problems are skipped."""
+        return not self.refusal and bool(self.rows)
+
+    @property
+    def statuses_to_map(self) -> list[str]:
+        return [unknown.raw for unknown in self.unknown_statuses]
 
     def column_of(self, name: str) -> str:
         index = self.mapping.get(name)
@@ -227,13 +261,58 @@ def map_columns(headers: list[str], fmt: Format) -> dict[str, int | None]:
     return mapping
 
 
+def _status_key(raw: str) -> str:
+    return " ".join(raw.casefold().split())
+
+
+# Words that tell a status apart in the names trackers invent ("Phone call scheduled", "Offer extended").
+STATUS_HINTS = (
+    ("interview", Status.INTERVIEWING), ("screen", Status.INTERVIEWING), ("call", Status.INTERVIEWING),
+    ("offer", Status.OFFER), ("hired", Status.ACCEPTED), ("accept", Status.ACCEPTED), ("reject", Status.REJECTED),
+    ("declin", Status.REJECTED), ("withdr", Status.WITHDRAWN), ("ghost", Status.GHOSTED), ("response", Status.GHOSTED),
+    ("appl", Status.APPLIED), ("sent", Status.APPLIED), ("submit", Status.APPLIED),
+)
+
+
+def guess_status(raw: str) -> str:
+    """Our first guess for a status we do not know; the seeker confirms or changes it on the preview."""
+    key = _status_key(raw)
+    for hint, status in STATUS_HINTS:
+        if hint in key:
+            return status
+    return Status.SAVED
+
+
+def is_ambiguous_date(value: str) -> bool:
+    """01/09/2026: either part could be the month. 25/03/2026, 2026-01-09, 09/09/2026 are not."""
+    numeric = NUMERIC_DATE.fullmatch(value.strip())
+    if not numeric or len(numeric.group(1)) == 4:
+        return False
+    a, b = int(numeric.group(1)), int(numeric.group(2))
+    return a != b and 1 <= a <= 12 and 1 <= b <= 12
+
+
+def date_order_shown(cells: list[tuple[int, str, str]]) -> tuple[str, tuple[int, str, str]] | None:
+    """("dmy" or "mdy", the (line, column, value) that shows it) from a date only one order can read."""
+    for line, column, value in cells:
+        numeric = NUMERIC_DATE.fullmatch(value.strip())
+        if not numeric or len(numeric.group(1)) == 4:
+            continue
+        a, b = int(numeric.group(1)), int(numeric.group(2))
+        if a > 12 >= b:
+            return "dmy", (line, column, value)
+        if b > 12 >= a:
+            return "mdy", (line, column, value)
+    return None
+
+
 def parse_day(value: str, *, day_first: bool) -> date:
     value = value.strip()
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
     except ValueError:
         pass
-    numeric = re.fullmatch(r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})", value)
+    numeric = NUMERIC_DATE.fullmatch(value)
     if numeric:
         a, b, c = (int(part) for part in numeric.groups())
         if len(numeric.group(1)) == 4:
@@ -263,7 +342,7 @@ def _key(company: str, title: str) -> tuple[str, str]:
     return company.strip().casefold(), title.strip().casefold()
 
 
-def _check_row(cells: list[str], plan: ImportPlan, *, day_first: bool) -> ImportedApplication:
+def _check_row(cells: list[str], plan: ImportPlan, *, day_first: bool, status_map: dict[str, str]) -> ImportedApplication:
     """One row to an ImportedApplication, or ValueError with every reason it cannot be."""
 
     def cell(name: str) -> str:
@@ -290,11 +369,8 @@ def _check_row(cells: list[str], plan: ImportPlan, *, day_first: bool) -> Import
             reasons.append(f"“{url[:60]}” in {plan.column_of('url')} is not a web address")
     raw_status = cell("status")
     if raw_status:
-        status = plan.format.statuses.get(" ".join(raw_status.casefold().split()))
-        if status is None:
-            reasons.append(f"status “{raw_status[:40]}” is not one we know (use one of {', '.join(Status.values)})")
-        else:
-            values["status"] = status
+        key = _status_key(raw_status)
+        values["status"] = plan.format.statuses.get(key) or status_map[key]
     for name in DATE_FIELDS:
         raw = cell(name)
         if raw:
@@ -308,7 +384,16 @@ def _check_row(cells: list[str], plan: ImportPlan, *, day_first: bool) -> Import
             values["next_follow_up"] = parse_day(raw, day_first=day_first)
         except ValueError:
             reasons.append(f"“{raw[:40]}” in {plan.column_of('next_follow_up')} is not a date (write it like 2026-03-31)")
+    # The row's history starts at its earliest date: a tracker's "date added" is often the day
+    # of its own export, after the application was sent.
+    known = [values[name] for name in DATE_FIELDS if values.get(name)]
+    if known:
+        values["created_at"] = min(known)
     notes = cell("notes")
+    extra = [f"{plan.headers[index]}: {cells[index].strip()}" for index in _unplaced_columns(plan)
+             if index < len(cells) and cells[index].strip()]
+    if extra:
+        notes = "\n".join(extra) if not notes else f"{notes}\n\n" + "\n".join(extra)
     if len(notes) > NOTES_MAX_CHARS:
         reasons.append(f"the notes are longer than {NOTES_MAX_CHARS:,} characters")
     values["notes"] = notes
@@ -317,11 +402,74 @@ def _check_row(cells: list[str], plan: ImportPlan, *, day_first: bool) -> Import
     return ImportedApplication(**values)
 
 
+def _unplaced_columns(plan: ImportPlan) -> list[int]:
+    """Columns mapped to no field (and not our export's own ID or Last change): kept in the notes."""
+    placed = {index for index in plan.mapping.values() if index is not None}
+    return [index for index, header in enumerate(plan.headers)
+            if index not in placed and header.strip() and _norm(header) not in IGNORED_COLUMNS]
+
+
+def _date_cells(rows: list[tuple[int, list[str]]], plan: ImportPlan) -> list[tuple[int, str, str]]:
+    columns = [(name, plan.mapping.get(name)) for name in (*DATE_FIELDS, "next_follow_up")]
+    return [
+        (line, plan.headers[index], cells[index])
+        for line, cells in rows for name, index in columns if index is not None and index < len(cells) and cells[index].strip()
+    ]
+
+
+def _spelled(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _settle_date_order(plan: ImportPlan, rows: list[tuple[int, list[str]]], requested: str) -> None:
+    """Which order to read 01/09/2026 in, why, and which dates are read in a guessed order."""
+    cells = _date_cells(rows, plan)
+    if requested in ("mdy", "dmy"):
+        plan.date_order = requested
+        plan.date_order_reason = "as you chose"
+        return
+    shown = date_order_shown(cells)
+    if shown:
+        plan.date_order, (line, column, value) = shown
+        plan.date_order_reason = f"as line {line} shows (“{value}” in {column})"
+        return
+    plan.date_order = "mdy"
+    plan.date_order_reason = "a guess: no date in the file tells"
+    for line, column, value in cells:
+        if is_ambiguous_date(value):
+            month_first = parse_day(value, day_first=False)
+            day_first = parse_day(value, day_first=True)
+            plan.ambiguous_dates.append(Problem(line, f"“{value}” in {column} was read as {_spelled(month_first)}, "
+                                                      f"not {_spelled(day_first)}"))
+
+
+def _settle_statuses(plan: ImportPlan, rows: list[tuple[int, list[str]]], chosen: dict[str, str]) -> dict[str, str]:
+    """Statuses the format does not know, each with the status chosen for it (or our guess)."""
+    index = plan.mapping.get("status")
+    if index is None:
+        return {}
+    found: dict[str, UnknownStatus] = {}
+    for _, cells in rows:
+        raw = cells[index].strip() if index < len(cells) else ""
+        key = _status_key(raw)
+        if raw and key not in plan.format.statuses:
+            if key not in found:
+                pick = chosen.get(key)
+                found[key] = UnknownStatus(raw=raw[:60], rows=0, mapped_to=pick if pick in Status.values else guess_status(raw))
+            found[key].rows += 1
+    plan.unknown_statuses = list(found.values())
+    return {key: unknown.mapped_to for key, unknown in found.items()}
+
+
 def plan_import(
-    *, text: str, existing: set[tuple[str, str]], requested_format: str = "auto", day_first: bool = False,
-    mapping: dict[str, int | None] | None = None,
+    *, text: str, existing: set[tuple[str, str]], requested_format: str = "auto", date_order: str = "auto",
+    mapping: dict[str, int | None] | None = None, status_map: dict[str, str] | None = None,
 ) -> ImportPlan:
-    """Check every row of the file; `existing` holds the (company, title) keys the seeker already tracks."""
+    """Check every row of the file; `existing` holds the (company, title) keys the seeker already tracks.
+
+    `status_map` maps statuses the format does not know (as the file writes them) to ours;
+    `date_order` is "auto", "mdy" or "dmy".
+    """
     headers, rows = read_table(text)
     fmt = detect_format(headers, requested_format)
     plan = ImportPlan(format=fmt, headers=headers, mapping=mapping or map_columns(headers, fmt), text=text)
@@ -335,10 +483,13 @@ def plan_import(
         return plan
     if not rows:
         raise ImportRefused("The file has a header row but no applications under it.")
+    _settle_date_order(plan, rows, date_order)
+    statuses = _settle_statuses(plan, rows, {_status_key(raw): status for raw, status in (status_map or {}).items()})
+    plan.kept_in_notes = [headers[index] for index in _unplaced_columns(plan)]
     seen: dict[tuple[str, str], int] = {}
     for line, cells in rows:
         try:
-            row = _check_row(cells, plan, day_first=day_first)
+            row = _check_row(cells, plan, day_first=plan.date_order == "dmy", status_map=statuses)
         except ValueError as exc:
             plan.errors.append(Problem(line, str(exc)))
             continue

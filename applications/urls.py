@@ -7,6 +7,7 @@ urlpatterns = [
     path("applications/board/", views.application_board, name="application_board"),
     path("applications/new/", views.application_new, name="application_new"),
     path("applications/export.csv", views.application_export, name="application_export"),
+    path("applications/export.zip", views.application_export_zip, name="application_export_zip"),
     path("applications/import/", views.application_import, name="application_import"),
     path("applications/track/<int:job_id>/", views.application_track, name="application_track"),
     path("applications/track/<int:job_id>/applied/", views.application_mark_applied_view, name="application_mark_applied"),

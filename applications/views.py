@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -230,26 +230,45 @@ def application_set_follow_up_view(request: HttpRequest, pk: int) -> HttpRespons
     return _render_detail(request, application, status=400, follow_up_form=form)
 
 
+def _export_name(request: HttpRequest, extension: str) -> str:
+    return f"applications-{timezone.localdate().isoformat()}.{extension}"
+
+
 @login_required
 def application_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The table's current filters, every event of every application, streamed as CSV."""
+    """The table's current filters, one row per application, streamed as CSV."""
     form = FilterForm(request.GET)
     applications = applications_filtered(request.user, form.filters())
-    filename = f"applications-{timezone.localdate().isoformat()}.csv"
     return StreamingHttpResponse(
-        exports.csv_lines(applications),
+        exports.application_lines(applications),
         content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
+        headers={"Content-Disposition": f'attachment; filename="{_export_name(request, "csv")}"',
+                 "Cache-Control": "private, no-store"},
     )
 
 
-def _render_preview(request: HttpRequest, plan: ImportPlan, *, day_first: bool) -> HttpResponse:
-    initial = {"content": plan.text, "format": plan.format.key, "day_first": day_first}
+@login_required
+def application_export_zip(request: HttpRequest) -> FileResponse:
+    """The same applications and their whole timeline: applications.csv and timeline.csv in a zip."""
+    form = FilterForm(request.GET)
+    applications = applications_filtered(request.user, form.filters())
+    response = FileResponse(exports.export_zip(applications), as_attachment=True, filename=_export_name(request, "zip"),
+                            content_type="application/zip")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _render_preview(request: HttpRequest, plan: ImportPlan, *, date_order: str, skip_errors: bool = False,
+                    status: int | None = None) -> HttpResponse:
+    initial = {"content": plan.text, "format": plan.format.key, "date_order": date_order, "skip_errors": skip_errors}
     initial.update({f"map_{name}": plan.mapping.get(name) for name in FIELDS})
-    form = ImportConfirmForm(initial=initial, headers=plan.headers)
+    initial.update({f"status_map_{n}": unknown.mapped_to for n, unknown in enumerate(plan.unknown_statuses)})
+    form = ImportConfirmForm(initial=initial, headers=plan.headers, statuses=plan.statuses_to_map)
+    for n, unknown in enumerate(plan.unknown_statuses[: len(form.statuses)]):
+        form.fields[f"status_map_{n}"].label = f"“{unknown.raw}” ({unknown.rows} row{'s' if unknown.rows != 1 else ''}) means"
     return render(request, "applications/import_preview.html", {
         "plan": plan, "form": form, "mapped": [(label, plan.column_of(name)) for name, label in FIELDS.items()],
-    }, status=200 if plan.ok else 400)
+    }, status=status or (200 if plan.importable else 400))
 
 
 def _import_upload(request: HttpRequest) -> HttpResponse:
@@ -259,34 +278,45 @@ def _import_upload(request: HttpRequest) -> HttpResponse:
         try:
             text = decode_upload(data["file"].read(IMPORT_MAX_BYTES + 1), encoding=data["encoding"])
             plan = plan_import(text=text, existing=tracked_keys(request.user), requested_format=data["format"],
-                               day_first=data["day_first"])
+                               date_order=data["date_order"])
         except ImportRefused as exc:
             form.add_error("file", str(exc))
         else:
-            return _render_preview(request, plan, day_first=data["day_first"])
+            return _render_preview(request, plan, date_order=data["date_order"])
     return render(request, "applications/import.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def _import_confirm(request: HttpRequest) -> HttpResponse:
-    """Re-check the previewed file (with the chosen columns) and import it whole, or show why not."""
+    """Re-check the previewed file with the choices made on the preview, and import it, or show it again.
+
+    Rows with problems are imported only if the seeker ticked "skip"; a status the file shows that
+    the previous preview did not (a column mapped anew) sends the preview back rather than a guess in.
+    """
     try:
         headers, _ = read_table(request.POST.get("content", ""))
-        form = ImportConfirmForm(request.POST, headers=headers)
+        form = ImportConfirmForm(request.POST, headers=headers, statuses=request.POST.getlist("unknown_status"))
         if not form.is_valid():
             raise ImportRefused(" ".join(str(e) for errors in form.errors.values() for e in errors))
+        data = form.cleaned_data
         plan = plan_import(
-            text=form.cleaned_data["content"], existing=tracked_keys(request.user),
-            requested_format=form.cleaned_data["format"], day_first=form.cleaned_data["day_first"],
-            mapping=form.mapping(),
+            text=data["content"], existing=tracked_keys(request.user), requested_format=data["format"],
+            date_order=data["date_order"], mapping=form.mapping(), status_map=form.status_map(),
         )
     except ImportRefused as exc:
         context = {"form": ImportUploadForm(), "refusal": f"{exc} Nothing was imported."}
         return render(request, "applications/import.html", context, status=400)
-    if "preview" in request.POST or not plan.ok:
-        return _render_preview(request, plan, day_first=form.cleaned_data["day_first"])
+    unseen_statuses = set(plan.statuses_to_map) - set(form.statuses)
+    if "preview" in request.POST or unseen_statuses or not plan.importable or (plan.errors and not data["skip_errors"]):
+        return _render_preview(request, plan, date_order=data["date_order"], skip_errors=data["skip_errors"],
+                               status=200 if "preview" in request.POST and plan.importable else 400)
     created = applications_import(user=request.user, rows=plan.rows, source=plan.format.label)
-    skipped = f" Skipped {len(plan.duplicates)} already tracked or repeated." if plan.duplicates else ""
-    messages.success(request, f"Imported {len(created)} application{'s' if len(created) != 1 else ''}.{skipped}")
+    skipped = []
+    if plan.errors:
+        skipped.append(f"{len(plan.errors)} row{'s' if len(plan.errors) != 1 else ''} with problems")
+    if plan.duplicates:
+        skipped.append(f"{len(plan.duplicates)} already tracked or repeated")
+    note = f" Skipped {' and '.join(skipped)}." if skipped else ""
+    messages.success(request, f"Imported {len(created)} application{'s' if len(created) != 1 else ''}.{note}")
     return redirect("application_list")
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("ready/", views.ready, name="ready"),
     path("metrics", views.metrics, name="prometheus-metrics"),
+    path("account/export.json", views.account_export, name="account_export"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("jobs.urls")),

@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django_prometheus import exports
 
+from accounts.exports import account_data
 from analytics.selectors import trending_postings
+from applications.exports import applications_data
 from careercopilot.celery import app as celery_app
 from jobs import cache as jobs_cache
 from jobs.selectors import newest_jobs
@@ -22,6 +26,24 @@ def home(request: HttpRequest) -> HttpResponse:
     """The catalogue's newest postings beside analytics' trending ones."""
     context = {"newest": newest_jobs(10), "trending": trending_postings(6), **jobs_cache.shared_page_context(request)}
     return render(request, "home.html", context)
+
+
+@login_required
+@never_cache
+def account_export(request: HttpRequest) -> JsonResponse:
+    """Everything the seeker owns, in one JSON file: the account and profile, every application
+    with its timeline. Here, above the apps, because it reads them all; a new app that keeps
+    a seeker's data adds its part (notifications: saved searches, the inbox)."""
+    user = request.user
+    data = {
+        "exported_at": timezone.localtime().isoformat(timespec="seconds"),
+        "time_zone": timezone.get_current_timezone_name(),
+        "account": account_data(user),
+        "applications": applications_data(user),
+    }
+    filename = f"career-copilot-{user.get_username()}-{timezone.localdate().isoformat()}.json"
+    return JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False},
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @never_cache

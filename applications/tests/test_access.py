@@ -15,10 +15,12 @@ PAGES = [
     ("get", "application_new", False),
     ("post", "application_new", False),
     ("get", "application_export", False),
+    ("get", "application_export_zip", False),
     ("get", "application_import", False),
     ("post", "application_import", False),
     ("get", "application_track", "job"),
     ("post", "application_track", "job"),
+    ("post", "application_mark_applied", "job"),
     ("get", "application_detail", "app"),
     ("post", "application_change_status", "app"),
     ("post", "application_add_note", "app"),
@@ -91,10 +93,17 @@ def test_it_answers_404_for_an_application_that_does_not_exist(alice_client):
     assert alice_client.get(reverse("application_detail", args=[999999])).status_code == 404
 
 
-@pytest.mark.parametrize("name", ["application_list", "application_board", "application_export", "api_application_list"])
+@pytest.mark.parametrize("name", ["application_list", "application_board", "application_export", "application_export_zip",
+                                  "api_application_list"])
 def test_lists_never_show_another_users_rows(alice_client, alice_app, bob_app, name):
     response = alice_client.get(reverse(name))
     body = b"".join(response.streaming_content) if response.streaming else response.content
+    if name == "application_export_zip":
+        import io
+        import zipfile
+
+        archive = zipfile.ZipFile(io.BytesIO(body))
+        body = b"".join(archive.read(member) for member in archive.namelist())
 
     assert response.status_code == 200
     assert b"Initech" in body

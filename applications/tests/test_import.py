@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DataError
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from applications.imports import IMPORT_MAX_BYTES, ImportRefused, decode_upload, parse_day, plan_import
@@ -38,11 +39,12 @@ def upload(client, text: str | bytes, name: str = "export.csv", **options):
     return client.post(URL, data)
 
 
-def confirm(client, preview, **changes):
+def confirm(client, page, **changes):
     """Submit the preview page's form as the browser would, with the confirm button."""
-    form = preview.context["form"]
+    form = page.context["form"]
     data = {name: form[name].value() for name in form.fields}
     data = {k: ("" if v is None else v) for k, v in data.items() if v is not False}
+    data["unknown_status"] = form.statuses
     data.update(changes)
     data.setdefault("confirm", "1")
     return client.post(URL, data)
@@ -88,7 +90,7 @@ class TestPreviewAndImport:
         assert plan.rows[1].url == "https://cyberdyne.example/ml"
 
     def test_it_reads_a_semicolon_spreadsheet_with_day_first_dates(self, alice_client):
-        plan = upload(alice_client, SPREADSHEET_DAY_FIRST, day_first="on").context["plan"]
+        plan = upload(alice_client, SPREADSHEET_DAY_FIRST, date_order="dmy").context["plan"]
 
         assert [(r.company_name, r.title, r.status) for r in plan.rows] == [("Massive Dynamic", "Analyst", "applied")]
         assert plan.rows[0].applied_at.date() == dt.date(2026, 4, 3)
@@ -133,28 +135,41 @@ class TestBadRows:
         "Globex,Engineer,applied,,,extra\n"
     )
 
-    def test_it_reports_each_bad_row_with_its_line_and_reason_and_offers_no_import(self, alice_client):
+    def test_it_reports_each_bad_row_with_its_line_and_reason(self, alice_client):
         response = upload(alice_client, self.BAD)
 
-        assert response.status_code == 400
+        assert response.status_code == 200  # the good row can still go in
         errors = [(e.line, e.reason) for e in response.context["plan"].errors]
         assert errors == [
             (3, "company is empty"),
-            (4, "“ftp://files” in URL is not a web address; status “maybe” is not one we know "
-                "(use one of saved, applied, interviewing, offer, accepted, rejected, withdrawn, ghosted); "
+            (4, "“ftp://files” in URL is not a web address; "
                 "“2026-13-45” in Date Applied is not a date (write it like 2026-03-31)"),
             (5, "it has 6 cells but the header has 5 (a comma outside quotes?)"),
         ]
         body = response.content.decode()
         assert "Line 3: company is empty" in body
-        assert "Import 1 application" not in body
+        assert "Skip the 3 rows with problems and import the rest" in body
 
-    def test_confirming_a_file_with_bad_rows_imports_nothing(self, alice_client, alice):
+    def test_confirming_without_skipping_the_bad_rows_imports_nothing(self, alice_client, alice):
         response = confirm(alice_client, upload(alice_client, self.BAD))
 
         assert response.status_code == 400
-        assert "Nothing will be imported until these rows are fixed" in response.content.decode()
+        assert "or skip them below" in response.content.decode()
         assert not Application.objects.exists()
+
+    def test_skipping_the_bad_rows_imports_the_rest_and_says_how_many_were_skipped(self, alice_client, alice):
+        response = confirm(alice_client, upload(alice_client, self.BAD), skip_errors="on")
+
+        assert response.status_code == 302
+        assert list(Application.objects.filter(user=alice).values_list("company_name", flat=True)) == ["Hooli"]
+        message = str(list(get_messages(response.wsgi_request))[0])
+        assert message == "Imported 1 application. Skipped 3 rows with problems."
+
+    def test_a_file_whose_every_row_is_bad_offers_no_import(self, alice_client):
+        response = upload(alice_client, "Company,Title\n,Nameless\n,Another\n")
+
+        assert response.status_code == 400
+        assert "Import 0" not in response.content.decode() and 'name="confirm"' not in response.content.decode()
 
     @pytest.mark.skipif(not settings.IS_POSTGRES, reason="SQLite does not enforce column lengths")
     def test_a_database_failure_midway_leaves_nothing_half_imported(self, alice):
@@ -291,3 +306,101 @@ class TestParsing:
     def test_decode_refuses_more_than_the_cap(self):
         with pytest.raises(ImportRefused, match="limit is 1 MB"):
             decode_upload(b"x" * (IMPORT_MAX_BYTES + 1))
+
+
+class TestStatusesWeDoNotKnow:
+    FILE = (
+        "Company,Title,Status\n"
+        "Hooli,SRE,Phone screen scheduled\n"
+        "Initech,Analyst,Limbo\n"
+        "Globex,Engineer,limbo\n"
+        "Acme,Chef,Applied\n"
+    )
+
+    def test_they_are_mapped_on_the_preview_with_a_guess_instead_of_blocking_the_file(self, alice_client):
+        response = upload(alice_client, self.FILE)
+
+        assert response.status_code == 200
+        plan = response.context["plan"]
+        assert not plan.errors
+        assert [(u.raw, u.rows, u.mapped_to) for u in plan.unknown_statuses] == [
+            ("Phone screen scheduled", 1, "interviewing"), ("Limbo", 2, "saved"),
+        ]
+        body = response.content.decode()
+        assert "“Limbo” (2 rows) means" in body and 'name="status_map_1"' in body
+
+    def test_the_seekers_choice_is_what_gets_imported(self, alice_client, alice):
+        response = confirm(alice_client, upload(alice_client, self.FILE), status_map_1="withdrawn")
+
+        assert response.status_code == 302
+        assert dict(Application.objects.filter(user=alice).values_list("company_name", "status")) == {
+            "Hooli": "interviewing", "Initech": "withdrawn", "Globex": "withdrawn", "Acme": "applied",
+        }
+
+    def test_a_status_the_previous_preview_did_not_show_sends_the_preview_back(self, alice_client, alice):
+        preview = upload(alice_client, "Company,Title,Stage,Phase\nHooli,SRE,applied,Dreaming\n")
+        assert preview.context["plan"].unknown_statuses == []
+
+        response = confirm(alice_client, preview, map_status="3")  # now "Phase" is the status column
+
+        assert response.status_code == 400
+        assert [u.raw for u in response.context["plan"].unknown_statuses] == ["Dreaming"]
+        assert not Application.objects.exists()
+
+
+class TestDates:
+    def test_a_date_only_one_order_can_read_decides_the_order_for_the_file(self, alice_client):
+        plan = upload(alice_client, "Company,Title,Date added,Date applied\nHooli,SRE,01/09/2026,25/09/2026\n").context["plan"]
+
+        assert plan.date_order == "dmy" and plan.date_order_reason == "as line 2 shows (“25/09/2026” in Date applied)"
+        assert plan.rows[0].created_at.date() == dt.date(2026, 9, 1) and not plan.ambiguous_dates
+
+    def test_an_ambiguous_date_is_flagged_and_the_order_can_be_changed_on_the_preview(self, alice_client, alice):
+        preview = upload(alice_client, "Company,Title,Date applied\nHooli,SRE,01/09/2026\nInitech,Analyst,2026-01-03\n")
+
+        plan = preview.context["plan"]
+        assert [(p.line, p.reason) for p in plan.ambiguous_dates] == [
+            (2, "“01/09/2026” in Date applied was read as 9 January 2026, not 1 September 2026"),
+        ]
+        body = preview.content.decode()
+        assert "could be read either way" in body and 'name="date_order"' in body
+
+        again = confirm(alice_client, preview, date_order="dmy", preview="1", confirm="")
+        assert again.context["plan"].rows[0].applied_at.date() == dt.date(2026, 9, 1)
+        assert again.context["plan"].ambiguous_dates == []
+        confirm(alice_client, again)
+        assert Application.objects.get(company_name="Hooli").applied_at.date() == dt.date(2026, 9, 1)
+
+    def test_the_created_date_is_the_earliest_date_in_the_row(self, alice_client):
+        text = "Company,Title,Date added,Date applied,Interview date\nHooli,SRE,2026-02-01,2026-01-15,2026-01-20\n"
+
+        row = upload(alice_client, text).context["plan"].rows[0]
+
+        assert row.created_at.date() == dt.date(2026, 1, 15)
+
+
+class TestColumnsWithNoPlace:
+    def test_they_are_kept_in_the_notes_and_named_on_the_preview(self, alice_client, alice):
+        text = 'Company,Title,Notes,Excitement,Salary,Recruiter\nHooli,SRE,Great team,5,"90,000",\n'
+
+        preview = upload(alice_client, text)
+
+        assert preview.context["plan"].rows[0].notes == "Great team\n\nExcitement: 5\nSalary: 90,000"
+        assert "Kept in each application's notes" in preview.content.decode()
+        assert preview.context["plan"].kept_in_notes == ["Excitement", "Salary", "Recruiter"]
+
+    def test_our_own_export_reads_back_in(self, alice_client, alice, bob, client):
+        from applications.services import application_add_note, application_change_status
+
+        application = application_create(user=alice, company_name="Initech", title="SRE")
+        application_change_status(application=application, to_status="applied", by=alice)
+        application_add_note(application=application, text="Met the team", by=alice)
+        exported = b"".join(alice_client.get(reverse("application_export")).streaming_content)
+
+        client.force_login(bob)
+        plan = upload(client, exported).context["plan"]
+
+        assert not plan.errors and not plan.unknown_statuses and plan.kept_in_notes == ["Location", "Salary"]
+        [row] = plan.rows
+        assert (row.company_name, row.title, row.status, row.notes) == ("Initech", "SRE", "applied", "Met the team")
+        assert row.applied_at.replace(microsecond=0) == application.applied_at.replace(microsecond=0)

@@ -1,0 +1,61 @@
+"""GET /account/export.json: everything the seeker owns, in one file, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from applications.models import Application
+from applications.services import application_add_note, application_change_status, application_create
+from applications.tests.factories import JobFactory, make_applications
+from jobs.models import Skill
+
+pytestmark = pytest.mark.django_db
+URL = "/account/export.json"
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302 and response["Location"] == f"/login/?next={URL}"
+
+
+def test_it_holds_the_account_the_profile_and_every_application_with_its_timeline(client, alice, bob):
+    alice.profile.time_zone = "Europe/Berlin"
+    alice.profile.headline = "Backend engineer"
+    alice.profile.save()
+    alice.profile.skills.add(Skill.objects.create(name="Python"))
+    application = application_create(user=alice, job=JobFactory(title="SRE", company__name="Acme", apply_url="https://acme.example/1"))
+    Application.objects.filter(pk=application.pk).update(created_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    application_change_status(application=application, to_status="applied", by=alice)
+    application_add_note(application=application, text="Réunion lundi", by=alice)
+    application_create(user=bob, company_name="Globex", title="Data Engineer")
+    client.force_login(alice)
+
+    response = client.get(URL)
+
+    assert response["Content-Disposition"].startswith('attachment; filename="career-copilot-alice-')
+    data = json.loads(response.content)
+    assert "Réunion lundi" in response.content.decode()  # readable, not \\u-escaped
+    assert data["time_zone"] == "Europe/Berlin"
+    assert data["account"]["username"] == "alice" and data["account"]["profile"]["skills"] == ["Python"]
+    assert data["account"]["profile"]["headline"] == "Backend engineer"
+    [exported] = data["applications"]
+    assert (exported["company"], exported["title"], exported["status"]) == ("Acme", "SRE", "applied")
+    assert exported["created_at"] == "2026-03-01T13:00:00+01:00"  # in her zone, with the offset
+    assert exported["posting"]["apply_url"] == "https://acme.example/1"
+    assert [(e["kind"], e["to_status"], e["note"]) for e in exported["events"]] == [
+        ("created", "saved", ""), ("status_changed", "applied", ""), ("note_added", "", "Réunion lundi"),
+    ]
+    assert "Globex" not in response.content.decode()
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_it_costs_the_same_queries_for_few_or_many_applications(client, alice, size, django_assert_num_queries):
+    make_applications(alice, size, events_each=3)
+    client.force_login(alice)
+    # 1 user, 2 profile, 3 its skills, 4 applications with posting and company, 5 their events with actors
+    with django_assert_num_queries(5):
+        response = client.get(URL)
+    assert len(json.loads(response.content)["applications"]) == size
