@@ -47,6 +47,10 @@ def test_a_seeker_sees_a_form_per_card_and_tracked_ones_marked(alice_client, ali
     assert 'name="csrfmiddlewaretoken"' in body
     assert f'action="/applications/track/{other.pk}/"' in body
     assert f'action="/applications/track/{tracked.pk}/"' not in body and "Tracked ✓" in body
+    # Forms do not nest: the button posts its own form, placed after the search form, by its id.
+    assert f'form="track-{other.pk}"' in body
+    search_form_end = body.index("</form>", body.index('class="job-search"'))
+    assert body.index(f'<form id="track-{other.pk}"') > search_form_end
 
 
 def test_tracking_from_a_card_without_javascript_goes_back_to_the_results(alice_client, alice):
