@@ -7,14 +7,25 @@ a filesystem Celery broker. DATABASE_URL and REDIS_URL switch to the real servic
 
 from pathlib import Path
 
-from careercopilot.env import database_from_url, email_from_url, env_bool, env_int, env_list, env_str, redis_url
+from careercopilot.env import (
+    database_from_url,
+    dev_secret_key,
+    email_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    redis_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me" if DEBUG else "")
+# With DEBUG on and no SECRET_KEY, a random key made once per checkout (var/dev-secret-key):
+# nothing secret is committed, and sessions survive a restart.
+SECRET_KEY = env_str("SECRET_KEY", dev_secret_key(VAR_DIR) if DEBUG else "")
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
@@ -283,6 +294,12 @@ SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ready/$", r"^metrics$"]
 
 # /metrics is for the scraper, not the public: loopback and these addresses only.
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+
+# --- Trust: error reports never show credentials ------------------------------------------
+# The DEBUG page and error e-mails hide DATABASE_URL, REDIS_URL and friends by name, mask any
+# URL's password, and replace every configured secret in the finished report.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "careercopilot.reporting.CredentialsFilter"
+DEFAULT_EXCEPTION_REPORTER = "careercopilot.reporting.CredentialsReporter"
 
 LOGGING = {
     "version": 1,

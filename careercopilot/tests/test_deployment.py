@@ -12,6 +12,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,3 +74,34 @@ def test_make_run_still_seeds_the_demo_logins():
     make = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, timeout=30,
                           env={**os.environ, "VENV": "/nonexistent-venv"})
     assert "manage.py seed_demo --if-empty" in make.stdout
+
+
+def test_compose_defaults_to_https_only_and_secure_cookies():
+    environment = service("web", {"SECRET_KEY": "x"})["environment"]
+
+    assert environment["DEBUG"] == "0"
+    assert (environment["SECURE_SSL_REDIRECT"], environment["SESSION_COOKIE_SECURE"], environment["CSRF_COOKIE_SECURE"]) == ("1", "1", "1")
+
+
+def _gunicorn(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "GUNICORN_BIND", "PORT", "SECRET_KEY"}}
+    return subprocess.run(
+        [str(Path(os.sys.executable).parent / "gunicorn"), "careercopilot.wsgi", "-c", "gunicorn.conf.py", *args],
+        cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_gunicorn_listens_on_loopback_by_default():
+    result = _gunicorn("--print-config")
+
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^bind\s+= \['127\.0\.0\.1:8000'\]$", result.stdout, re.MULTILINE)
+
+
+@pytest.mark.parametrize("how", ["env", "command line"])
+def test_gunicorn_refuses_debug_pages_on_a_public_address(how):
+    # DEBUG unset means DEBUG on (the embedded default): the case to refuse.
+    result = _gunicorn(**{"GUNICORN_BIND": "0.0.0.0:21001"}) if how == "env" else _gunicorn("-b", "0.0.0.0:21001")
+
+    assert result.returncode != 0
+    assert "Refusing to serve DEBUG pages on 0.0.0.0:21001" in result.stdout + result.stderr
