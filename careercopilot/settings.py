@@ -33,6 +33,16 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# --- Trust: proxies and /metrics ---------------------------------------------------------
+# How many proxies stand in front of gunicorn: X-Forwarded-For is believed that many hops
+# deep and no further (careercopilot/proxies.py), by our code, DRF's throttles and axes.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+PROXY_COUNT = env_int("PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+# /metrics is for the scraper, not the public: `Authorization: Bearer $METRICS_TOKEN`, a staff
+# session, or (only with no proxy in front) a direct scrape from these addresses.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+
 SILK_ENABLED = env_bool("SILK_ENABLED", False)
 
 INSTALLED_APPS = [
@@ -266,6 +276,8 @@ REST_FRAMEWORK = {
         "anon": env_str("API_THROTTLE_ANON", "120/min"),
         "user": env_str("API_THROTTLE_USER", "600/min"),
     },
+    # Believe X-Forwarded-For only as deep as our own proxies (None would believe all of it).
+    "NUM_PROXIES": PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Career Copilot API",
@@ -285,15 +297,16 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+# Preloading puts the domain in browsers' built-in HTTPS-only lists, which takes months to
+# undo: only when asked (SECURE_HSTS_PRELOAD=1), so check --deploy's reminder is silenced.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ready/$", r"^metrics$"]
 
-# /metrics is for the scraper, not the public: loopback and these addresses only.
-METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 
 # --- Trust: error reports never show credentials ------------------------------------------
 # The DEBUG page and error e-mails hide DATABASE_URL, REDIS_URL and friends by name, mask any
