@@ -26,6 +26,7 @@ from applications.services import (
     application_create,
     application_update,
 )
+from jobs.dates import validate_date_range
 from jobs.models import Job
 
 # Keys a client may send by mistake, with the reason they are refused rather than silently dropped.
@@ -83,11 +84,11 @@ class ApplicationCreateSerializer(serializers.Serializer):
 
 class ApplicationUpdateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    next_follow_up = serializers.DateField(required=False, allow_null=True)
-    applied_at = serializers.DateTimeField(required=False, allow_null=True)
-    interview_at = serializers.DateTimeField(required=False, allow_null=True)
-    offer_at = serializers.DateTimeField(required=False, allow_null=True)
-    closed_at = serializers.DateTimeField(required=False, allow_null=True)
+    next_follow_up = serializers.DateField(required=False, allow_null=True, validators=[validate_date_range])
+    applied_at = serializers.DateTimeField(required=False, allow_null=True, validators=[validate_date_range])
+    interview_at = serializers.DateTimeField(required=False, allow_null=True, validators=[validate_date_range])
+    offer_at = serializers.DateTimeField(required=False, allow_null=True, validators=[validate_date_range])
+    closed_at = serializers.DateTimeField(required=False, allow_null=True, validators=[validate_date_range])
 
     def to_internal_value(self, data):
         _refuse_keys(data, ("user", "owner", "status"))

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from django import forms
 from django.utils.text import slugify
 
+from jobs.dates import BoundedDateTimeField
 from jobs.models import Job
 from jobs.selectors import (
     MAX_OFFSET_ROWS,
@@ -216,8 +217,8 @@ class JobImportRowForm(forms.Form):
     salary_min = forms.IntegerField(required=False, min_value=0, max_value=2_147_483_647)
     salary_max = forms.IntegerField(required=False, min_value=0, max_value=2_147_483_647)
     salary_currency = forms.RegexField(regex=r"^[A-Za-z]{3}$", required=False, error_messages={"invalid": "Use a 3-letter currency code."})
-    posted_at = forms.DateTimeField(required=False)
-    expires_at = forms.DateTimeField(required=False)
+    posted_at = BoundedDateTimeField(required=False)
+    expires_at = BoundedDateTimeField(required=False)
     is_active = FlagField(required=False)
     skills = SkillListField(required=False)
 
