@@ -5,6 +5,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("", include("accounts.api")),
     path("", include("jobs.api")),
     path("", include("applications.api")),
     path("", include("analytics.api")),

@@ -5,6 +5,7 @@ site runs on one machine with nothing but requirements.txt: SQLite, local-memory
 a filesystem Celery broker. DATABASE_URL and REDIS_URL switch to the real services.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from careercopilot.env import (
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "axes",
     "careercopilot",
     "accounts",
     "jobs",
@@ -83,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the view into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if SILK_ENABLED:
@@ -227,6 +231,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Trust: log-in lockout (django-axes) -------------------------------------------------------
+# Failed log-ins on /login/, /admin/login/ and /api/v1/auth/token/ are counted in the database
+# (one count for every worker and machine; no database, no log-in: it fails closed). After
+# LOGIN_FAILURE_LIMIT failures a username, and separately an address, is locked for
+# LOGIN_COOLOFF_MINUTES, or until the user sets a new password. accounts/lockout.py.
+AUTHENTICATION_BACKENDS = ["accounts.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS.append({"NAME": "accounts.lockout.UnlockOnNewPassword"})
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# A locked user's cool-off runs from the lock, not from the attacker's latest try.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "careercopilot.proxies.client_address"
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -275,6 +297,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "120/min"),
         "user": env_str("API_THROTTLE_USER", "600/min"),
+        "token": env_str("API_THROTTLE_TOKEN", "10/min"),
     },
     # Believe X-Forwarded-For only as deep as our own proxies (None would believe all of it).
     "NUM_PROXIES": PROXY_COUNT,
