@@ -59,11 +59,11 @@ class CredentialsFilter(SafeExceptionReporterFilter):
 
     def cleanse_setting(self, key, value):
         cleansed = super().cleanse_setting(key, value)
-        return mask_url_passwords(cleansed) if isinstance(cleansed, str) else cleansed
+        return mask_url_passwords(str(cleansed)) if isinstance(cleansed, str) else cleansed
 
     def get_traceback_frame_variables(self, request, tb_frame):
         return [
-            (name, mask_url_passwords(value) if isinstance(value, str) else value)
+            (name, mask_url_passwords(str(value)) if isinstance(value, str) else value)
             for name, value in super().get_traceback_frame_variables(request, tb_frame)
         ]
 

@@ -179,13 +179,16 @@ if REDIS_URL:
                 "SOCKET_CONNECT_TIMEOUT": 2,
                 "SOCKET_TIMEOUT": 2,
                 "CONNECTION_POOL_KWARGS": {"max_connections": 50, "health_check_interval": 30},
+                # Trust: MessagePack, never pickle (careercopilot/cache_backends.py).
+                "SERIALIZER": "careercopilot.cache_backends.MessagePackSerializer",
             },
         }
     }
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache",
+            # The same MessagePack values as on Redis, so tests on the embedded default catch a pickle-only value.
+            "BACKEND": "careercopilot.cache_backends.MessagePackLocMemCache",
             "LOCATION": "careercopilot",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "TIMEOUT": 300,

@@ -90,11 +90,17 @@ def page_key(generation: int, name: str, request: HttpRequest) -> str:
     return f"jobs:page:{name}:{generation}:{_digest(request.get_full_path())}"
 
 
-def cached_value(key: str, timeout: int, compute: Callable[[], T]) -> T:
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout)
+def cached_value(
+    key: str, timeout: int, compute: Callable[[], T], *,
+    to_cache: Callable[[T], Any] | None = None, from_cache: Callable[[Any], T] | None = None,
+) -> T:
+    """The cached value, else compute() stored. The cache holds plain data only (no pickle,
+    careercopilot/cache_backends.py): `to_cache`/`from_cache` convert anything else."""
+    stored = cache.get(key)
+    if stored is not None:
+        return from_cache(stored) if from_cache else stored
+    value = compute()
+    cache.set(key, to_cache(value) if to_cache else value, timeout)
     return value
 
 

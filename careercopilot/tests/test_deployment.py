@@ -50,7 +50,7 @@ def run_migrate_step(tmp_path: Path, **env: str) -> list[str]:
     fake.parent.mkdir()
     fake.write_text(f'#!/bin/sh\necho "$*" >> {log}\n')
     fake.chmod(0o755)
-    spec = service("migrate", {"SECRET_KEY": "x", **env})
+    spec = service("migrate", {"SECRET_KEY": "x", "REDIS_PASSWORD": "pw", **env})
     shell_env = {**spec["environment"], "PATH": f"{fake.parent}:/usr/bin:/bin"}
     subprocess.run(["sh", "-c", spec["command"]], env=shell_env, check=True, timeout=30)
     return log.read_text().splitlines()
@@ -77,7 +77,7 @@ def test_make_run_still_seeds_the_demo_logins():
 
 
 def test_compose_defaults_to_https_only_and_secure_cookies():
-    environment = service("web", {"SECRET_KEY": "x"})["environment"]
+    environment = service("web", {"SECRET_KEY": "x", "REDIS_PASSWORD": "pw"})["environment"]
 
     assert environment["DEBUG"] == "0"
     assert (environment["SECURE_SSL_REDIRECT"], environment["SESSION_COOKIE_SECURE"], environment["CSRF_COOKIE_SECURE"]) == ("1", "1", "1")
@@ -105,3 +105,15 @@ def test_gunicorn_refuses_debug_pages_on_a_public_address(how):
 
     assert result.returncode != 0
     assert "Refusing to serve DEBUG pages on 0.0.0.0:21001" in result.stdout + result.stderr
+
+
+def test_compose_redis_servers_require_the_password_the_site_uses():
+    env = {"SECRET_KEY": "x", "REDIS_PASSWORD": "s3cretpw"}
+    web = service("web", env)["environment"]
+
+    assert web["REDIS_URL"] == "redis://:s3cretpw@cache:6379/0"
+    assert web["CELERY_BROKER_URL"] == "redis://:s3cretpw@broker:6379/0"
+    for name in ("cache", "broker"):
+        assert '--requirepass "s3cretpw"' in service(name, env)["command"]
+    with pytest.raises(KeyError, match="REDIS_PASSWORD"):
+        service("web", {"SECRET_KEY": "x"})
