@@ -1,6 +1,6 @@
 """The "50 wrong passwords, then the right one" row, through gunicorn with two workers.
 
-    pytest accounts/tests/test_lockout_under_gunicorn.py -s    # prints the row
+    pytest careercopilot/tests/test_lockout_under_gunicorn.py -s    # prints the row
 """
 
 from __future__ import annotations
