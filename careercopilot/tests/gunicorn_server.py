@@ -11,8 +11,13 @@ import socket
 import subprocess
 import sys
 import time
+import re
 import urllib.request
 from contextlib import contextmanager
+from http.cookiejar import CookieJar
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import HTTPCookieProcessor, Request, build_opener
 from pathlib import Path
 
 from django.conf import settings
@@ -72,3 +77,28 @@ def gunicorn(*, workers: int = 2, **env: str):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class Browser:
+    """A cookie-keeping client that sends the log-in form's CSRF token, as a browser would; a new
+    connection per request, so requests land on any worker."""
+
+    def __init__(self, base: str):
+        self.base, self.jar = base, CookieJar()
+        self.opener = build_opener(HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> str:
+        return self.opener.open(self.base + path, timeout=10).read().decode()
+
+    def log_in(self, username: str, password: str) -> tuple[int, str, str]:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', self.get("/login/")).group(1)
+        body = urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password}).encode()
+        request = Request(self.base + "/login/", data=body, headers={"Referer": self.base + "/login/"})
+        try:
+            response = self.opener.open(request, timeout=10)
+            return response.status, response.geturl(), response.read().decode()
+        except HTTPError as error:
+            return error.code, "", error.read().decode()
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar)

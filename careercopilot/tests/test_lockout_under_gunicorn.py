@@ -5,45 +5,19 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter
-from http.cookiejar import CookieJar
-from urllib.error import HTTPError
-from urllib.parse import urlencode
-from urllib.request import HTTPCookieProcessor, Request, build_opener
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from careercopilot.tests.gunicorn_server import gunicorn
+from careercopilot.tests.gunicorn_server import Browser, gunicorn
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="gunicorn's workers need a shared database"),
 ]
-
-
-class Browser:
-    """A cookie-keeping client that fetches the form's CSRF token, as a browser would; a new
-    connection per request, so requests land on either worker."""
-
-    def __init__(self, base: str):
-        self.base, self.opener = base, build_opener(HTTPCookieProcessor(CookieJar()))
-
-    def get(self, path: str) -> str:
-        return self.opener.open(self.base + path, timeout=10).read().decode()
-
-    def log_in(self, username: str, password: str) -> tuple[int, str, str]:
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', self.get("/login/")).group(1)
-        body = urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password}).encode()
-        request = Request(self.base + "/login/", data=body, headers={"Referer": self.base + "/login/"})
-        try:
-            response = self.opener.open(request, timeout=10)
-            return response.status, response.geturl(), response.read().decode()
-        except HTTPError as error:
-            return error.code, "", error.read().decode()
 
 
 def test_fifty_wrong_passwords_then_the_right_one_through_two_gunicorn_workers(alice):
