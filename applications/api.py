@@ -22,6 +22,7 @@ from applications.services import (
     AlreadyTracked,
     ApplicationError,
     IllegalTransition,
+    LimitReached,
     application_change_status,
     application_create,
     application_update,
@@ -133,7 +134,7 @@ def _refused(exc: ApplicationError) -> Response:
     """A refused change as 409 (the application's state forbids it) or 400 (the input is wrong)."""
     if isinstance(exc, AlreadyTracked):
         return Response({"detail": exc.message, "application": exc.application.pk}, status=status.HTTP_409_CONFLICT)
-    code = status.HTTP_409_CONFLICT if isinstance(exc, IllegalTransition) else status.HTTP_400_BAD_REQUEST
+    code = status.HTTP_409_CONFLICT if isinstance(exc, (IllegalTransition, LimitReached)) else status.HTTP_400_BAD_REQUEST
     body = {"detail": exc.message}
     if exc.field:
         body[exc.field] = [exc.message]

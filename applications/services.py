@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -49,6 +50,22 @@ class InvalidInput(ApplicationError):
 
 class IllegalTransition(ApplicationError):
     pass
+
+
+class LimitReached(ApplicationError):
+    """The account holds the most applications it may (settings.APPLICATIONS_PER_USER_MAX)."""
+
+
+def _check_room(user, adding: int) -> None:
+    limit = settings.APPLICATIONS_PER_USER_MAX
+    held = Application.objects.of(user).count()
+    if held + adding > limit:
+        room = max(limit - held, 0)
+        raise LimitReached(
+            f"An account can hold at most {limit:,} applications; you have {held:,}"
+            + (f", so {room:,} more fit." if adding > 1 else ".")
+            + " Nothing was added."
+        )
 
 
 class AlreadyTracked(ApplicationError):
@@ -195,6 +212,7 @@ def application_create(
         company_name = _check_text(company_name, name="company name", required=True)
         title = _check_text(title, name="title", required=True)
         url = _check_url(url)
+    _check_room(user, 1)
     now = timezone.now()
     application = Application(
         user=user, job=job, company_name=company_name[:TEXT_MAX_CHARS], title=title[:TEXT_MAX_CHARS],
@@ -361,6 +379,7 @@ def applications_import(*, user, rows: list[ImportedApplication], source: str) -
         for name in ("created_at", "applied_at", "interview_at", "offer_at", "closed_at"):
             _check_moment(getattr(row, name), name=name)
         _check_date(row.next_follow_up, name="next follow-up")
+    _check_room(user, len(rows))
     now = timezone.now()
     with transaction.atomic():
         applications = [

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "axes",
+    "django_ratelimit",
     "careercopilot",
     "accounts",
     "jobs",
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Turns django-ratelimit's refusal into the 429 page.
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the view into the locked-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -252,6 +255,23 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
 AXES_CLIENT_IP_CALLABLE = "careercopilot.proxies.client_address"
 AXES_VERBOSE = False
 
+# --- Trust: throttles and caps (django-ratelimit for pages, DRF throttles for the API) ----------
+# Counted in the default cache (Redis: shared by every worker). A throttled request gets a 429
+# page (careercopilot.views.rate_limited). With the cache unreachable, throttles let requests
+# through (the lockout above does not: it is in the database and fails closed).
+THROTTLE_SEARCH = env_str("THROTTLE_SEARCH", "120/m")  # per address: /jobs/ and GET /api/v1/jobs/
+THROTTLE_SIGNUP = env_str("THROTTLE_SIGNUP", "5/10m")  # per address
+THROTTLE_EXPORT = env_str("THROTTLE_EXPORT", "10/m")  # per user
+THROTTLE_IMPORT = env_str("THROTTLE_IMPORT", "20/m")  # per user, uploads and confirmations
+RATELIMIT_VIEW = "careercopilot.views.rate_limited"
+RATELIMIT_IP_META_KEY = "careercopilot.proxies.client_address"
+RATELIMIT_FAIL_OPEN = True
+# New copies of one kind of anonymous page (list, detail, company, home) stored per its timeout;
+# past it pages are served uncached, so junk searches cannot fill Redis (jobs/cache.py).
+PAGE_CACHE_MAX_PAGES = env_int("PAGE_CACHE_MAX_PAGES", 2_000)
+# The most applications one account can hold (a seeker tracks hundreds; cc_bench's busiest has 188).
+APPLICATIONS_PER_USER_MAX = env_int("APPLICATIONS_PER_USER_MAX", 10_000)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -307,6 +327,7 @@ REST_FRAMEWORK = {
         "anon": env_str("API_THROTTLE_ANON", "120/min"),
         "user": env_str("API_THROTTLE_USER", "600/min"),
         "token": env_str("API_THROTTLE_TOKEN", "10/min"),
+        "search": env_str("THROTTLE_SEARCH", "120/m"),
     },
     # Believe X-Forwarded-For only as deep as our own proxies (None would believe all of it).
     "NUM_PROXIES": PROXY_COUNT,
@@ -333,6 +354,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not 
 # undo: only when asked (SECURE_HSTS_PRELOAD=1), so check --deploy's reminder is silenced.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# django-ratelimit knows backends by class name; ours are django-prometheus's django-redis
+# subclass (atomic INCR, shared) and, on the embedded default, the local-memory one (per process).
+SILENCED_SYSTEM_CHECKS.append("django_ratelimit.W001")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

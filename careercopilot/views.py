@@ -82,3 +82,10 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if not _metrics_allowed(request):
         return HttpResponseForbidden("metrics are not public", headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     return exports.ExportToDjangoView(request)
+
+
+def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """RATELIMIT_VIEW: too many searches, sign-ups, exports or imports from one address or account."""
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response
