@@ -47,6 +47,7 @@ METRICS_TOKEN = env_str("METRICS_TOKEN")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 
 SILK_ENABLED = env_bool("SILK_ENABLED", False)
+SILK_INTERCEPT_PERCENT = env_int("SILK_INTERCEPT_PERCENT", 100)
 
 INSTALLED_APPS = [
     "django_prometheus",
@@ -106,7 +107,12 @@ if SILK_ENABLED:
     SILKY_AUTHENTICATION = True
     SILKY_AUTHORISATION = True  # default permission check: is_staff
     SILKY_PYTHON_PROFILER = env_bool("SILK_PYTHON_PROFILER", False)
-    SILKY_INTERCEPT_PERCENT = env_int("SILK_INTERCEPT_PERCENT", 100)
+    # Trust: never a credential in silk (careercopilot/silk_filters.py).
+    from careercopilot.silk_filters import SECRET_QUERIES, should_record
+
+    SILKY_INTERCEPT_FUNC = should_record
+    SILKY_IGNORE_QUERIES = SECRET_QUERIES
+    SILKY_HIDE_COOKIES = True
     # Silk stores raw request bodies in a text column; a NUL byte in a body makes
     # PostgreSQL refuse the row and the request 500s. Bodies are not worth it: keep none.
     SILKY_MAX_REQUEST_BODY_SIZE = 0
@@ -298,8 +304,14 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+if not SILK_ENABLED:
+    # Trust: silk's files are collected even when it is off (as the image is built), so turning
+    # it on later does not make /silk/ fail on files missing from the manifest.
+    import silk
+
+    STATICFILES_DIRS.append(Path(silk.__file__).resolve().parent / "static")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
