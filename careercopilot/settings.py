@@ -361,6 +361,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One name for the pipeline's statuses wherever they appear (status, from/to of an event).
     "ENUM_NAME_OVERRIDES": {"ApplicationStatusEnum": "applications.models.Status"},
+    # Trust: the schema lists the 400/401/403/404/429 answers every operation can give.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "careercopilot.api_schema.add_standard_errors",
+    ],
 }
 
 # --- Production hardening -------------------------------------------------------------

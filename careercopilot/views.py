@@ -89,3 +89,12 @@ def rate_limited(request: HttpRequest, exception: Exception | None = None) -> Ht
     response = render(request, "429.html", status=429)
     response["Retry-After"] = "60"
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: JSON under /api/ (as the schema documents), the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
