@@ -86,3 +86,12 @@ def map_path_parameters(context, path_parameters: dict) -> dict:
           suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_its_schema_says(case, alice_token):
     case.call_and_validate(headers={"Authorization": f"Token {alice_token}"}, checks=CHECKS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/v1/applications/abc/", "/api/v1/jobs/null/", "/api/v1/nowhere/"])
+def test_an_api_404_is_json_even_for_a_non_numeric_id(alice_client, url):
+    response = alice_client.get(url)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json" and response.json() == {"detail": "Not found."}
