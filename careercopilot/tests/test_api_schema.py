@@ -24,7 +24,7 @@ from schemathesis.checks import (
 from applications.services import application_change_status, application_create, application_set_follow_up
 from jobs.tests.factories import JobFactory
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 15
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance]
 
