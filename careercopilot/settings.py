@@ -188,6 +188,9 @@ if REDIS_URL:
             "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # 2: values are MessagePack since the Trust work; pickles a running site left under
+            # version 1 are simply never read again (they expire on their own).
+            "VERSION": 2,
             "TIMEOUT": 300,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
@@ -207,6 +210,7 @@ else:
             "BACKEND": "careercopilot.cache_backends.MessagePackLocMemCache",
             "LOCATION": "careercopilot",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "VERSION": 2,
             "TIMEOUT": 300,
         }
     }
