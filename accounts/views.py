@@ -2,8 +2,10 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from accounts.forms import AccountDeleteForm, ProfileForm, SignupForm
 from accounts.services import account_delete, profile_for, user_sign_up
@@ -11,6 +13,7 @@ from accounts.time_zones import remember_time_zone
 from jobs.models import Skill
 
 
+@ratelimit(key="ip", rate=lambda group, request: settings.THROTTLE_SIGNUP, method="POST", block=True)
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")

@@ -8,7 +8,7 @@ the authenticated user, always.
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -22,10 +22,12 @@ from applications.services import (
     AlreadyTracked,
     ApplicationError,
     IllegalTransition,
+    LimitReached,
     application_change_status,
     application_create,
     application_update,
 )
+from jobs.dates import validate_date_range
 from jobs.models import Job
 
 # Keys a client may send by mistake, with the reason they are refused rather than silently dropped.
@@ -45,6 +47,8 @@ def _refuse_keys(data, keys) -> None:
 class ApplicationSerializer(serializers.ModelSerializer):
     company_name = serializers.CharField(source="display_company", read_only=True)
     title = serializers.CharField(source="display_title", read_only=True)
+    # Not a URI field: an application entered without a link has "" (the schema said "uri").
+    url = serializers.CharField(read_only=True, help_text='The posting\'s web address, or "" when none was given.')
     allowed_statuses = serializers.SerializerMethodField()
 
     class Meta:
@@ -83,11 +87,11 @@ class ApplicationCreateSerializer(serializers.Serializer):
 
 class ApplicationUpdateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    next_follow_up = serializers.DateField(required=False, allow_null=True)
-    applied_at = serializers.DateTimeField(required=False, allow_null=True)
-    interview_at = serializers.DateTimeField(required=False, allow_null=True)
-    offer_at = serializers.DateTimeField(required=False, allow_null=True)
-    closed_at = serializers.DateTimeField(required=False, allow_null=True)
+    next_follow_up = serializers.DateField(required=False, allow_null=True, validators=[validate_date_range])
+    applied_at = serializers.DateTimeField(required=False, allow_null=True, validators=[validate_date_range])
+    interview_at = serializers.DateTimeField(required=False, allow_null=True, validators=[validate_date_range])
+    offer_at = serializers.DateTimeField(required=False, allow_null=True, validators=[validate_date_range])
+    closed_at = serializers.DateTimeField(required=False, allow_null=True, validators=[validate_date_range])
 
     def to_internal_value(self, data):
         _refuse_keys(data, ("user", "owner", "status"))
@@ -101,12 +105,22 @@ class StatusChangeSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True, allow_null=True,
+                                  help_text="Who made the change; null once that user is deleted.")
+    # Blank on events that are not status changes (the schema had only the statuses).
+    from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
+    to_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = ApplicationEvent
         fields = ("id", "kind", "from_status", "to_status", "note", "follow_up", "actor", "created_at")
         read_only_fields = fields
+
+
+ConflictSerializer = inline_serializer("Conflict", {
+    "detail": serializers.CharField(),
+    "application": serializers.IntegerField(required=False, help_text="The application you already have for this posting."),
+})
 
 
 class ApplicationPagination(PageNumberPagination):
@@ -132,7 +146,7 @@ def _refused(exc: ApplicationError) -> Response:
     """A refused change as 409 (the application's state forbids it) or 400 (the input is wrong)."""
     if isinstance(exc, AlreadyTracked):
         return Response({"detail": exc.message, "application": exc.application.pk}, status=status.HTTP_409_CONFLICT)
-    code = status.HTTP_409_CONFLICT if isinstance(exc, IllegalTransition) else status.HTTP_400_BAD_REQUEST
+    code = status.HTTP_409_CONFLICT if isinstance(exc, (IllegalTransition, LimitReached)) else status.HTTP_400_BAD_REQUEST
     body = {"detail": exc.message}
     if exc.field:
         body[exc.field] = [exc.message]
@@ -152,7 +166,7 @@ class ApplicationListCreate(generics.ListAPIView):
             raise ValidationError({"status": [f"“{wanted[:40]}” is not a status."]})
         return Application.objects.of(self.request.user).with_status(wanted).for_display().sorted_by("updated")
 
-    @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
+    @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer, 409: ConflictSerializer})
     def post(self, request):
         incoming = ApplicationCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -172,7 +186,7 @@ class ApplicationDetail(APIView):
     def get(self, request, pk: int):
         return Response(ApplicationSerializer(get_application_for(request.user, pk)).data)
 
-    @extend_schema(request=ApplicationUpdateSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=ApplicationUpdateSerializer, responses={200: ApplicationSerializer})
     def patch(self, request, pk: int):
         application = get_application_for(request.user, pk)
         incoming = ApplicationUpdateSerializer(data=request.data, partial=True)
@@ -189,7 +203,7 @@ class ApplicationStatusChange(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=StatusChangeSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=StatusChangeSerializer, responses={200: ApplicationSerializer, 409: ConflictSerializer})
     def post(self, request, pk: int):
         application = get_application_for(request.user, pk)
         incoming = StatusChangeSerializer(data=request.data)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from datetime import date, datetime, tzinfo
 from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent
+
+logger = logging.getLogger(__name__)
 
 # Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -122,12 +125,26 @@ def _rows_for_export(applications) -> Iterable[Application]:
     )
 
 
+EXPORT_FAILED = "EXPORT FAILED"
+EXPORT_FAILED_NOTE = "The export stopped before the end: this file is incomplete. Download it again."
+
+
 def _csv(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
+    """The file, line by line. A streamed response's status (200) and header are sent before
+    the rows are read, so a failure halfway cannot become an error page. Instead the last line
+    says so (for whoever opens the saved file) and the error is raised on, so the server breaks
+    off the chunked transfer without its end marker: the browser or client reports a failed download.
+    """
     writer = csv.writer(_Echo())
     # The byte-order mark makes Excel read the file as UTF-8 instead of the local code page.
     yield "\ufeff" + writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([csv_safe(value) for value in row])
+    try:
+        for row in rows:
+            yield writer.writerow([csv_safe(value) for value in row])
+    except Exception:
+        logger.exception("The CSV export failed after its first rows were sent")
+        yield writer.writerow([EXPORT_FAILED, EXPORT_FAILED_NOTE])
+        raise
 
 
 def application_lines(applications, *, zone: tzinfo | None = None) -> Iterator[str]:

@@ -4,6 +4,7 @@ from django import forms
 
 from applications.imports import DATE_ORDER_CHOICES, ENCODING_CHOICES, FIELDS, FORMAT_CHOICES, IMPORT_MAX_BYTES
 from applications.models import NOTE_MAX_CHARS, SORTS, Status
+from jobs.dates import BoundedDateField
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -16,8 +17,8 @@ class FilterForm(forms.Form):
         label="Date", required=False,
         choices=[("created", "Added"), ("applied", "Applied"), ("updated", "Last change")],
     )
-    since = forms.DateField(label="From", required=False, widget=DATE_INPUT)
-    until = forms.DateField(label="To", required=False, widget=DATE_INPUT)
+    since = BoundedDateField(label="From", required=False, widget=DATE_INPUT)
+    until = BoundedDateField(label="To", required=False, widget=DATE_INPUT)
     sort = forms.ChoiceField(
         required=False,
         choices=[
@@ -57,7 +58,7 @@ class NoteForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    next_follow_up = forms.DateField(
+    next_follow_up = BoundedDateField(
         label="Next follow-up", required=False, widget=DATE_INPUT,
         error_messages={"invalid": "Enter a date like 2026-03-31."},
     )

@@ -7,6 +7,8 @@ from django.db.models.functions import Coalesce, NullIf, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
+from jobs.dates import validate_date_range
+
 
 class Status(models.TextChoices):
     SAVED = "saved", "Saved"
@@ -150,14 +152,14 @@ class Application(models.Model):
     title = models.CharField(max_length=200, blank=True)
     url = models.URLField(max_length=500, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SAVED)
-    applied_at = models.DateTimeField(null=True, blank=True)
-    interview_at = models.DateTimeField(null=True, blank=True)
-    offer_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    next_follow_up = models.DateField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True, validators=[validate_date_range])
+    interview_at = models.DateTimeField(null=True, blank=True, validators=[validate_date_range])
+    offer_at = models.DateTimeField(null=True, blank=True, validators=[validate_date_range])
+    closed_at = models.DateTimeField(null=True, blank=True, validators=[validate_date_range])
+    next_follow_up = models.DateField(null=True, blank=True, validators=[validate_date_range])
     notes = models.TextField(blank=True)
     # Not auto_now: imports and demo data carry their own history.
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, validators=[validate_date_range])
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = ApplicationQuerySet.as_manager()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -8,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from applications import exports
 from applications.forms import (
@@ -116,6 +118,10 @@ def application_track(request: HttpRequest, job_id: int) -> HttpResponse:
             return render(request, "applications/_track_button.html", {"job": job, "tracked": True})
         messages.warning(request, exc.message)
         return redirect(back or exc.application.get_absolute_url())
+    except ApplicationError as exc:  # the account is full (APPLICATIONS_PER_USER_MAX)
+        if request.htmx:
+            return render(request, "applications/_track_button.html", {"job": job, "error": exc.message})
+        return render(request, "applications/track.html", {"job": job, "tracked": None, "error": exc.message}, status=409)
     if request.htmx:
         return render(request, "applications/_track_button.html", {"job": job, "tracked": True})
     messages.success(request, f"Tracking {job.title} at {job.company.name}.")
@@ -235,6 +241,7 @@ def _export_name(request: HttpRequest, extension: str) -> str:
 
 
 @login_required
+@ratelimit(key="user", rate=lambda group, request: settings.THROTTLE_EXPORT, block=True)
 def application_export(request: HttpRequest) -> StreamingHttpResponse:
     """The table's current filters, one row per application, streamed as CSV."""
     form = FilterForm(request.GET)
@@ -248,6 +255,7 @@ def application_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @login_required
+@ratelimit(key="user", rate=lambda group, request: settings.THROTTLE_EXPORT, block=True)
 def application_export_zip(request: HttpRequest) -> FileResponse:
     """The same applications and their whole timeline: applications.csv and timeline.csv in a zip."""
     form = FilterForm(request.GET)
@@ -309,7 +317,11 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
     if "preview" in request.POST or unseen_statuses or not plan.importable or (plan.errors and not data["skip_errors"]):
         return _render_preview(request, plan, date_order=data["date_order"], skip_errors=data["skip_errors"],
                                status=200 if "preview" in request.POST and plan.importable else 400)
-    created = applications_import(user=request.user, rows=plan.rows, source=plan.format.label)
+    try:
+        created = applications_import(user=request.user, rows=plan.rows, source=plan.format.label)
+    except ApplicationError as exc:
+        context = {"form": ImportUploadForm(), "refusal": f"{exc.message} Nothing was imported."}
+        return render(request, "applications/import.html", context, status=400)
     skipped = []
     if plan.errors:
         skipped.append(f"{len(plan.errors)} row{'s' if len(plan.errors) != 1 else ''} with problems")
@@ -322,6 +334,7 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="user", rate=lambda group, request: settings.THROTTLE_IMPORT, method="POST", block=True)
 def application_import(request: HttpRequest) -> HttpResponse:
     if int(request.META.get("CONTENT_LENGTH") or 0) > IMPORT_REQUEST_MAX_BYTES:
         # Refused before the body is read, so a huge upload is never spooled to disk.

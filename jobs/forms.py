@@ -14,6 +14,7 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils.text import slugify
 
+from jobs.dates import BoundedDateTimeField
 from jobs.models import Job
 from jobs.salaries import BASE_CURRENCY, current_rates, known_currencies, to_usd
 from jobs.selectors import (
@@ -29,6 +30,8 @@ POSTED_WITHIN_CHOICES = [("", "Any time"), ("1", "Last 24 hours"), ("3", "Last 3
 SORT_CHOICES = [(Sort.RELEVANCE, "Relevance"), (Sort.NEWEST, "Newest"), (Sort.SALARY, "Salary")]
 CURSOR_RE = re.compile(r"^([ab])(\d{1,17})_(\d{1,19})$")
 MAX_PAGE = 1_000_000
+# A posting's text; real ones are 1-10 kB. Longer is a feed gone wrong, not a job.
+MAX_DESCRIPTION_CHARS = 100_000
 
 
 class CursorField(forms.Field):
@@ -224,7 +227,7 @@ class JobImportRowForm(forms.Form):
     external_id = forms.CharField(max_length=100)
     title = forms.CharField(max_length=200)
     company = CompanyNameField(max_length=200)
-    description = forms.CharField()
+    description = forms.CharField(max_length=MAX_DESCRIPTION_CHARS)
     location = forms.CharField(max_length=120, required=False)
     remote_policy = LenientChoiceField(choices=Job.RemotePolicy.choices, default=Job.RemotePolicy.ONSITE)
     job_type = LenientChoiceField(choices=Job.JobType.choices, default=Job.JobType.FULL_TIME)
@@ -237,8 +240,8 @@ class JobImportRowForm(forms.Form):
         "daily": "day", "annual": "year", "annually": "year", "per annum": "year", "pa": "year",
         **{f"per {period}": period for period in ("year", "month", "week", "day", "hour")},
     })
-    posted_at = forms.DateTimeField(required=False)
-    expires_at = forms.DateTimeField(required=False)
+    posted_at = BoundedDateTimeField(required=False)
+    expires_at = BoundedDateTimeField(required=False)
     is_active = FlagField(required=False)
     skills = SkillListField(required=False)
     apply_url = forms.URLField(max_length=500, required=False, assume_scheme="https",

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from jobs.dates import validate_date_range
 from jobs.salaries import current_rates, usd_range
 
 
@@ -160,8 +161,8 @@ class Job(models.Model):
     salary_min_usd = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     salary_max_usd = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     skills = models.ManyToManyField(Skill, through="JobSkill", related_name="jobs", blank=True)
-    posted_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    posted_at = models.DateTimeField(default=timezone.now, validators=[validate_date_range])
+    expires_at = models.DateTimeField(null=True, blank=True, validators=[validate_date_range])
     is_active = models.BooleanField(default=True)
     # Where a seeker applies: the employer's or the board's own page for this posting. The
     # database default keeps bulk writers that predate it (COPY with a column list) working.
