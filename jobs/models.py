@@ -100,7 +100,7 @@ class JobQuerySet(models.QuerySet):
 class ExchangeRate(models.Model):
     """Units of a currency per US dollar, as of a date: what salaries are compared with.
 
-    Filled from jobs/data/exchange_rates.csv by migration 0008; `manage.py refresh_exchange_rates`
+    Filled from jobs/data/exchange_rates.csv by migration 0009; `manage.py refresh_exchange_rates`
     loads a newer file and recomputes every posting's dollars (jobs/salaries.py).
     """
 

@@ -2,7 +2,7 @@
 
 A posting keeps what it advertised (salary_min / salary_max in salary_currency, per
 salary_period); beside it the range's ends are stored annualised and converted with the rate
-table (ExchangeRate, loaded from jobs/data/exchange_rates.csv by migration 0008 and refreshed
+table (ExchangeRate, loaded from jobs/data/exchange_rates.csv by migration 0009 and refreshed
 by `manage.py refresh_exchange_rates`). Filter and sort read only the stored dollars, through
 an index, so comparing a KRW posting with a USD one costs nothing at query time.
 
@@ -76,7 +76,7 @@ def current_rates() -> dict[str, Decimal]:
     """Units per US dollar by currency, from the database's table; cached per catalogue generation.
 
     An empty table (one emptied by hand, or a test database flushed after migrating) reads as
-    the repository's file, which is what migration 0008 and refresh_exchange_rates load.
+    the repository's file, which is what migration 0009 and refresh_exchange_rates load.
     """
     from jobs.models import ExchangeRate
 
@@ -112,7 +112,7 @@ def usd_range(salary_min: int | None, salary_max: int | None, currency: str, per
     return to_usd(low, currency, rates, period=period), to_usd(high, currency, rates, period=period)
 
 
-# --- Set-based recomputation (the refresh command, and migration 0008 with the same SQL) -----
+# --- Set-based recomputation (the refresh command, and migration 0009 with the same SQL) -----
 
 _PERIOD_CASE = "CASE salary_period " + " ".join(f"WHEN '{p}' THEN {f}" for p, f in PERIOD_FACTORS.items()) + " END"
 

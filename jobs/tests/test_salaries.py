@@ -45,7 +45,7 @@ def world(db):
 
 
 def test_the_migration_loads_the_rate_table_in_the_repository():
-    migration = importlib.import_module("jobs.migrations.0008_salary_in_usd")
+    migration = importlib.import_module("jobs.migrations.0009_salary_in_usd")
     ExchangeRate.objects.all().delete()  # a transactional test may have flushed it already
 
     with connection.schema_editor() as editor:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('jobs', '0006_search_document_stable_skill_order'),
+        ('jobs', '0007_dates_in_range'),
     ]
 
     operations = [

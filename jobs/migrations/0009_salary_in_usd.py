@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('jobs', '0007_job_apply_url'),
+        ('jobs', '0008_job_apply_url'),
     ]
 
     operations = [
