@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 
 import pytest
 from django.urls import NoReverseMatch, reverse
@@ -71,11 +72,16 @@ def test_a_seeker_tracks_a_posting_moves_it_to_offer_and_exports_the_timeline(pa
         page.get_by_role("link", name="Export CSV").click()
     with open(download.value.path(), encoding="utf-8-sig") as exported:
         rows = list(csv.DictReader(io.StringIO(exported.read())))
-    assert [(r["event"], r["from_status"], r["to_status"]) for r in rows] == [
-        ("created", "", "saved"), ("status_changed", "saved", "applied"),
-        ("status_changed", "applied", "interviewing"), ("status_changed", "interviewing", "offer"),
+    assert [(r["Company"], r["Job title"], r["Status"]) for r in rows] == [("Acme", "Backend Engineer", "Offer")]
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export with timeline (zip)").click()
+    with zipfile.ZipFile(download.value.path()) as archive:
+        timeline = list(csv.DictReader(io.StringIO(archive.read("timeline.csv").decode("utf-8-sig"))))
+    assert [(r["Event"], r["From"], r["To"]) for r in timeline] == [
+        ("Created", "", "saved"), ("Status changed", "saved", "applied"),
+        ("Status changed", "applied", "interviewing"), ("Status changed", "interviewing", "offer"),
     ]
-    assert {r["company"] for r in rows} == {"Acme"}
+    assert {r["Company"] for r in timeline} == {"Acme"}
 
 
 def test_the_board_works_without_javascript(chromium, live_server, alice):

@@ -90,9 +90,12 @@ class Browser:
     def get(self, path: str) -> str:
         return self.opener.open(self.base + path, timeout=10).read().decode()
 
-    def log_in(self, username: str, password: str) -> tuple[int, str, str]:
+    def log_in(self, username: str, password: str, *, next: str = "") -> tuple[int, str, str]:
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', self.get("/login/")).group(1)
-        body = urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password}).encode()
+        fields = {"csrfmiddlewaretoken": token, "username": username, "password": password}
+        if next:
+            fields["next"] = next
+        body = urlencode(fields).encode()
         request = Request(self.base + "/login/", data=body, headers={"Referer": self.base + "/login/"})
         try:
             response = self.opener.open(request, timeout=10)
