@@ -54,6 +54,9 @@ def pytest_configure(config):
     # Tests keep their own cache keys, apart from a developer's running site on the same
     # Redis; caches are built lazily, so this lands before the first cache access.
     settings.CACHES["default"]["KEY_PREFIX"] = "test"
+    # Hashing alice's and bob's passwords with the production hasher (PBKDF2, a million rounds)
+    # cost about a second per test; tests about hashing itself set the real one (demo/tests).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session", autouse=True)
