@@ -19,6 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from applications.documents import DOCUMENT_MAX_BYTES
 from applications.models import Application, ApplicationDeletion, ApplicationEvent, Contact, Document, Interview, Status
 from applications.selectors import (
     attached_documents,
@@ -484,6 +485,11 @@ class DocumentList(APIView):
 
     @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
     def post(self, request):
+        if int(request.META.get("CONTENT_LENGTH") or 0) > DOCUMENT_MAX_BYTES + 64 * 1024:
+            # Refused before the body is parsed, so a huge upload is never spooled to disk.
+            limit = DOCUMENT_MAX_BYTES // 1024 // 1024
+            return Response({"file": [f"The file is larger than the {limit} MB limit for documents."]},
+                            status=status.HTTP_400_BAD_REQUEST)
         incoming = DocumentUploadSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data

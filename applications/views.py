@@ -436,11 +436,12 @@ TOO_BIG = f"The file is larger than the {DOCUMENT_MAX_BYTES // 1024 // 1024} MB 
 @require_http_methods(["GET", "POST"])
 def document_library(request: HttpRequest) -> HttpResponse:
     """The seeker's résumés and cover letters; uploading here adds to the library only."""
-    form = DocumentUploadForm(request.POST or None, request.FILES or None, prefix="document")
-    if request.method == "POST" and _upload_too_big(request):
+    refusal = TOO_BIG if request.method == "POST" and _upload_too_big(request) else ""
+    if refusal:
         form = DocumentUploadForm(prefix="document")
-        form.add_error(None, TOO_BIG)
-    elif request.method == "POST" and form.is_valid():
+    else:
+        form = DocumentUploadForm(request.POST or None, request.FILES or None, prefix="document")
+    if request.method == "POST" and not refusal and form.is_valid():
         data = form.cleaned_data
         try:
             document = document_upload(user=request.user, upload=data["file"], name=data["name"], kind=data["kind"])
@@ -449,8 +450,8 @@ def document_library(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Added {document.name} to your documents.")
             return redirect("document_library")
-    return render(request, "applications/documents.html", {"form": form, "documents": documents_for(request.user)},
-                  status=400 if form.errors else 200)
+    context = {"form": form, "documents": documents_for(request.user), "refusal": refusal}
+    return render(request, "applications/documents.html", context, status=400 if form.errors or refusal else 200)
 
 
 @login_required
