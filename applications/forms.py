@@ -86,7 +86,7 @@ class InterviewForm(forms.Form):
     starts_at = forms.DateTimeField(label="Date and time", widget=DATETIME_INPUT,
                                     error_messages={"invalid": "Enter a date and time like 2026-03-31 14:30."})
     duration_minutes = forms.IntegerField(label="Length (minutes)", initial=60, min_value=5, max_value=24 * 60)
-    kind = forms.ChoiceField(choices=Interview.Kind.choices, initial=Interview.Kind.VIDEO)
+    kind = forms.ChoiceField(label="Kind of interview", choices=Interview.Kind.choices, initial=Interview.Kind.VIDEO)
     with_whom = forms.CharField(label="With whom", required=False, max_length=200)
     location = forms.CharField(label="Where or link", required=False, max_length=500)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -107,7 +107,7 @@ class DocumentUploadForm(forms.Form):
                            widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.txt"}))
     name = forms.CharField(label="Version name", required=False, max_length=200,
                            help_text="For example “Backend, March”. Empty: the file's name.")
-    kind = forms.ChoiceField(choices=Document.Kind.choices, initial=Document.Kind.RESUME)
+    kind = forms.ChoiceField(label="Kind of document", choices=Document.Kind.choices, initial=Document.Kind.RESUME)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
