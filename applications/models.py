@@ -155,8 +155,18 @@ class ApplicationQuerySet(models.QuerySet):
         return self.order_by(*ordering)
 
     def similar_to(self, *, company_name: str, title: str) -> ApplicationQuerySet:
-        """Applications for what looks like the same posting: same company and title, any case."""
-        return self.with_names().filter(company_label__iexact=company_name.strip(), title_label__iexact=title.strip())
+        """Applications for what looks like the same posting: same company and title, any case.
+
+        Compared on the application's own names first: the services copy them onto every row, so
+        only rows that left one blank (bulk-written) need the posting's, and only those are joined
+        to it. Joining every row cost a seeker with 2,000 applications ~100 ms on a cold cache.
+        """
+        company, title = company_name.strip(), title.strip()
+        blank = (
+            self.filter(Q(company_name="") | Q(title="")).with_names()
+            .filter(company_label__iexact=company, title_label__iexact=title).values("pk")
+        )
+        return self.filter(Q(company_name__iexact=company, title__iexact=title) | Q(pk__in=blank))
 
     def board_slots(self, *, per_column: int):
         """(id, status, cards in that status) of the newest `per_column` cards of every status.
@@ -384,9 +394,11 @@ class Interview(models.Model):
 
     class Meta:
         ordering = ["starts_at", "id"]
+        # With the id, the index is in the (starts_at, id) order every read asks for, so "the next
+        # five" and "the next one per card" stop after a few rows instead of sorting them all.
         indexes = [
-            models.Index(fields=["application", "starts_at"], name="interview_application_idx"),
-            models.Index(fields=["user", "starts_at"], name="interview_user_starts_idx"),
+            models.Index(fields=["application", "starts_at", "id"], name="interview_application_idx"),
+            models.Index(fields=["user", "starts_at", "id"], name="interview_user_starts_idx"),
         ]
 
     def __str__(self) -> str:

@@ -326,3 +326,18 @@ def test_an_undo_waits_for_a_concurrent_move_and_then_refuses_the_stale_change(a
 
     assert "changed again" in outcome["refused"]
     assert Application.objects.get(pk=application.pk).status == Status.INTERVIEWING
+
+
+def test_similar_applications_match_own_names_and_the_postings_for_rows_that_left_them_blank(alice, bob, job):
+    from applications.selectors import similar_applications
+
+    typed = application_create(user=alice, company_name="ACME", title="backend engineer")
+    bulk = Application.objects.create(user=alice, job=job)  # written in bulk: names only on the posting
+    half = Application.objects.create(user=alice, job=job.__class__.objects.create(
+        company=job.company, title="Other", external_id="x-2"), title="Backend Engineer")
+    application_create(user=bob, company_name="Acme", title="Backend Engineer")
+    application_create(user=alice, company_name="Acme", title="Frontend Engineer")
+
+    found = similar_applications(alice, company_name=" Acme ", title="Backend Engineer", exclude_pk=None)
+
+    assert set(found) == {typed, bulk, half}

@@ -4,8 +4,10 @@
     manage.py benchmark_pipeline --requests 300 --base-url http://127.0.0.1:23001
 
 `--prepare` gives the seeker `bench-pipeline` (made if missing) copies of other seekers'
-applications, with their timelines, until they have `--applications` of them; nothing else is
-touched, and running it again adds nothing. The measurement reads only: it makes one session for
+applications, with their timelines, until they have `--applications` of them, and what the
+tracker pages show around them: a contact on every application, a past and a coming interview
+on every third, and three résumé versions attached to every one. Nothing else is touched, and
+running it again adds nothing. The measurement reads only: it makes one session for
 the seeker, requests each page in turn (the detail page of a different application each time),
 and deletes the session. `/health/` runs in the same loop as the bare-Django baseline.
 
@@ -24,10 +26,14 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.cached_db import SessionStore
 from django.core.management.base import BaseCommand, CommandError
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.test import Client
+from django.utils import timezone
 
-from applications.models import Application, ApplicationEvent
+from applications.models import Application, ApplicationDocument, ApplicationEvent, Contact, Document, Interview
 
 SEEKER = "bench-pipeline"
 PAGES = {
@@ -100,6 +106,7 @@ class Command(BaseCommand):
         have = Application.objects.of(seeker).count()
         if have >= count:
             self.stdout.write(f"{SEEKER} already has {have:,} applications.")
+            self._add_extras(seeker)
             return seeker
         taken = set(Application.objects.of(seeker).exclude(job=None).values_list("job_id", flat=True))
         # Other seekers' applications, from a random spot in the table so repeated runs differ little.
@@ -127,7 +134,36 @@ class Command(BaseCommand):
                     copies.append(event)
             ApplicationEvent.objects.bulk_create(copies, batch_size=2000)
         self.stdout.write(f"{SEEKER} now has {have + len(sources):,} applications ({len(copies):,} events copied).")
+        self._add_extras(seeker)
         return seeker
+
+    def _add_extras(self, seeker) -> None:
+        if Contact.objects.filter(user=seeker).exists():
+            return
+        ids = list(Application.objects.of(seeker).order_by("pk").values_list("pk", flat=True))
+        now = timezone.now()
+        documents = []
+        for version in range(3):
+            document = Document(user=seeker, name=f"Résumé v{version + 1}", file_type="pdf",
+                                original_filename=f"resume-v{version + 1}.pdf", size=15)
+            document.file.save("upload", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+            document.save()
+            documents.append(document)
+        with transaction.atomic():
+            Contact.objects.bulk_create(
+                (Contact(user=seeker, application_id=pk, name=f"Recruiter {pk}", email=f"r{pk}@example.com") for pk in ids),
+                batch_size=2000,
+            )
+            Interview.objects.bulk_create(
+                (Interview(user=seeker, application_id=pk, starts_at=now + timedelta(days=days, hours=pk % 9), kind="video")
+                 for pk in ids[::3] for days in (-5, 5 + pk % 20)),
+                batch_size=2000,
+            )
+            ApplicationDocument.objects.bulk_create(
+                (ApplicationDocument(application_id=pk, document=document) for pk in ids for document in documents),
+                batch_size=2000,
+            )
+        self.stdout.write(f"  with {len(ids):,} contacts, {len(ids[::3]) * 2:,} interviews, 3 documents on each.")
 
     def _session(self, user) -> str:
         store = SessionStore()
