@@ -777,11 +777,9 @@ def document_update(*, document: Document, name=UNSET, kind=UNSET) -> Document:
 
 
 def document_delete(*, document: Document) -> None:
-    """Remove it from the library and from every application; the file goes once that has committed."""
-    storage, name = document.file.storage, document.file.name
-    with transaction.atomic():
-        Document.objects.filter(pk=document.pk).delete()
-        transaction.on_commit(lambda: storage.delete(name))
+    """Remove it from the library and from every application; the file goes once that has committed
+    (applications/receivers.py, which also covers the cascade of an account deletion)."""
+    Document.objects.filter(pk=document.pk).delete()
 
 
 def document_attach(*, application: Application, document: Document, by) -> None:

@@ -221,3 +221,23 @@ def test_a_bad_storage_setting_stops_start_up_naming_the_variable(env, fragment)
                             capture_output=True, text=True, timeout=60)
 
     assert result.returncode != 0 and fragment in result.stderr
+
+
+def test_the_files_go_when_the_seeker_is_deleted_and_stay_if_that_rolls_back(alice, bob, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    mine = [make_document(alice, name=f"CV {n}") for n in range(2)]
+    theirs = make_document(bob)
+    storage = theirs.file.storage
+
+    pk = alice.pk
+    with pytest.raises(RuntimeError), transaction.atomic():
+        alice.delete()
+        raise RuntimeError("rolled back")
+    assert all(storage.exists(document.file.name) for document in mine)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        type(alice).objects.get(pk=pk).delete()
+
+    assert not any(storage.exists(document.file.name) for document in mine)
+    assert storage.exists(theirs.file.name)
