@@ -196,11 +196,13 @@ class Application(models.Model):
     company_name = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=200, blank=True)
     url = models.URLField(max_length=500, blank=True)
-    location = models.CharField(max_length=200, blank=True)
+    # A database default too, so bulk writers that name their columns (seed_demo's COPY, raw SQL)
+    # need not know about these.
+    location = models.CharField(max_length=200, blank=True, default="", db_default="")
     # What the seeker was told or negotiated, a yearly amount in `salary_currency` (ISO 4217).
     salary_min = models.PositiveIntegerField(null=True, blank=True)
     salary_max = models.PositiveIntegerField(null=True, blank=True)
-    salary_currency = models.CharField(max_length=3, blank=True)
+    salary_currency = models.CharField(max_length=3, blank=True, default="", db_default="")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SAVED)
     applied_at = models.DateTimeField(null=True, blank=True)
     interview_at = models.DateTimeField(null=True, blank=True)
