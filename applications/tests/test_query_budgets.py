@@ -80,3 +80,37 @@ def test_the_api_list_runs_three_queries(alice_client, alice, size, django_asser
     with django_assert_num_queries(3):
         response = fetch(alice_client, "/api/v1/applications/")
     assert len(response.json()["results"]) == min(size, 50)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_document_library_runs_two_queries(alice_client, alice, size, django_assert_num_queries, tmp_path, settings):
+    from applications.models import Document
+
+    settings.MEDIA_ROOT = tmp_path
+    Document.objects.bulk_create(
+        Document(user=alice, name=f"CV {n}", file=f"documents/{alice.pk}/{n}.pdf", file_type="pdf",
+                 original_filename=f"cv{n}.pdf", size=100)
+        for n in range(size // 2)
+    )
+    # 1 user, 2 my documents
+    with django_assert_num_queries(2):
+        response = fetch(alice_client, "/applications/documents/")
+    assert response.content.decode().count("/download/") == size // 2
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_deletion_log_runs_two_queries(alice_client, alice, size, django_assert_num_queries):
+    from django.utils import timezone
+
+    from applications.models import ApplicationDeletion
+
+    now = timezone.now()
+    ApplicationDeletion.objects.bulk_create(
+        ApplicationDeletion(user=alice, application_id=n, title=f"Role {n}", company_name="Co", status="saved",
+                            created_at=now, deleted_by=alice)
+        for n in range(size)
+    )
+    # 1 user, 2 the newest hundred deletions with who deleted them
+    with django_assert_num_queries(2):
+        response = fetch(alice_client, "/applications/deleted/")
+    assert response.content.decode().count("<td>Role ") == min(size, 100)
