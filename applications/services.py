@@ -80,6 +80,10 @@ def _label(status: str) -> str:
     return Status(status).label.lower()
 
 
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 def _check_status(status: str) -> str:
     if status not in Status.values:
         known = ", ".join(Status.values)
@@ -306,7 +310,8 @@ def application_reopen(*, application: Application, to_status: str, reason: str,
             )
         if to_status not in allowed:
             options = ", ".join(_label(s) for s in Status.values if s in allowed)
-            raise IllegalTransition(f"A {_label(current.status)} application reopens as {options}.", field="status")
+            raise IllegalTransition(f"{_a(_label(current.status)).capitalize()} application reopens as {options}.",
+                                    field="status")
         written = _move(current, to_status=to_status, by=by, note=reason, reopened=True)
     _copy_back(application, current, written)
     return application
@@ -391,7 +396,8 @@ def application_add_note(*, application: Application, text: str, by) -> Applicat
 def _check_follow_up_allowed(application: Application, on: date | None) -> None:
     if on is not None and not application.takes_follow_up:
         raise IllegalTransition(
-            f"A {_label(application.status)} application takes no follow-up; reopen it first.", field="next_follow_up"
+            f"{_a(_label(application.status)).capitalize()} application takes no follow-up; reopen it first.",
+            field="next_follow_up",
         )
 
 
