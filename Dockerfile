@@ -19,7 +19,8 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinp
     && mkdir -p /app/var && chown -R app:app /app/var /app/staticfiles
 
 USER app
-ENV DEBUG=0
+# A container listens on its own interface; gunicorn.conf.py refuses that with DEBUG on.
+ENV DEBUG=0 GUNICORN_BIND=0.0.0.0:8000
 EXPOSE 8000
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

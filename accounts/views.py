@@ -2,13 +2,16 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.conf import settings
 from django.shortcuts import redirect, render
+from django_ratelimit.decorators import ratelimit
 
 from accounts.forms import ProfileForm, SignupForm
 from accounts.services import profile_for, user_sign_up
 from accounts.time_zones import remember_time_zone
 
 
+@ratelimit(key="ip", rate=lambda group, request: settings.THROTTLE_SIGNUP, method="POST", block=True)
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -33,7 +33,7 @@ class SummaryView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=SummarySerializer)
+    @extend_schema(responses={200: SummarySerializer, 503: inline_serializer("SummaryPending", {"detail": serializers.CharField()})})
     def get(self, request: Request) -> Response:
         metrics = user_metrics_for(request.user.id)
         if metrics is None:

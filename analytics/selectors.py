@@ -27,7 +27,9 @@ from analytics.cache import (
 from analytics.models import PlatformDailyStats, TrendingJob, TrendingSkill, UserMetrics
 from analytics.snapshots import user_metrics_recompute
 from jobs import cache as jobs_cache
+from jobs import plain
 from jobs.models import Job, JobSkill
+from jobs.selectors import job_cards_from_cache, job_cards_to_cache
 
 METRICS_TIMEOUT = 60 * 60  # a snapshot only changes when recomputed, and every recompute bumps
 PLATFORM_TIMEOUT = 60 * 60
@@ -50,25 +52,25 @@ def user_metrics_for(user_id: int) -> UserMetrics | None:
     database, so a cold cache costs one load however many requests arrive together.
     """
     key = user_metrics_key(user_id, user_metrics_generation(user_id))
-    metrics = cache.get(key)
-    if metrics is not None:
+    stored = cache.get(key)
+    if stored is not None:
         METRICS_CACHE.labels("hit").inc()
-        return metrics
+        return plain.from_plain(UserMetrics, stored)
     METRICS_CACHE.labels("miss").inc()
     lock = f"{key}:fill"
     if cache.add(lock, 1, FILL_LOCK_TIMEOUT):
         try:
             metrics = _load_or_compute(user_id)
-            cache.set(key, metrics, METRICS_TIMEOUT)
+            cache.set(key, plain.to_plain(metrics), METRICS_TIMEOUT)
             return metrics
         finally:
             cache.delete(lock)
     deadline = time.monotonic() + FILL_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(FILL_POLL_SECONDS)
-        metrics = cache.get(key)
-        if metrics is not None:
-            return metrics
+        stored = cache.get(key)
+        if stored is not None:
+            return plain.from_plain(UserMetrics, stored)
     # The filler is slow or died: read what is stored, but never compute outside the lock.
     return UserMetrics.objects.filter(user_id=user_id).first()
 
@@ -141,7 +143,8 @@ def trending_postings(limit: int = 10) -> list[Job]:
     closes) and the ranking, so either change shows at once.
     """
     key = trending_postings_key(jobs_cache.catalogue_generation(), platform_generation(), limit)
-    return jobs_cache.cached_value(key, TRENDING_POSTINGS_TIMEOUT, lambda: _compute_trending_postings(limit))
+    return jobs_cache.cached_value(key, TRENDING_POSTINGS_TIMEOUT, lambda: _compute_trending_postings(limit),
+                                   to_cache=job_cards_to_cache, from_cache=job_cards_from_cache)
 
 
 # --- Recommendations ------------------------------------------------------------------------

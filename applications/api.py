@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -37,6 +37,7 @@ from applications.services import (
     AlreadyTracked,
     ApplicationError,
     IllegalTransition,
+    LimitReached,
     application_archive,
     application_change_status,
     application_create,
@@ -59,6 +60,7 @@ from applications.services import (
     interview_schedule,
     interview_update,
 )
+from jobs.dates import validate_date_range
 from jobs.models import Job
 
 # Keys a client may send by mistake, with the reason they are refused rather than silently dropped.
@@ -79,6 +81,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
     company_name = serializers.CharField(source="display_company", read_only=True)
     title = serializers.CharField(source="display_title", read_only=True)
     location = serializers.CharField(source="display_location", read_only=True)
+    # Not a URI field: an application entered without a link has "" (the schema said "uri").
+    url = serializers.CharField(read_only=True, help_text='The posting\'s web address, or "" when none was given.')
     allowed_statuses = serializers.SerializerMethodField()
     reopen_statuses = serializers.SerializerMethodField()
     is_archived = serializers.BooleanField(read_only=True)
@@ -131,11 +135,11 @@ class ApplicationUpdateSerializer(serializers.Serializer):
     salary_max = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     salary_currency = serializers.CharField(required=False, allow_blank=True, max_length=3)
     notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    next_follow_up = serializers.DateField(required=False, allow_null=True)
-    applied_at = serializers.DateTimeField(required=False, allow_null=True)
-    interview_at = serializers.DateTimeField(required=False, allow_null=True)
-    offer_at = serializers.DateTimeField(required=False, allow_null=True)
-    closed_at = serializers.DateTimeField(required=False, allow_null=True)
+    next_follow_up = serializers.DateField(required=False, allow_null=True, validators=[validate_date_range])
+    applied_at = serializers.DateTimeField(required=False, allow_null=True, validators=[validate_date_range])
+    interview_at = serializers.DateTimeField(required=False, allow_null=True, validators=[validate_date_range])
+    offer_at = serializers.DateTimeField(required=False, allow_null=True, validators=[validate_date_range])
+    closed_at = serializers.DateTimeField(required=False, allow_null=True, validators=[validate_date_range])
 
     def to_internal_value(self, data):
         _refuse_keys(data, ("user", "owner", "status"))
@@ -150,7 +154,7 @@ class StatusChangeSerializer(serializers.Serializer):
 
 class UndoSerializer(serializers.Serializer):
     change = serializers.IntegerField(
-        required=False, min_value=1,
+        required=False, min_value=1, max_value=2**63 - 1,
         help_text="The id of the status_changed event you mean to undo; refused (409) if another change came since.",
     )
 
@@ -161,12 +165,22 @@ class ReopenSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True, allow_null=True,
+                                  help_text="Who made the change; null once that user is deleted.")
+    # Blank on events that are not status changes (the schema had only the statuses).
+    from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
+    to_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = ApplicationEvent
         fields = ("id", "kind", "from_status", "to_status", "note", "follow_up", "detail", "actor", "created_at")
         read_only_fields = fields
+
+
+ConflictSerializer = inline_serializer("Conflict", {
+    "detail": serializers.CharField(),
+    "application": serializers.IntegerField(required=False, help_text="The application you already have for this posting."),
+})
 
 
 class InterviewSerializer(serializers.ModelSerializer):
@@ -177,7 +191,7 @@ class InterviewSerializer(serializers.ModelSerializer):
             "created_at", "updated_at",
         )
         read_only_fields = ("id", "application", "created_at", "updated_at")
-        extra_kwargs = {"outcome": {"allow_blank": True}}
+        extra_kwargs = {"outcome": {"allow_blank": True}, "starts_at": {"validators": [validate_date_range]}}
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -206,7 +220,7 @@ class DocumentUploadSerializer(serializers.Serializer):
 
 
 class AttachSerializer(serializers.Serializer):
-    document = serializers.IntegerField(min_value=1, help_text="The id of one of your documents.")
+    document = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The id of one of your documents.")
 
 
 class DeletionSerializer(serializers.ModelSerializer):
@@ -244,7 +258,7 @@ def _refused(exc: ApplicationError) -> Response:
     """A refused change as 409 (the application's state forbids it) or 400 (the input is wrong)."""
     if isinstance(exc, AlreadyTracked):
         return Response({"detail": exc.message, "application": exc.application.pk}, status=status.HTTP_409_CONFLICT)
-    code = status.HTTP_409_CONFLICT if isinstance(exc, IllegalTransition) else status.HTTP_400_BAD_REQUEST
+    code = status.HTTP_409_CONFLICT if isinstance(exc, (IllegalTransition, LimitReached)) else status.HTTP_400_BAD_REQUEST
     body = {"detail": exc.message}
     if exc.field:
         body[exc.field] = [exc.message]
@@ -264,7 +278,7 @@ class ApplicationListCreate(generics.ListAPIView):
             raise ValidationError({"status": [f"“{wanted[:40]}” is not a status."]})
         return Application.objects.of(self.request.user).with_status(wanted).for_display().sorted_by("updated")
 
-    @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
+    @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer, 409: ConflictSerializer})
     def post(self, request):
         incoming = ApplicationCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -285,7 +299,7 @@ class ApplicationDetail(APIView):
     def get(self, request, pk: int):
         return Response(ApplicationSerializer(get_application_for(request.user, pk)).data)
 
-    @extend_schema(request=ApplicationUpdateSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=ApplicationUpdateSerializer, responses={200: ApplicationSerializer, 409: ConflictSerializer})
     def patch(self, request, pk: int):
         application = get_application_for(request.user, pk)
         incoming = ApplicationUpdateSerializer(data=request.data, partial=True)
@@ -307,7 +321,7 @@ class ApplicationStatusChange(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=StatusChangeSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=StatusChangeSerializer, responses={200: ApplicationSerializer, 409: ConflictSerializer})
     def post(self, request, pk: int):
         application = get_application_for(request.user, pk)
         incoming = StatusChangeSerializer(data=request.data)
@@ -324,12 +338,12 @@ class ApplicationArchive(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=ApplicationSerializer)
+    @extend_schema(request=None, responses={200: ApplicationSerializer})
     def post(self, request, pk: int):
         application = application_archive(application=get_application_for(request.user, pk), by=request.user)
         return Response(ApplicationSerializer(application).data)
 
-    @extend_schema(request=None, responses=ApplicationSerializer)
+    @extend_schema(request=None, responses={200: ApplicationSerializer})
     def delete(self, request, pk: int):
         application = application_unarchive(application=get_application_for(request.user, pk), by=request.user)
         return Response(ApplicationSerializer(application).data)
@@ -340,7 +354,7 @@ class ApplicationUndo(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=UndoSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=UndoSerializer, responses={200: ApplicationSerializer, 409: ConflictSerializer})
     def post(self, request, pk: int):
         application = get_application_for(request.user, pk)
         incoming = UndoSerializer(data=request.data)
@@ -358,7 +372,7 @@ class ApplicationReopen(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReopenSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=ReopenSerializer, responses={200: ApplicationSerializer, 409: ConflictSerializer})
     def post(self, request, pk: int):
         application = get_application_for(request.user, pk)
         incoming = ReopenSerializer(data=request.data)
@@ -532,7 +546,10 @@ class DocumentDownload(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @extend_schema(responses={
+        (200, content_type.split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment.")
+        for content_type in Document.CONTENT_TYPES.values()
+    })
     def get(self, request, pk: int):
         document = get_document_for(request.user, pk)
         try:

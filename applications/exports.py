@@ -7,8 +7,11 @@ a spreadsheet, and an application without events still gets one row.
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Iterator
 from datetime import date, datetime
+
+logger = logging.getLogger(__name__)
 
 HEADER = [
     "application_id", "company", "title", "url", "status", "created_at", "applied_at", "interview_at",
@@ -62,9 +65,23 @@ def export_rows(applications) -> Iterator[list]:
         ]
 
 
+EXPORT_FAILED = "EXPORT FAILED"
+EXPORT_FAILED_NOTE = "The export stopped before the end: this file is incomplete. Download it again."
+
+
 def csv_lines(applications) -> Iterator[str]:
+    """The file, line by line. The status (200) and header are sent before the rows are read, so
+    a failure halfway cannot become an error page. Instead the last line says so (for whoever
+    opens the saved file) and the error is raised on, so the server breaks off the chunked
+    transfer without its end marker: the browser or client reports a failed download.
+    """
     writer = csv.writer(_Echo())
     # The byte-order mark makes Excel read the file as UTF-8 instead of the local code page.
     yield "\ufeff" + writer.writerow(HEADER)
-    for row in export_rows(applications):
-        yield writer.writerow([csv_safe(value) for value in row])
+    try:
+        for row in export_rows(applications):
+            yield writer.writerow([csv_safe(value) for value in row])
+    except Exception:
+        logger.exception("The CSV export failed after its first rows were sent")
+        yield writer.writerow([EXPORT_FAILED, EXPORT_FAILED_NOTE])
+        raise

@@ -5,6 +5,7 @@ from django import forms
 from applications.documents import DOCUMENT_MAX_BYTES
 from applications.imports import ENCODING_CHOICES, FIELDS, FORMAT_CHOICES, IMPORT_MAX_BYTES
 from applications.models import NOTE_MAX_CHARS, SORTS, Document, Interview, Status
+from jobs.dates import BoundedDateField, BoundedDateTimeField
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Read and shown in the seeker's zone: Django interprets a naive value in the active time zone.
@@ -21,8 +22,8 @@ class FilterForm(forms.Form):
         label="Date", required=False,
         choices=[("created", "Added"), ("applied", "Applied"), ("updated", "Last change")],
     )
-    since = forms.DateField(label="From", required=False, widget=DATE_INPUT)
-    until = forms.DateField(label="To", required=False, widget=DATE_INPUT)
+    since = BoundedDateField(label="From", required=False, widget=DATE_INPUT)
+    until = BoundedDateField(label="To", required=False, widget=DATE_INPUT)
     sort = forms.ChoiceField(
         required=False,
         choices=[
@@ -83,7 +84,7 @@ class ApplicationEditForm(forms.Form):
 
 
 class InterviewForm(forms.Form):
-    starts_at = forms.DateTimeField(label="Date and time", widget=DATETIME_INPUT,
+    starts_at = BoundedDateTimeField(label="Date and time", widget=DATETIME_INPUT,
                                     error_messages={"invalid": "Enter a date and time like 2026-03-31 14:30."})
     duration_minutes = forms.IntegerField(label="Length (minutes)", initial=60, min_value=5, max_value=24 * 60)
     kind = forms.ChoiceField(label="Kind of interview", choices=Interview.Kind.choices, initial=Interview.Kind.VIDEO)
@@ -129,7 +130,7 @@ class NoteForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    next_follow_up = forms.DateField(
+    next_follow_up = BoundedDateField(
         label="Next follow-up", required=False, widget=DATE_INPUT,
         error_messages={"invalid": "Enter a date like 2026-03-31."},
     )

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from applications.models import NOTES_MAX_CHARS, Status
 from applications.services import TEXT_MAX_CHARS, URL_MAX_CHARS, ImportedApplication
+from jobs import dates
 
 IMPORT_MAX_BYTES = 1024 * 1024
 IMPORT_MAX_ROWS = 5_000
@@ -295,19 +296,19 @@ def _check_row(cells: list[str], plan: ImportPlan, *, day_first: bool) -> Import
             reasons.append(f"status “{raw_status[:40]}” is not one we know (use one of {', '.join(Status.values)})")
         else:
             values["status"] = status
-    for name in DATE_FIELDS:
+    for name in (*DATE_FIELDS, "next_follow_up"):
         raw = cell(name)
-        if raw:
-            try:
-                values[name] = parse_moment(raw, day_first=day_first)
-            except ValueError:
-                reasons.append(f"“{raw[:40]}” in {plan.column_of(name)} is not a date (write it like 2026-03-31)")
-    raw = cell("next_follow_up")
-    if raw:
+        if not raw:
+            continue
         try:
-            values["next_follow_up"] = parse_day(raw, day_first=day_first)
-        except ValueError:
-            reasons.append(f"“{raw[:40]}” in {plan.column_of('next_follow_up')} is not a date (write it like 2026-03-31)")
+            value = parse_day(raw, day_first=day_first) if name == "next_follow_up" else parse_moment(raw, day_first=day_first)
+        except (ValueError, OverflowError):
+            reasons.append(f"“{raw[:40]}” in {plan.column_of(name)} is not a date (write it like 2026-03-31)")
+            continue
+        if not dates.in_range(value):
+            reasons.append(f"“{raw[:40]}” in {plan.column_of(name)} is out of range. {dates.OUT_OF_RANGE}")
+        else:
+            values[name] = value
     notes = cell("notes")
     if len(notes) > NOTES_MAX_CHARS:
         reasons.append(f"the notes are longer than {NOTES_MAX_CHARS:,} characters")

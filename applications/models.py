@@ -11,6 +11,8 @@ from django.db.models.functions import Coalesce, NullIf, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
+from jobs.dates import validate_date_range
+
 
 class Status(models.TextChoices):
     SAVED = "saved", "Saved"
@@ -204,16 +206,16 @@ class Application(models.Model):
     salary_max = models.PositiveIntegerField(null=True, blank=True)
     salary_currency = models.CharField(max_length=3, blank=True, default="", db_default="")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SAVED)
-    applied_at = models.DateTimeField(null=True, blank=True)
-    interview_at = models.DateTimeField(null=True, blank=True)
-    offer_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    next_follow_up = models.DateField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True, validators=[validate_date_range])
+    interview_at = models.DateTimeField(null=True, blank=True, validators=[validate_date_range])
+    offer_at = models.DateTimeField(null=True, blank=True, validators=[validate_date_range])
+    closed_at = models.DateTimeField(null=True, blank=True, validators=[validate_date_range])
+    next_follow_up = models.DateField(null=True, blank=True, validators=[validate_date_range])
     notes = models.TextField(blank=True)
     # Archived: off the board and the pipeline counts, still in the table's search and in exports.
     archived_at = models.DateTimeField(null=True, blank=True)
     # Not auto_now: imports and demo data carry their own history.
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, validators=[validate_date_range])
     updated_at = models.DateTimeField(default=timezone.now)
     documents = models.ManyToManyField("Document", through="ApplicationDocument", related_name="applications", blank=True)
 
@@ -384,7 +386,7 @@ class Interview(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interviews")
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="interviews")
-    starts_at = models.DateTimeField()
+    starts_at = models.DateTimeField(validators=[validate_date_range])
     duration_minutes = models.PositiveSmallIntegerField(default=60)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.VIDEO)
     with_whom = models.CharField(max_length=200, blank=True)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import EmailValidator, URLValidator
@@ -43,6 +44,7 @@ from applications.models import (
     new_feed_token,
 )
 from applications.signals import announce_change
+from jobs import dates
 
 Kind = ApplicationEvent.Kind
 TEXT_MAX_CHARS = 200
@@ -64,6 +66,22 @@ class InvalidInput(ApplicationError):
 
 class IllegalTransition(ApplicationError):
     pass
+
+
+class LimitReached(ApplicationError):
+    """The account holds the most applications it may (settings.APPLICATIONS_PER_USER_MAX)."""
+
+
+def _check_room(user, adding: int) -> None:
+    limit = settings.APPLICATIONS_PER_USER_MAX
+    held = Application.objects.of(user).count()
+    if held + adding > limit:
+        room = max(limit - held, 0)
+        raise LimitReached(
+            f"An account can hold at most {limit:,} applications; you have {held:,}"
+            + (f", so {room:,} more fit." if adding > 1 else ".")
+            + " Nothing was added."
+        )
 
 
 class AlreadyTracked(ApplicationError):
@@ -140,19 +158,25 @@ def _check_notes_total(notes: str) -> str:
 
 
 def _check_date(value, *, name: str) -> date | None:
-    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-        return value
     if isinstance(value, datetime):
-        return value.date()
-    raise InvalidInput(f"The {name} must be a date like 2026-03-31.", field=name.replace(" ", "_"))
+        value = value.date()
+    if value is None:
+        return value
+    if not isinstance(value, date):
+        raise InvalidInput(f"The {name} must be a date like 2026-03-31.", field=name.replace(" ", "_"))
+    if not dates.in_range(value):
+        raise InvalidInput(f"The {name}: {dates.OUT_OF_RANGE}", field=name.replace(" ", "_"))
+    return value
 
 
 def _check_moment(value, *, name: str) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
-    raise InvalidInput(f"The {name} must be a date and time like 2026-03-31T09:00:00Z.", field=name)
+    if not isinstance(value, datetime):
+        raise InvalidInput(f"The {name} must be a date and time like 2026-03-31T09:00:00Z.", field=name)
+    if not dates.in_range(value):
+        raise InvalidInput(f"The {name}: {dates.OUT_OF_RANGE}", field=name)
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 
 def _locked(application: Application) -> Application:
@@ -226,6 +250,7 @@ def application_create(
         company_name = _check_text(company_name, name="company name", required=True)
         title = _check_text(title, name="title", required=True)
         url = _check_url(url)
+    _check_room(user, 1)
     now = timezone.now()
     application = Application(
         user=user, job=job, company_name=company_name[:TEXT_MAX_CHARS], title=title[:TEXT_MAX_CHARS],
@@ -591,11 +616,9 @@ def _check_interview(fields: dict) -> dict:
     checked = {}
     for name, value in fields.items():
         if name == "starts_at":
-            moment = _check_moment(value, name="starts_at")
+            moment = _check_moment(value, name="starts_at")  # 1970–2099, as every date (jobs/dates.py)
             if moment is None:
                 raise InvalidInput("Give the date and time of the interview.", field="starts_at")
-            if not 2000 <= moment.year <= 2100:
-                raise InvalidInput("That date is out of range; check the year.", field="starts_at")
             checked[name] = moment
         elif name == "duration_minutes":
             if isinstance(value, bool) or not isinstance(value, int) or not 5 <= value <= 24 * 60:
@@ -750,7 +773,9 @@ def document_upload(*, user, upload, name: str = "", kind: str = Document.Kind.R
         file_type = identify_document(content)
     except DocumentRefused as exc:
         raise InvalidInput(str(exc), field="file") from None
-    original = (upload.name or "document").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    original = (upload.name or "document").replace("\\", "/").rsplit("/", 1)[-1]
+    # Only the name's printable part is kept: it is shown, and sent back in Content-Disposition.
+    original = "".join(ch for ch in original if ch.isprintable())[:255] or "document"
     name = _check_text(name or original.rsplit(".", 1)[0], name="name", required=True)
     if Document.objects.filter(user=user).count() >= DOCUMENTS_PER_USER:
         raise InvalidInput(f"Your library holds at most {DOCUMENTS_PER_USER} documents; delete old versions first.", field="file")
@@ -840,7 +865,16 @@ class ImportedApplication:
 
 
 def applications_import(*, user, rows: list[ImportedApplication], source: str) -> list[Application]:
-    """Create every row or none: one transaction, a created event (and the notes) per row, one refresh."""
+    """Create every row or none: one transaction, a created event (and the notes) per row, one refresh.
+
+    The rows come checked (applications.imports), but a date the database could not read back
+    would break every page of this seeker's, so the range is checked again here, whoever calls.
+    """
+    for row in rows:
+        for name in ("created_at", "applied_at", "interview_at", "offer_at", "closed_at"):
+            _check_moment(getattr(row, name), name=name)
+        _check_date(row.next_follow_up, name="next follow-up")
+    _check_room(user, len(rows))
     now = timezone.now()
     with transaction.atomic():
         applications = [

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -8,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from applications import exports
 from applications.calendar import calendar_bytes
@@ -158,6 +160,8 @@ def application_track(request: HttpRequest, job_id: int) -> HttpResponse:
     except AlreadyTracked as exc:
         messages.warning(request, exc.message)
         return redirect(exc.application)
+    except ApplicationError as exc:
+        return render(request, "applications/track.html", {"job": job, "tracked": None, "error": exc.message}, status=409)
     messages.success(request, f"Tracking {job.title} at {job.company.name}.")
     if similar_applications(request.user, company_name=application.display_company, title=application.display_title,
                             exclude_pk=application.pk).exists():
@@ -580,6 +584,7 @@ def application_set_follow_up_view(request: HttpRequest, pk: int) -> HttpRespons
 
 
 @login_required
+@ratelimit(key="user", rate=lambda group, request: settings.THROTTLE_EXPORT, block=True)
 def application_export(request: HttpRequest) -> StreamingHttpResponse:
     """The table's current filters, every event of every application, streamed as CSV."""
     form = FilterForm(request.GET)
@@ -634,7 +639,11 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
         return render(request, "applications/import.html", context, status=400)
     if "preview" in request.POST or not plan.ok:
         return _render_preview(request, plan, day_first=form.cleaned_data["day_first"])
-    created = applications_import(user=request.user, rows=plan.rows, source=plan.format.label)
+    try:
+        created = applications_import(user=request.user, rows=plan.rows, source=plan.format.label)
+    except ApplicationError as exc:
+        context = {"form": ImportUploadForm(), "refusal": f"{exc.message} Nothing was imported."}
+        return render(request, "applications/import.html", context, status=400)
     skipped = f" Skipped {len(plan.duplicates)} already tracked or repeated." if plan.duplicates else ""
     messages.success(request, f"Imported {len(created)} application{'s' if len(created) != 1 else ''}.{skipped}")
     return redirect("application_list")
@@ -642,6 +651,7 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="user", rate=lambda group, request: settings.THROTTLE_IMPORT, method="POST", block=True)
 def application_import(request: HttpRequest) -> HttpResponse:
     if int(request.META.get("CONTENT_LENGTH") or 0) > IMPORT_REQUEST_MAX_BYTES:
         # Refused before the body is read, so a huge upload is never spooled to disk.

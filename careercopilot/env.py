@@ -7,6 +7,8 @@ production configuration must stop start-up rather than silently fall back.
 from __future__ import annotations
 
 import os
+import secrets
+from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -110,6 +112,26 @@ def email_from_url(name: str, url: str) -> dict:
         "EMAIL_USE_TLS": parts.scheme == "smtp+tls",
         "EMAIL_USE_SSL": parts.scheme == "smtps",
     }
+
+
+def dev_secret_key(var_dir: Path) -> str:
+    """A random SECRET_KEY kept in var/ for the embedded default (DEBUG on, nothing set)."""
+    path = var_dir / "dev-secret-key"
+    try:
+        return path.read_text().strip() or _new_dev_key(path)
+    except FileNotFoundError:
+        return _new_dev_key(path)
+
+
+def _new_dev_key(path: Path) -> str:
+    key = secrets.token_urlsafe(50)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
+    return key
 
 
 def s3_storage_options(prefix: str) -> dict:

@@ -5,10 +5,14 @@ site runs on one machine with nothing but requirements.txt: SQLite, local-memory
 a filesystem Celery broker. DATABASE_URL and REDIS_URL switch to the real services.
 """
 
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONE, SELF
 
 from careercopilot.env import (
     database_from_url,
+    dev_secret_key,
     email_from_url,
     env_bool,
     env_int,
@@ -23,7 +27,9 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me" if DEBUG else "")
+# With DEBUG on and no SECRET_KEY, a random key made once per checkout (var/dev-secret-key):
+# nothing secret is committed, and sessions survive a restart.
+SECRET_KEY = env_str("SECRET_KEY", dev_secret_key(VAR_DIR) if DEBUG else "")
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
@@ -31,7 +37,18 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# --- Trust: proxies and /metrics ---------------------------------------------------------
+# How many proxies stand in front of gunicorn: X-Forwarded-For is believed that many hops
+# deep and no further (careercopilot/proxies.py), by our code, DRF's throttles and axes.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+PROXY_COUNT = env_int("PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+# /metrics is for the scraper, not the public: `Authorization: Bearer $METRICS_TOKEN`, a staff
+# session, or (only with no proxy in front) a direct scrape from these addresses.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+
 SILK_ENABLED = env_bool("SILK_ENABLED", False)
+SILK_INTERCEPT_PERCENT = env_int("SILK_INTERCEPT_PERCENT", 100)
 
 INSTALLED_APPS = [
     "django_prometheus",
@@ -50,6 +67,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "axes",
+    "django_ratelimit",
+    "csp",
     "careercopilot",
     "accounts",
     "jobs",
@@ -61,16 +81,24 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sees every response after the view, so it knows who the view served (token users too).
+    "careercopilot.middleware.private_responses",
     "accounts.time_zones.seeker_time_zone_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Turns django-ratelimit's refusal into the 429 page.
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the view into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if SILK_ENABLED:
@@ -80,7 +108,12 @@ if SILK_ENABLED:
     SILKY_AUTHENTICATION = True
     SILKY_AUTHORISATION = True  # default permission check: is_staff
     SILKY_PYTHON_PROFILER = env_bool("SILK_PYTHON_PROFILER", False)
-    SILKY_INTERCEPT_PERCENT = env_int("SILK_INTERCEPT_PERCENT", 100)
+    # Trust: never a credential in silk (careercopilot/silk_filters.py).
+    from careercopilot.silk_filters import SECRET_QUERIES, should_record
+
+    SILKY_INTERCEPT_FUNC = should_record
+    SILKY_IGNORE_QUERIES = SECRET_QUERIES
+    SILKY_HIDE_COOKIES = True
     # Silk stores raw request bodies in a text column; a NUL byte in a body makes
     # PostgreSQL refuse the row and the request 500s. Bodies are not worth it: keep none.
     SILKY_MAX_REQUEST_BODY_SIZE = 0
@@ -156,6 +189,9 @@ if REDIS_URL:
             "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # 2: values are MessagePack since the Trust work; pickles a running site left under
+            # version 1 are simply never read again (they expire on their own).
+            "VERSION": 2,
             "TIMEOUT": 300,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
@@ -163,15 +199,19 @@ if REDIS_URL:
                 "SOCKET_CONNECT_TIMEOUT": 2,
                 "SOCKET_TIMEOUT": 2,
                 "CONNECTION_POOL_KWARGS": {"max_connections": 50, "health_check_interval": 30},
+                # Trust: MessagePack, never pickle (careercopilot/cache_backends.py).
+                "SERIALIZER": "careercopilot.cache_backends.MessagePackSerializer",
             },
         }
     }
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache",
+            # The same MessagePack values as on Redis, so tests on the embedded default catch a pickle-only value.
+            "BACKEND": "careercopilot.cache_backends.MessagePackLocMemCache",
             "LOCATION": "careercopilot",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "VERSION": 2,
             "TIMEOUT": 300,
         }
     }
@@ -215,6 +255,41 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Trust: log-in lockout (django-axes) -------------------------------------------------------
+# Failed log-ins on /login/, /admin/login/ and /api/v1/auth/token/ are counted in the database
+# (one count for every worker and machine; no database, no log-in: it fails closed). After
+# LOGIN_FAILURE_LIMIT failures a username, and separately an address, is locked for
+# LOGIN_COOLOFF_MINUTES, or until the user sets a new password. accounts/lockout.py.
+AUTHENTICATION_BACKENDS = ["accounts.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS.append({"NAME": "accounts.lockout.UnlockOnNewPassword"})
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# A locked user's cool-off runs from the lock, not from the attacker's latest try.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "careercopilot.proxies.client_address"
+AXES_VERBOSE = False
+
+# --- Trust: throttles and caps (django-ratelimit for pages, DRF throttles for the API) ----------
+# Counted in the default cache (Redis: shared by every worker). A throttled request gets a 429
+# page (careercopilot.views.rate_limited). With the cache unreachable, throttles let requests
+# through (the lockout above does not: it is in the database and fails closed).
+THROTTLE_SEARCH = env_str("THROTTLE_SEARCH", "120/m")  # per address: /jobs/ and GET /api/v1/jobs/
+THROTTLE_SIGNUP = env_str("THROTTLE_SIGNUP", "5/10m")  # per address
+THROTTLE_EXPORT = env_str("THROTTLE_EXPORT", "10/m")  # per user
+THROTTLE_IMPORT = env_str("THROTTLE_IMPORT", "20/m")  # per user, uploads and confirmations
+RATELIMIT_VIEW = "careercopilot.views.rate_limited"
+RATELIMIT_IP_META_KEY = "careercopilot.proxies.client_address"
+RATELIMIT_FAIL_OPEN = True
+# New copies of one kind of anonymous page (list, detail, company, home) stored per its timeout;
+# past it pages are served uncached, so junk searches cannot fill Redis (jobs/cache.py).
+PAGE_CACHE_MAX_PAGES = env_int("PAGE_CACHE_MAX_PAGES", 2_000)
+# The most applications one account can hold (a seeker tracks hundreds; cc_bench's busiest has 188).
+APPLICATIONS_PER_USER_MAX = env_int("APPLICATIONS_PER_USER_MAX", 10_000)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -234,8 +309,14 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+if not SILK_ENABLED:
+    # Trust: silk's files are collected even when it is off (as the image is built), so turning
+    # it on later does not make /silk/ fail on files missing from the manifest.
+    import silk
+
+    STATICFILES_DIRS.append(Path(silk.__file__).resolve().parent / "static")
 
 # --- Documents ------------------------------------------------------------------------
 # The résumés and cover letters seekers upload. Never served from a public URL: the download
@@ -274,6 +355,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # Trust: JSON nested past 32 levels is a 400 (DRF's parser let RecursionError through as a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "careercopilot.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -282,7 +369,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "120/min"),
         "user": env_str("API_THROTTLE_USER", "600/min"),
+        "token": env_str("API_THROTTLE_TOKEN", "10/min"),
+        "search": env_str("THROTTLE_SEARCH", "120/m"),
     },
+    # Believe X-Forwarded-For only as deep as our own proxies (None would believe all of it).
+    "NUM_PROXIES": PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Career Copilot API",
@@ -299,6 +390,11 @@ SPECTACULAR_SETTINGS = {
         "InterviewKindEnum": "applications.models.Interview.Kind",
         "DocumentKindEnum": "applications.models.Document.Kind",
     },
+    # Trust: the schema lists the 400/401/403/404/429 answers every operation can give.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "careercopilot.api_schema.add_standard_errors",
+    ],
 }
 
 # --- Production hardening -------------------------------------------------------------
@@ -307,15 +403,53 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+# --- Trust: Content-Security-Policy, Permissions-Policy ---------------------------------------
+# Every script and style is a file from our own origin: no 'unsafe-inline', no 'unsafe-eval'
+# (htmx's config is static/js/htmx-config.js). Silk's profiler pages (staff only, off by
+# default) use inline scripts and are left without the header.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/silk/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Features no page uses are switched off for the page and anything it could embed.
+PERMISSIONS_POLICY = {
+    name: [] for name in (
+        "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen", "geolocation",
+        "gyroscope", "magnetometer", "microphone", "midi", "payment", "picture-in-picture", "publickey-credentials-get",
+        "screen-wake-lock", "sync-xhr", "usb", "xr-spatial-tracking",
+    )
+}
+
+# Preloading puts the domain in browsers' built-in HTTPS-only lists, which takes months to
+# undo: only when asked (SECURE_HSTS_PRELOAD=1), so check --deploy's reminder is silenced.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# django-ratelimit knows backends by class name; ours are django-prometheus's django-redis
+# subclass (atomic INCR, shared) and, on the embedded default, the local-memory one (per process).
+SILENCED_SYSTEM_CHECKS.append("django_ratelimit.W001")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ready/$", r"^metrics$"]
 
-# /metrics is for the scraper, not the public: loopback and these addresses only.
-METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+
+# --- Trust: error reports never show credentials ------------------------------------------
+# The DEBUG page and error e-mails hide DATABASE_URL, REDIS_URL and friends by name, mask any
+# URL's password, and replace every configured secret in the finished report.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "careercopilot.reporting.CredentialsFilter"
+DEFAULT_EXCEPTION_REPORTER = "careercopilot.reporting.CredentialsReporter"
 
 LOGGING = {
     "version": 1,

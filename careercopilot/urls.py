@@ -19,3 +19,6 @@ urlpatterns = [
 
 if settings.SILK_ENABLED:
     urlpatterns.append(path("silk/", include("silk.urls", namespace="silk")))
+
+# A 404 under /api/ is JSON like every other API answer (a non-numeric id never reaches a view).
+handler404 = "careercopilot.views.not_found"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
@@ -61,12 +63,38 @@ def ready(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503)
 
 
+def _metrics_allowed(request: HttpRequest) -> bool:
+    """The scraper's bearer token (METRICS_TOKEN), a staff session, or a direct scrape from an
+    allow-listed address. Behind a proxy every request arrives from the proxy's (often
+    loopback) address, so there the address allows nothing: only the token or staff do."""
+    token = settings.METRICS_TOKEN
+    sent = request.META.get("HTTP_AUTHORIZATION", "")
+    if token and sent.startswith("Bearer ") and hmac.compare_digest(sent.removeprefix("Bearer ").strip().encode(), token.encode()):
+        return True
+    if request.user.is_authenticated and request.user.is_staff:
+        return True
+    return not settings.PROXY_COUNT and request.META.get("REMOTE_ADDR") in settings.METRICS_ALLOWED_IPS
+
+
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus scrape: loopback/allow-listed addresses or staff only."""
-    allowed = request.META.get("REMOTE_ADDR") in settings.METRICS_ALLOWED_IPS or (
-        request.user.is_authenticated and request.user.is_staff
-    )
-    if not allowed:
-        return HttpResponseForbidden("metrics are not public")
+    """Prometheus scrape: not public (see _metrics_allowed)."""
+    if not _metrics_allowed(request):
+        return HttpResponseForbidden("metrics are not public", headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     return exports.ExportToDjangoView(request)
+
+
+def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """RATELIMIT_VIEW: too many searches, sign-ups, exports or imports from one address or account."""
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: JSON under /api/ (as the schema documents), the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

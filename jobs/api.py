@@ -15,6 +15,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from jobs.forms import JobSearchForm
@@ -115,6 +116,9 @@ def _page_payload(page: SearchPage, request: Request) -> dict:
 
 
 class JobListAPI(APIView):
+    throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
+    throttle_scope = "search"
+
     @extend_schema(operation_id="jobs_list", parameters=_parameters(JobSearchForm),
                    responses={200: JobPageSerializer, 400: ErrorSerializer},
                    description="Search and filter active postings. Same parameters as the /jobs/ page.")

@@ -17,8 +17,10 @@ from typing import Any, TypeVar
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
 
 T = TypeVar("T")
 
@@ -86,15 +88,25 @@ def active_planned_key() -> str:
     return "jobs:active-planned"
 
 
-def page_key(generation: int, name: str, request: HttpRequest) -> str:
-    return f"jobs:page:{name}:{generation}:{_digest(request.get_full_path())}"
+def page_key(generation: int, name: str, path: str, canonical_query: str) -> str:
+    return f"jobs:page:{name}:{generation}:{_digest(path, canonical_query)}"
 
 
-def cached_value(key: str, timeout: int, compute: Callable[[], T]) -> T:
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout)
+def page_budget_key(name: str, window: int) -> str:
+    return f"jobs:page-budget:{name}:{window}"
+
+
+def cached_value(
+    key: str, timeout: int, compute: Callable[[], T], *,
+    to_cache: Callable[[T], Any] | None = None, from_cache: Callable[[Any], T] | None = None,
+) -> T:
+    """The cached value, else compute() stored. The cache holds plain data only (no pickle,
+    careercopilot/cache_backends.py): `to_cache`/`from_cache` convert anything else."""
+    stored = cache.get(key)
+    if stored is not None:
+        return from_cache(stored) if from_cache else stored
+    value = compute()
+    cache.set(key, to_cache(value) if to_cache else value, timeout)
     return value
 
 
@@ -106,12 +118,38 @@ def _cacheable_request(request: HttpRequest) -> bool:
     return request.method in ("GET", "HEAD") and not request.user.is_authenticated and not len(get_messages(request))
 
 
-def cache_anonymous_page(name: str, timeout: int):
+def canonical_query(request: HttpRequest, params: tuple[str, ...]) -> str:
+    """The query string as the page reads it: only its known parameters, without blanks,
+    values sorted. `?q=x&utm=1&_=123` and `?q=x` are one page, stored once."""
+    pairs = []
+    for name in sorted(params):
+        values = sorted({value.strip() for value in request.GET.getlist(name) if value.strip()})
+        pairs.extend((name, value) for value in values)
+    return urlencode(pairs)
+
+
+def _within_budget(name: str, timeout: int) -> bool:
+    """At most settings.PAGE_CACHE_MAX_PAGES new copies of one kind of page per `timeout`
+    seconds: past it pages are served but not stored, so however many distinct searches
+    arrive the stored pages take bounded room (about 30 kB each)."""
+    key = page_budget_key(name, int(time.time() // timeout))
+    cache.add(key, 0, timeout * 2)
+    try:
+        return cache.incr(key) <= settings.PAGE_CACHE_MAX_PAGES
+    except ValueError:  # evicted between the two calls: count this one as the first
+        return True
+
+
+def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = ()):
     """Serve anonymous visitors a stored copy of the page, built under the current generation.
 
     Only the body and content type are stored, never cookies, so one visitor's session or
     CSRF cookie cannot be handed to the next. A hit costs two cache reads and no SQL.
     Logged-in visitors always get a fresh page (it carries their own buttons).
+
+    The key is the path and the canonical query (`params` are the names the page reads);
+    the view sees that same canonical query, so the stored page matches its key exactly and
+    junk parameters can neither make new keys nor end up in its links.
     """
 
     def decorator(view):
@@ -119,7 +157,8 @@ def cache_anonymous_page(name: str, timeout: int):
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not _cacheable_request(request):
                 return view(request, *args, **kwargs)
-            key = page_key(catalogue_generation(), name, request)
+            query = canonical_query(request, params)
+            key = page_key(catalogue_generation(), name, request.path, query)
             stored = cache.get(key)
             if stored is not None:
                 content, content_type = stored
@@ -127,12 +166,14 @@ def cache_anonymous_page(name: str, timeout: int):
                 response["X-Page-Cache"] = "hit"
             else:
                 request.jobs_shared_page = True
+                request.GET = QueryDict(query)
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
-                if response.status_code == 200 and not response.cookies:
+                stored = response.status_code == 200 and not response.cookies and _within_budget(name, timeout)
+                if stored:
                     cache.set(key, (response.content, response["Content-Type"]), timeout)
-                response["X-Page-Cache"] = "miss"
+                response["X-Page-Cache"] = "miss" if stored else "skip"
             patch_vary_headers(response, ("Cookie",))
             return response
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from django import forms
 from django.utils.text import slugify
 
+from jobs.dates import BoundedDateTimeField
 from jobs.models import Job
 from jobs.selectors import (
     MAX_OFFSET_ROWS,
@@ -27,6 +28,8 @@ POSTED_WITHIN_CHOICES = [("", "Any time"), ("1", "Last 24 hours"), ("3", "Last 3
 SORT_CHOICES = [(Sort.RELEVANCE, "Relevance"), (Sort.NEWEST, "Newest"), (Sort.SALARY, "Salary")]
 CURSOR_RE = re.compile(r"^([ab])(\d{1,17})_(\d{1,19})$")
 MAX_PAGE = 1_000_000
+# A posting's text; real ones are 1-10 kB. Longer is a feed gone wrong, not a job.
+MAX_DESCRIPTION_CHARS = 100_000
 
 
 class CursorField(forms.Field):
@@ -208,7 +211,7 @@ class JobImportRowForm(forms.Form):
     external_id = forms.CharField(max_length=100)
     title = forms.CharField(max_length=200)
     company = CompanyNameField(max_length=200)
-    description = forms.CharField()
+    description = forms.CharField(max_length=MAX_DESCRIPTION_CHARS)
     location = forms.CharField(max_length=120, required=False)
     remote_policy = LenientChoiceField(choices=Job.RemotePolicy.choices, default=Job.RemotePolicy.ONSITE)
     job_type = LenientChoiceField(choices=Job.JobType.choices, default=Job.JobType.FULL_TIME)
@@ -216,8 +219,8 @@ class JobImportRowForm(forms.Form):
     salary_min = forms.IntegerField(required=False, min_value=0, max_value=2_147_483_647)
     salary_max = forms.IntegerField(required=False, min_value=0, max_value=2_147_483_647)
     salary_currency = forms.RegexField(regex=r"^[A-Za-z]{3}$", required=False, error_messages={"invalid": "Use a 3-letter currency code."})
-    posted_at = forms.DateTimeField(required=False)
-    expires_at = forms.DateTimeField(required=False)
+    posted_at = BoundedDateTimeField(required=False)
+    expires_at = BoundedDateTimeField(required=False)
     is_active = FlagField(required=False)
     skills = SkillListField(required=False)
 

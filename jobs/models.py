@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from jobs.dates import validate_date_range
+
 
 class Company(models.Model):
     name = models.CharField(max_length=200)
@@ -125,8 +127,8 @@ class Job(models.Model):
     salary_max = models.PositiveIntegerField(null=True, blank=True)
     salary_currency = models.CharField(max_length=3, default="USD")
     skills = models.ManyToManyField(Skill, through="JobSkill", related_name="jobs", blank=True)
-    posted_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    posted_at = models.DateTimeField(default=timezone.now, validators=[validate_date_range])
+    expires_at = models.DateTimeField(null=True, blank=True, validators=[validate_date_range])
     is_active = models.BooleanField(default=True)
     source = models.CharField(max_length=50, default="manual")
     external_id = models.CharField(max_length=100)

@@ -32,6 +32,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from jobs import cache as jobs_cache
+from jobs import plain
 from jobs.models import SEARCH_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms, search_query
 
 RELEVANCE_CANDIDATES = 500
@@ -431,7 +432,8 @@ def search_total(params: SearchParams) -> Total:
     Elsewhere: that count, and an exact one past the cap.
     """
     key = jobs_cache.total_key(jobs_cache.catalogue_generation(), params.filters_key())
-    return jobs_cache.cached_value(key, jobs_cache.TOTAL_TIMEOUT, lambda: _compute_total(filtered_jobs(params), params))
+    return jobs_cache.cached_value(key, jobs_cache.TOTAL_TIMEOUT, lambda: _compute_total(filtered_jobs(params), params),
+                                   to_cache=dataclasses.asdict, from_cache=lambda plain: Total(**plain))
 
 
 FACETS = {
@@ -494,7 +496,11 @@ def _compute_facets(params: SearchParams) -> dict[str, list[FacetValue]]:
 
 def job_facets(params: SearchParams) -> dict[str, list[FacetValue]]:
     key = jobs_cache.facets_key(jobs_cache.catalogue_generation(), params.filters_key())
-    return jobs_cache.cached_value(key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params))
+    return jobs_cache.cached_value(
+        key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params),
+        to_cache=lambda facets: {name: [dataclasses.asdict(v) for v in values] for name, values in facets.items()},
+        from_cache=lambda plain: {name: [FacetValue(**v) for v in values] for name, values in plain.items()},
+    )
 
 
 # --- One posting and its neighbours ----------------------------------------------------------
@@ -554,7 +560,20 @@ def similar_jobs(job: Job, *, limit: int = 5) -> list[Job]:
     """Cached; `job` must come with its skills loaded (job_for_detail does it)."""
     skill_ids = sorted(skill.pk for skill in job.skills.all())
     key = jobs_cache.similar_key(jobs_cache.catalogue_generation(), job.pk, limit)
-    return jobs_cache.cached_value(key, jobs_cache.SIMILAR_TIMEOUT, lambda: _compute_similar(job, skill_ids, limit))
+    return jobs_cache.cached_value(
+        key, jobs_cache.SIMILAR_TIMEOUT, lambda: _compute_similar(job, skill_ids, limit),
+        to_cache=lambda jobs: plain.list_to_plain(jobs, related=("company",), extra=("shared",)),
+        from_cache=lambda rows: plain.list_from_plain(Job, rows),
+    )
+
+
+def job_cards_to_cache(jobs: list[Job]) -> list[dict]:
+    """Postings loaded for cards (Job.objects.for_cards()) as plain data, and back below."""
+    return plain.list_to_plain(jobs, related=("company",))
+
+
+def job_cards_from_cache(rows: list[dict]) -> list[Job]:
+    return plain.list_from_plain(Job, rows)
 
 
 # --- Home page lists ----------------------------------------------------------------------

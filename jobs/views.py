@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django_ratelimit.decorators import ratelimit
 
 from jobs import cache as jobs_cache
 from jobs.forms import JobSearchForm
@@ -9,7 +11,9 @@ from jobs.models import Company, Job
 from jobs.selectors import SearchParams, Sort, job_facets, job_for_detail, search_jobs, similar_jobs
 
 
-@jobs_cache.cache_anonymous_page("list", jobs_cache.LIST_PAGE_TIMEOUT)
+# Outside the page cache: a stored page is cheap, but each search counts.
+@ratelimit(key="ip", rate=lambda group, request: settings.THROTTLE_SEARCH, block=True)
+@jobs_cache.cache_anonymous_page("list", jobs_cache.LIST_PAGE_TIMEOUT, params=tuple(JobSearchForm.base_fields))
 def job_list(request: HttpRequest) -> HttpResponse:
     form = JobSearchForm(request.GET)
     context = {"form": form, **jobs_cache.shared_page_context(request)}
@@ -41,7 +45,7 @@ def job_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     return render(request, "jobs/detail.html", context)
 
 
-@jobs_cache.cache_anonymous_page("company", jobs_cache.COMPANY_PAGE_TIMEOUT)
+@jobs_cache.cache_anonymous_page("company", jobs_cache.COMPANY_PAGE_TIMEOUT, params=("page", "cursor"))
 def company_detail(request: HttpRequest, slug: str) -> HttpResponse:
     company = get_object_or_404(Company, slug=slug)
     form = JobSearchForm({"page": request.GET.get("page", ""), "cursor": request.GET.get("cursor", "")})

@@ -113,7 +113,7 @@ class TestInterviewsAndContacts:
 
         response = alice_client.post(url, {"starts_at": "1870-01-01T09:00:00Z", "kind": "technical"}, content_type=JSON)
 
-        assert response.status_code == 400 and "check the year" in response.json()["detail"]
+        assert response.status_code == 400 and response.json()["starts_at"] == ["Use a date between 1970-01-01 and 2099-12-31."]
 
     def test_contacts_are_added_edited_and_removed(self, alice_client, alice_app):
         url = reverse("api_application_contacts", args=[alice_app.pk])

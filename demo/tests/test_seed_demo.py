@@ -269,18 +269,36 @@ def test_if_empty_does_nothing_when_jobs_exist_but_still_ensures_the_logins():
     assert "seeded nothing" in out
 
 
-def test_if_empty_repairs_a_changed_demo_password_and_keeps_the_pipeline():
+def test_it_never_resets_an_existing_users_password_or_permissions():
     seed(jobs=60, users=2, applications=10)
     demo = User.objects.get(username="demo")
     demo.set_password("something-else-1")
     demo.save()
-    pipeline = Application.objects.filter(user=demo).count()
+    admin = User.objects.get(username="admin")
+    admin.set_password("a-real-secret-9")
+    admin.is_superuser = admin.is_staff = False
+    admin.save()
 
-    seed(if_empty=True)
+    for options in ({"if_empty": True}, {}, {"reset": True}):
+        out = seed(**options)
 
-    demo.refresh_from_db()
-    assert demo.check_password("demo-password-123")
-    assert Application.objects.filter(user=demo).count() == pipeline
+        demo.refresh_from_db()
+        admin.refresh_from_db()
+        assert demo.check_password("something-else-1") and not demo.check_password("demo-password-123")
+        assert admin.check_password("a-real-secret-9") and not admin.check_password("admin-password-123")
+        assert not admin.is_superuser and not admin.is_staff
+        assert "admin-password-123" not in out and "never reset" in out
+    assert Application.objects.filter(user=demo).exists()  # --reset rebuilt it, for the same user
+
+
+def test_a_real_user_called_admin_is_not_made_a_superuser():
+    User.objects.create_user(username="admin", password="mine-and-only-mine-1")
+
+    seed(jobs=20, users=1, applications=2)
+
+    admin = User.objects.get(username="admin")
+    assert not admin.is_superuser and not admin.is_staff
+    assert admin.check_password("mine-and-only-mine-1")
 
 
 def test_if_empty_seeds_an_empty_catalogue():

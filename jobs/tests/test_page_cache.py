@@ -88,7 +88,7 @@ def test_a_shared_page_carries_no_visitors_csrf_secret(job):
 def test_error_pages_are_not_cached(client, django_assert_num_queries):
     JobFactory()
     client.get("/jobs/?page=abc")
-    assert client.get("/jobs/?page=abc")["X-Page-Cache"] == "miss"
+    assert client.get("/jobs/?page=abc")["X-Page-Cache"] == "skip"  # built again, never stored
 
 
 def test_a_pending_message_is_not_cached_for_everyone(client, job):
@@ -101,3 +101,49 @@ def test_a_pending_message_is_not_cached_for_everyone(client, job):
     del client.cookies["messages"]
     response = Client().get("/jobs/")
     assert "Saved!" not in response.content.decode()
+
+
+@pytest.fixture
+def postings(db):
+    from jobs.tests.conftest import make_catalogue
+
+    return make_catalogue(5)
+
+
+def _stored_page_keys(name: str) -> list[str]:
+    from django.conf import settings
+    from django.core.cache import cache
+
+    prefix = f"jobs:page:{name}:"
+    if settings.REDIS_URL:
+        from django_redis import get_redis_connection
+
+        pattern = f"{settings.CACHES['default']['KEY_PREFIX']}:*:{prefix}*"
+        return [key.decode() for key in get_redis_connection("default").scan_iter(match=pattern, count=1000)]
+    return [key for key in cache._cache if prefix in key]
+
+
+def test_junk_query_strings_share_one_stored_page(client, postings, settings):
+    settings.THROTTLE_SEARCH = "10000/m"
+    for n in range(300):
+        response = client.get(f"/jobs/?q=python&utm_source=spam{n}&_={n}&sort=&page=")
+        assert response.status_code == 200
+
+    assert len(_stored_page_keys("list")) == 1
+    assert b"spam" not in client.get("/jobs/?q=python&utm_source=spam-again").content  # links carry no junk
+
+
+def test_the_same_search_in_another_order_is_the_same_page(client, postings):
+    first = client.get("/jobs/?remote=remote&remote=hybrid&q=python")
+    second = client.get("/jobs/?q=python+&remote=hybrid&remote=remote&ref=x")
+
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
+
+
+def test_distinct_searches_stop_being_stored_past_the_budget(client, postings, settings):
+    settings.THROTTLE_SEARCH = "10000/m"
+    settings.PAGE_CACHE_MAX_PAGES = 20
+    marks = [client.get("/jobs/", {"q": f"python {n}"})["X-Page-Cache"] for n in range(30)]
+
+    assert marks == ["miss"] * 20 + ["skip"] * 10
+    assert len(_stored_page_keys("list")) == 20

@@ -5,6 +5,10 @@
     manage.py seed_demo --reset            # wipe the demo data first, then seed
     manage.py seed_demo --if-empty         # `make run`: seed an empty catalogue, else only the logins
 
+The `demo` seeker and the `admin` superuser are created with their documented passwords only
+when no user of that name exists; an existing user's password and flags are never reset.
+Nothing runs this on a production start: docker compose seeds only with SEED_DEMO=1.
+
 Rows are generated and written batch by batch, so memory stays flat whatever the size. On
 PostgreSQL the batches go through COPY on two writer connections while the main thread
 generates the next ones; on SQLite they go through bulk_create.
@@ -841,6 +845,7 @@ class Seeder:
         self.now = time.time()
         self.report = SeedReport()
         self._password_hash: str | None = None
+        self.created_logins: list[str] = []  # the demo logins this run created (never reset)
 
     @property
     def password_hash(self) -> str:
@@ -1025,15 +1030,19 @@ class Seeder:
     # Logins -----------------------------------------------------------------------------
 
     def ensure_logins(self, sink, job_pool: Callable[[], JobPool] | None) -> User:
-        """The demo seeker (with a pipeline in every status) and the admin, with their documented passwords."""
+        """The demo seeker (with a pipeline in every status) and the admin, created with their
+        documented passwords only when no user of that name exists.
+
+        An existing user is never touched: not its password, not its staff or superuser flag.
+        A site that once ran the demo and then changed the admin's password keeps the change,
+        and a real user who happens to be called "demo" or "admin" is not taken over.
+        """
         demo, created = User.objects.get_or_create(
             username=DEMO_USERNAME,
             defaults={"email": "demo@example.com", "first_name": "Dana", "last_name": "Demo",
                       "password": self.password_hash, "date_joined": _dt(self.now - 400 * DAY)},
         )
-        if not created and not demo.check_password(DEMO_PASSWORD):
-            demo.set_password(DEMO_PASSWORD)
-            demo.save(update_fields=["password"])
+        self.created_logins = [DEMO_USERNAME] if created else []
         profile, profile_created = Profile.objects.get_or_create(user=demo)
         if profile_created:
             profile.headline = "Backend developer looking for a remote-friendly team"
@@ -1045,13 +1054,9 @@ class Seeder:
             profile.save()
             profile.skills.set(Skill.objects.filter(name__in=["Python", "Django", "PostgreSQL", "Docker", "Redis"]))
 
-        admin, created = User.objects.get_or_create(
-            username=ADMIN_USERNAME, defaults={"email": "admin@example.com", "is_staff": True, "is_superuser": True},
-        )
-        if created or not (admin.is_staff and admin.is_superuser) or not admin.check_password(ADMIN_PASSWORD):
-            admin.is_staff = admin.is_superuser = True
-            admin.set_password(ADMIN_PASSWORD)
-            admin.save()
+        if not User.objects.filter(username=ADMIN_USERNAME).exists():
+            User.objects.create_superuser(username=ADMIN_USERNAME, email="admin@example.com", password=ADMIN_PASSWORD)
+            self.created_logins.append(ADMIN_USERNAME)
 
         if job_pool is not None and not Application.objects.filter(user=demo).exists():
             pool = job_pool()
@@ -1136,7 +1141,7 @@ class Command(BaseCommand):
                             help=f"applications spread over the new seekers (default {DEFAULT_APPLICATIONS:,})")
         parser.add_argument("--reset", action="store_true", help="wipe the demo data first (demo postings, seeded users, the demo pipeline)")
         parser.add_argument("--if-empty", action="store_true",
-                            help="when job postings already exist, only make sure the demo and admin logins work")
+                            help="when job postings already exist, only create the demo and admin logins if they are missing")
         parser.add_argument("--batch-size", type=int, default=5000, help="rows per batch and transaction (default 5,000)")
         parser.add_argument("--seed", type=int, default=None, help="random seed, for the same data twice")
         parser.add_argument("--writers", type=int, default=2,
@@ -1175,7 +1180,15 @@ class Command(BaseCommand):
             )
             if verbosity >= 2:
                 self.stdout.write("  " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in report.phases.items()))
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}    Admin: {ADMIN_USERNAME} / {ADMIN_PASSWORD} (/admin/)\n"
-            f"Every seeded user (e-mail @{SEEDED_EMAIL_DOMAIN}) also logs in with {DEMO_PASSWORD}."
-        ))
+        created = seeder.created_logins
+        logins = {DEMO_USERNAME: f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}",
+                  ADMIN_USERNAME: f"Admin: {ADMIN_USERNAME} / {ADMIN_PASSWORD} (/admin/)"}
+        if created:
+            self.stdout.write(self.style.SUCCESS("Created " + "    ".join(logins[name] for name in created)))
+        kept = [name for name in logins if name not in created]
+        if kept:
+            self.stdout.write(
+                f"Left the existing {' and '.join(repr(name) for name in kept)} user{'s' if len(kept) > 1 else ''} "
+                "as they are (their passwords and permissions are never reset)."
+            )
+        self.stdout.write(f"Every seeded user (e-mail @{SEEDED_EMAIL_DOMAIN}) logs in with {DEMO_PASSWORD}.")

@@ -10,7 +10,10 @@ description (source comes from --source when a row has none).
 
 Postings are upserted on (source, external_id); a row equal to what is stored is not written,
 so importing the same file twice changes nothing. A bad row is reported with its line number
-and reason and the import carries on.
+and reason and the import carries on: a field with a NUL byte or bytes that are not UTF-8, a
+field longer than its column allows (a description up to 100,000 characters), a JSON line
+nested too deeply, a CSV record it cannot read. Should the database still refuse a batch,
+its rows are retried one by one, so only the row at fault is lost.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import csv
 import json
 import queue
+import re
 import sys
 import threading
 import time
@@ -28,14 +32,22 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
 
+from jobs import bounded_json
 from jobs.forms import JobImportRowForm, validate_import_row
 from jobs.services import ImportResult, ImportRow, import_job_rows
 
 FIELDS = list(JobImportRowForm.base_fields)
+# A record is read whole before its fields are checked: the csv module's own cap (128 KB a
+# field) would stop the file at the first long description. Past this, the record is refused.
+MAX_RECORD_FIELD_CHARS = 4 * 1024 * 1024
+# Bytes that are not UTF-8 are read as lone surrogates (errors="surrogateescape") so the file
+# goes on; a field holding one is refused, naming the byte.
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
 def _csv_records(path: Path) -> Iterator[tuple[int, dict | None, str]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    csv.field_size_limit(MAX_RECORD_FIELD_CHARS)
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         reader = csv.DictReader(handle)
         if not reader.fieldnames:
             return
@@ -43,7 +55,15 @@ def _csv_records(path: Path) -> Iterator[tuple[int, dict | None, str]]:
         if unknown:
             raise CommandError(f"Unknown CSV column(s): {', '.join(sorted(unknown))}. Known: {', '.join(FIELDS)}")
         start = reader.line_num + 1
-        for record in reader:
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield start, None, f"cannot be read as CSV ({exc})"
+                start = reader.line_num + 1
+                continue
             if None in record:  # more cells than header columns
                 yield start, None, f"has {len(reader.fieldnames) + len(record[None])} cells, the header has {len(reader.fieldnames)}"
             else:
@@ -52,12 +72,15 @@ def _csv_records(path: Path) -> Iterator[tuple[int, dict | None, str]]:
 
 
 def _jsonl_records(path: Path) -> Iterator[tuple[int, dict | None, str]]:
-    with path.open(encoding="utf-8-sig") as handle:
+    with path.open(encoding="utf-8-sig", errors="surrogateescape") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = bounded_json.loads(line)
+            except bounded_json.TooDeep as exc:
+                yield number, None, f"is not a posting: {exc}"
+                continue
             except json.JSONDecodeError as exc:
                 yield number, None, f"is not valid JSON ({exc.msg} at column {exc.colno})"
                 continue
@@ -143,9 +166,13 @@ class Command(BaseCommand):
             if batch:
                 try:
                     total.add(import_job_rows(rows=batch))
-                except DatabaseError as exc:  # one refused batch must not stop the file
+                except DatabaseError:
+                    # One row the checks missed must not cost the batch's good rows: one by one.
                     for row in batch:
-                        report(row.line, f"not saved, the database refused its batch: {exc}".strip())
+                        try:
+                            total.add(import_job_rows(rows=[row]))
+                        except DatabaseError as exc:
+                            report(row.line, f"not saved, the database refused it: {exc}".strip())
             progress.n = checked[-1][0]
             progress.update(0)
         progress.n = progress.total
@@ -176,6 +203,14 @@ class Command(BaseCommand):
             # JSON numbers and booleans are fine; nested objects are not something we can store.
             if isinstance(value, dict) or (isinstance(value, list) and name != "skills"):
                 return f"{name}: expected a single value, got {type(value).__name__}"
+            for text in (value if isinstance(value, list) else [value]):
+                if not isinstance(text, str):
+                    continue
+                if "\x00" in text:
+                    return f"{name}: contains a NUL byte, which no text column can store"
+                not_utf8 = _NOT_UTF8.search(text)
+                if not_utf8:
+                    return f"{name}: byte 0x{ord(not_utf8.group()) - 0xDC00:02X} is not UTF-8 text; save the file as UTF-8"
         cleaned, errors = validate_import_row(data)
         if errors:
             return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())

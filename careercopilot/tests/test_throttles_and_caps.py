@@ -1,0 +1,83 @@
+"""Bounded work (Deliver 11): throttles on search, sign-up, export and import, and a cap on
+applications per account. Each counts in the shared cache, per address or per user."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from applications.models import Application
+from applications.services import LimitReached, application_create
+from jobs.tests.factories import JobFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_thirty_sign_ups_from_one_address_are_throttled_after_the_fifth(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    client = Client(REMOTE_ADDR="198.51.100.20")
+    codes = []
+    for n in range(30):
+        client.logout()
+        response = client.post("/signup/", {"username": f"spam{n}", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"})
+        codes.append(response.status_code)
+
+    assert codes[:5] == [302] * 5 and set(codes[5:]) == {429}
+    assert "Too many requests" in response.content.decode() and response["Retry-After"] == "60"
+    from django.contrib.auth.models import User
+
+    assert User.objects.filter(username__startswith="spam").count() == 5
+    # Another address is not affected.
+    assert Client(REMOTE_ADDR="198.51.100.21").post("/signup/", {"username": "real", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"}).status_code == 302
+
+
+def test_search_is_throttled_per_address_cached_page_or_not(settings):
+    settings.THROTTLE_SEARCH = "5/m"
+    client = Client(REMOTE_ADDR="198.51.100.22")
+
+    codes = [client.get("/jobs/", {"q": "python"}).status_code for _ in range(7)]
+
+    assert codes == [200] * 5 + [429] * 2
+    assert Client(REMOTE_ADDR="198.51.100.23").get("/jobs/").status_code == 200
+
+
+def test_the_search_api_is_throttled(monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    # DRF reads the rates once, at import: set them where it keeps them.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "search": "3/min"})
+    client = Client(REMOTE_ADDR="198.51.100.24")
+
+    codes = [client.get("/api/v1/jobs/").status_code for _ in range(5)]
+
+    assert codes == [200] * 3 + [429] * 2
+
+
+def test_export_and_import_are_throttled_per_user(alice_client, settings):
+    settings.THROTTLE_EXPORT, settings.THROTTLE_IMPORT = "2/m", "2/m"
+
+    exports = [alice_client.get("/applications/export.csv").status_code for _ in range(3)]
+    imports = [alice_client.post("/applications/import/", {"file": SimpleUploadedFile("a.csv", b"Company,Title\nA,B\n"), "encoding": "utf-8", "format": "auto"}).status_code for _ in range(3)]
+
+    assert exports == [200, 200, 429] and imports == [200, 200, 429]
+    assert alice_client.get("/applications/import/").status_code == 200  # only posting counts
+
+
+def test_an_account_holds_at_most_the_configured_number_of_applications(alice, alice_client, settings):
+    settings.APPLICATIONS_PER_USER_MAX = 3
+    for n in range(3):
+        application_create(user=alice, company_name=f"Company {n}", title="Engineer")
+
+    with pytest.raises(LimitReached, match="at most 3 applications"):
+        application_create(user=alice, company_name="One more", title="Engineer")
+    api = alice_client.post("/api/v1/applications/", {"company_name": "One more", "title": "Engineer"}, content_type="application/json")
+    page = alice_client.post("/applications/new/", {"company_name": "One more", "title": "Engineer", "status": "saved"})
+    track = alice_client.post(f"/applications/track/{JobFactory().pk}/")
+    imported = alice_client.post("/applications/import/", {"content": "Company,Title\nX,Y\n", "format": "generic", "confirm": "1"})
+
+    assert api.status_code == 409 and "at most 3 applications" in api.json()["detail"]
+    assert page.status_code == 400 and "at most 3 applications" in page.content.decode()
+    assert track.status_code == 409 and "at most 3 applications" in track.content.decode()
+    assert imported.status_code == 400 and "at most 3 applications" in imported.content.decode()
+    assert Application.objects.filter(user=alice).count() == 3
