@@ -10,6 +10,7 @@ import os
 import shutil
 
 import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,12 +49,30 @@ def _full_stack_problems() -> list[str]:
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+class FewRoundsPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    iterations = 1_000
+
+
 def pytest_configure(config):
     from django.conf import settings
 
     # Tests keep their own cache keys, apart from a developer's running site on the same
     # Redis; caches are built lazily, so this lands before the first cache access.
     settings.CACHES["default"]["KEY_PREFIX"] = "test"
+    # Hashing alice's and bob's passwords with a million PBKDF2 rounds cost about a second per
+    # test. Same algorithm, fewer rounds: the hash names its rounds, so a gunicorn started by a
+    # test (with the production settings) still verifies it. Tests about hashing set their own.
+    settings.PASSWORD_HASHERS = ["conftest.FewRoundsPBKDF2PasswordHasher"]
+    # Files uploaded by any test (documents) land in a temporary folder, never in the checkout.
+    import tempfile
+
+    settings.MEDIA_ROOT = config._careercopilot_media = tempfile.mkdtemp(prefix="careercopilot-test-media-")
+
+
+def pytest_unconfigure(config):
+    media = getattr(config, "_careercopilot_media", None)
+    if media:
+        shutil.rmtree(media, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

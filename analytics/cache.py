@@ -11,7 +11,7 @@ import uuid
 
 from django.core.cache import cache
 
-SCHEMA = 1  # part of every key: a deploy that changes a snapshot's shape starts from fresh keys
+SCHEMA = 2  # part of every key: a deploy that changes a snapshot's shape starts from fresh keys
 GENERATION_TIMEOUT = 60 * 60 * 24 * 30
 
 

@@ -34,6 +34,9 @@ class Row:
     next_follow_up: date | None
     company: str
     title: str
+    # Archived: out of the status counts and follow-ups (the active pipeline), still in the history
+    # (funnel, rates, weeks, top companies), which archiving a finished application must not rewrite.
+    archived: bool = False
 
 
 def week_start(day: date) -> date:
@@ -108,8 +111,12 @@ def user_metrics_from_rows(rows: list[Row], skills: list[tuple[str, int]], *, to
     follow_ups = []
     n_applied = n_interviewing = n_offer = n_accepted = n_responded = n_due = 0
 
+    n_archived = 0
     for row in rows:
-        counts[row.status] = counts.get(row.status, 0) + 1
+        if row.archived:
+            n_archived += 1
+        else:
+            counts[row.status] = counts.get(row.status, 0) + 1
         if reached_applied(row):
             n_applied += 1
             if row.company:
@@ -136,7 +143,7 @@ def user_metrics_from_rows(rows: list[Row], skills: list[tuple[str, int]], *, to
                 if index < WEEKS:
                     weeks[index]["applied"] += 1
                     weeks[index]["responded"] += int(got_reply)
-        if row.next_follow_up is not None and row.status not in CLOSED:
+        if row.next_follow_up is not None and row.status not in CLOSED and not row.archived:
             if row.next_follow_up <= today:
                 n_due += 1
             follow_ups.append((row.next_follow_up, row.id, row.title, row.company))
@@ -147,6 +154,7 @@ def user_metrics_from_rows(rows: list[Row], skills: list[tuple[str, int]], *, to
     return {
         "total": len(rows),
         **counts,
+        "archived": n_archived,
         "reached_applied": n_applied,
         "reached_interviewing": n_interviewing,
         "reached_offer": n_offer,

@@ -15,6 +15,9 @@ class UserMetrics(models.Model):
     rejected = models.PositiveIntegerField(default=0)
     withdrawn = models.PositiveIntegerField(default=0)
     ghosted = models.PositiveIntegerField(default=0)
+    # The status counts above leave out archived applications (off the board); this counts those.
+    # Everything below (funnel, rates, weeks, top lists) includes them: archiving must not rewrite history.
+    archived = models.PositiveIntegerField(default=0)
     # Funnel: how many applications ever reached each stage (not only those sitting there now).
     reached_applied = models.PositiveIntegerField(default=0)
     reached_interviewing = models.PositiveIntegerField(default=0)

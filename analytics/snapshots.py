@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from prometheus_client import Counter, Histogram
@@ -41,11 +41,12 @@ def _sqlite_rows(user_ids: list[int]) -> dict[int, list[compute.Row]]:
         .annotate(
             company=Coalesce(NullIf(F("company_name"), Value("")), F("job__company__name"), Value("")),
             display=Coalesce(NullIf(F("title"), Value("")), F("job__title"), Value("")),
+            archived=ExpressionWrapper(Q(archived_at__isnull=False), output_field=BooleanField()),
         )
         .order_by()
         .values_list(
             "user_id", "id", "status", "created_at", "applied_at", "interview_at", "offer_at",
-            "closed_at", "next_follow_up", "company", "display",
+            "closed_at", "next_follow_up", "company", "display", "archived",
         )
     )
     for user_id, *fields in queryset.iterator(chunk_size=5000):

@@ -41,7 +41,7 @@ _WEEK_COUNTERS, _WEEKS_JSON = _weekly_columns()
 STATUS_COLUMNS = compute.STATUSES
 
 UPSERT_COLUMNS = [
-    "total", *STATUS_COLUMNS, "reached_applied", "reached_interviewing", "reached_offer", "reached_accepted",
+    "total", *STATUS_COLUMNS, "archived", "reached_applied", "reached_interviewing", "reached_offer", "reached_accepted",
     "responded", "response_rate", "interview_rate", "offer_rate", "median_days_to_response", "stage_days",
     "weekly_applications", "top_companies", "top_skills", "follow_ups_due", "follow_ups", "computed_at",
 ]
@@ -58,7 +58,7 @@ WITH batch AS (
 ),
 apps AS (
     SELECT a.id, a.user_id, a.job_id, a.status, a.title AS own_title, a.created_at, a.applied_at,
-           a.interview_at, a.offer_at, a.closed_at, a.next_follow_up,
+           a.interview_at, a.offer_at, a.closed_at, a.next_follow_up, a.archived_at IS NOT NULL AS archived,
            -- The posting company only where none was typed (the services copy it, imports may
            -- not): COALESCE stops at a typed name, so these lookups run for those rows alone.
            COALESCE(NULLIF(a.company_name, ''),
@@ -82,7 +82,8 @@ flagged AS (
 agg AS (
     SELECT user_id,
         count(*) AS total,
-        {", ".join(f"count(*) FILTER (WHERE status = '{s}') AS {s}" for s in STATUS_COLUMNS)},
+        {", ".join(f"count(*) FILTER (WHERE status = '{s}' AND NOT archived) AS {s}" for s in STATUS_COLUMNS)},
+        count(*) FILTER (WHERE archived) AS archived,
         count(*) FILTER (WHERE r_applied) AS reached_applied,
         count(*) FILTER (WHERE r_interviewing) AS reached_interviewing,
         count(*) FILTER (WHERE r_offer) AS reached_offer,
@@ -96,7 +97,7 @@ agg AS (
         avg({_days("interview_at", "LEAST(offer_at, closed_at)")})
             FILTER (WHERE LEAST(offer_at, closed_at) >= interview_at) AS interviewing_days,
         avg({_days("offer_at", "closed_at")}) FILTER (WHERE closed_at >= offer_at) AS offer_days,
-        count(*) FILTER (WHERE next_follow_up <= %(today)s::date AND status NOT IN ({CLOSED})) AS follow_ups_due,
+        count(*) FILTER (WHERE next_follow_up <= %(today)s::date AND status NOT IN ({CLOSED}) AND NOT archived) AS follow_ups_due,
         {_WEEK_COUNTERS}
     FROM flagged
     GROUP BY user_id
@@ -137,7 +138,7 @@ follow AS (
                COALESCE(NULLIF(own_title, ''), (SELECT j.title FROM jobs_job j WHERE j.id = apps.job_id), '') AS title,
                row_number() OVER (PARTITION BY user_id ORDER BY next_follow_up, id) AS rn
         FROM apps
-        WHERE next_follow_up IS NOT NULL AND status NOT IN ({CLOSED})
+        WHERE next_follow_up IS NOT NULL AND status NOT IN ({CLOSED}) AND NOT archived
     ) due
     WHERE rn <= {compute.FOLLOW_UP_LIST}
     GROUP BY user_id
@@ -146,6 +147,7 @@ INSERT INTO analytics_usermetrics (user_id, {", ".join(UPSERT_COLUMNS)})
 SELECT b.user_id,
     COALESCE(g.total, 0),
     {", ".join(f"COALESCE(g.{s}, 0)" for s in STATUS_COLUMNS)},
+    COALESCE(g.archived, 0),
     COALESCE(g.reached_applied, 0), COALESCE(g.reached_interviewing, 0), COALESCE(g.reached_offer, 0),
     COALESCE(g.reached_accepted, 0), COALESCE(g.responded, 0),
     {_rate("responded", "reached_applied")},

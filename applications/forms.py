@@ -2,15 +2,20 @@ from __future__ import annotations
 
 from django import forms
 
+from applications.documents import DOCUMENT_MAX_BYTES
 from applications.imports import DATE_ORDER_CHOICES, ENCODING_CHOICES, FIELDS, FORMAT_CHOICES, IMPORT_MAX_BYTES
-from applications.models import NOTE_MAX_CHARS, SORTS, Status
-from jobs.dates import BoundedDateField
+from applications.models import NOTE_MAX_CHARS, SORTS, Document, Interview, Status
+from jobs.dates import BoundedDateField, BoundedDateTimeField
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Read and shown in the seeker's zone: Django interprets a naive value in the active time zone.
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+ARCHIVE_CHOICES = [("active", "Active"), ("include", "Active and archived"), ("only", "Archived only")]
 
 
 class FilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *Status.choices], required=False)
+    archived = forms.ChoiceField(label="Show", required=False, choices=ARCHIVE_CHOICES)
     company = forms.CharField(required=False, max_length=200)
     q = forms.CharField(label="Text", required=False, max_length=200)
     date_field = forms.ChoiceField(
@@ -48,8 +53,75 @@ class ManualApplicationForm(forms.Form):
 class StatusChangeForm(forms.Form):
     to_status = forms.ChoiceField(
         label="Move to", choices=Status.choices,
-        error_messages={"invalid_choice": "“%(value)s” is not a status."},
+        error_messages={"invalid_choice": "“%(value)s” is not a status.", "required": "Choose a status to move to."},
     )
+
+
+class UndoForm(forms.Form):
+    # The change the seeker was offered to undo; absent, the last one.
+    change = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+
+class ReopenForm(forms.Form):
+    to_status = forms.ChoiceField(label="Reopen as", choices=Status.choices,
+                                  error_messages={"invalid_choice": "“%(value)s” is not a status."})
+    reason = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+                             error_messages={"required": "Say why it reopens."})
+
+
+class ApplicationEditForm(forms.Form):
+    """Field checks beyond the basics (the salary range, the currency) are the service's, shown as errors here."""
+
+    title = forms.CharField(label="Job title", max_length=200)
+    company_name = forms.CharField(label="Company", max_length=200)
+    url = forms.URLField(label="Link to the posting", required=False, max_length=500, assume_scheme="https")
+    location = forms.CharField(required=False, max_length=200)
+    salary_min = forms.IntegerField(label="Salary from (yearly)", required=False, min_value=0)
+    salary_max = forms.IntegerField(label="Salary to (yearly)", required=False, min_value=0)
+    salary_currency = forms.CharField(label="Currency", required=False, max_length=3,
+                                      widget=forms.TextInput(attrs={"size": 4, "placeholder": "EUR"}))
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class InterviewForm(forms.Form):
+    starts_at = BoundedDateTimeField(label="Date and time", widget=DATETIME_INPUT,
+                                    error_messages={"invalid": "Enter a date and time like 2026-03-31 14:30."})
+    duration_minutes = forms.IntegerField(label="Length (minutes)", initial=60, min_value=5, max_value=24 * 60)
+    kind = forms.ChoiceField(label="Kind of interview", choices=Interview.Kind.choices, initial=Interview.Kind.VIDEO)
+    with_whom = forms.CharField(label="With whom", required=False, max_length=200)
+    location = forms.CharField(label="Where or link", required=False, max_length=500)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.ChoiceField(choices=Interview.Outcome.choices, required=False)
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    role = forms.CharField(required=False, max_length=200)
+    email = forms.EmailField(required=False, max_length=254)
+    phone = forms.CharField(required=False, max_length=40)
+    profile_url = forms.URLField(label="Profile link", required=False, max_length=500, assume_scheme="https")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DocumentUploadForm(forms.Form):
+    file = forms.FileField(label="File (PDF, DOCX or text, up to 5 MB)",
+                           widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.txt"}))
+    name = forms.CharField(label="Version name", required=False, max_length=200,
+                           help_text="For example “Backend, March”. Empty: the file's name.")
+    kind = forms.ChoiceField(label="Kind of document", choices=Document.Kind.choices, initial=Document.Kind.RESUME)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > DOCUMENT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; documents can be at most {DOCUMENT_MAX_BYTES // 1024 // 1024} MB."
+            )
+        return upload
+
+
+class AttachForm(forms.Form):
+    document = forms.IntegerField(widget=forms.HiddenInput, min_value=1,
+                                  error_messages={"required": "Choose a document from your library."})
 
 
 class NoteForm(forms.Form):

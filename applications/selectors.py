@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from applications.models import Application, ApplicationEvent, Status
+from applications.models import (
+    CLOSED_STATUSES as CLOSED,
+    Application,
+    ApplicationDeletion,
+    ApplicationDocument,
+    ApplicationEvent,
+    CalendarFeed,
+    Contact,
+    Document,
+    Interview,
+    Status,
+)
 
 BOARD_COLUMN_LIMIT = 30
+UPCOMING_LIMIT = 5
+DELETIONS_SHOWN = 100
+# The calendar feed: interviews from a month back (so last week's still show), follow-ups still open.
+FEED_PAST_DAYS = 31
+FEED_LIMIT = 500
 
 
 def get_application_for(user, pk) -> Application:
@@ -17,10 +37,33 @@ def get_application_for(user, pk) -> Application:
     return get_object_or_404(Application.objects.of(user).for_display(), pk=pk)
 
 
-def applications_filtered(user, filters: dict):
-    """The seeker's applications narrowed by the table's filters (cleaned form data), sorted."""
+def _owned(model, user, pk):
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(model.objects.filter(user=user), pk=pk)
+
+
+def get_interview_for(user, pk) -> Interview:
+    return _owned(Interview, user, pk)
+
+
+def get_contact_for(user, pk) -> Contact:
+    return _owned(Contact, user, pk)
+
+
+def get_document_for(user, pk) -> Document:
+    return _owned(Document, user, pk)
+
+
+def applications_filtered(user, filters: dict, *, archived: str = "active"):
+    """The seeker's applications narrowed by the table's filters (cleaned form data), sorted.
+
+    Archived ones are left out unless the filters (or `archived`, the caller's default) ask
+    for them: the table hides them by default, the export keeps them.
+    """
     return (
         Application.objects.of(user)
+        .with_archived(filters.get("archived") or archived)
         .with_status(filters.get("status") or "")
         .at_company((filters.get("company") or "").strip())
         .search((filters.get("q") or "").strip())
@@ -30,12 +73,18 @@ def applications_filtered(user, filters: dict):
 
 
 def board_for(user, *, per_column: int = BOARD_COLUMN_LIMIT) -> list[dict]:
-    """One column per status, newest cards first, each with its full count: two queries."""
-    slots = list(Application.objects.of(user).board_slots(per_column=per_column))
+    """One column per status of the active (not archived) applications, newest cards first, each
+    with its full count and its next interview: two queries."""
+    slots = list(Application.objects.of(user).active().board_slots(per_column=per_column))
     counts = {status: count for _, status, count in slots}
     columns = {status: [] for status in Status.values}
-    cards = Application.objects.filter(pk__in=[pk for pk, _, _ in slots]).for_display().order_by("-updated_at", "-id")
+    cards = (
+        Application.objects.filter(pk__in=[pk for pk, _, _ in slots]).for_display()
+        .with_next_interview(timezone.now()).order_by("-updated_at", "-id")
+    )
     for application in cards:
+        if application.next_interview_kind:
+            application.next_interview_label = Interview.Kind(application.next_interview_kind).label
         columns[application.status].append(application)
     return [
         {
@@ -51,6 +100,63 @@ def board_for(user, *, per_column: int = BOARD_COLUMN_LIMIT) -> list[dict]:
 
 def timeline_for(application: Application):
     return ApplicationEvent.objects.filter(application=application).select_related("actor").order_by("created_at", "id")
+
+
+def interviews_for(application: Application):
+    return Interview.objects.filter(application=application).order_by("starts_at", "id")
+
+
+def contacts_for(application: Application):
+    return Contact.objects.filter(application=application).order_by("created_at", "id")
+
+
+def attached_documents(application: Application):
+    return Document.objects.filter(attachments__application=application).order_by("-created_at", "-id")
+
+
+def documents_for(user, *, application: Application | None = None):
+    """The seeker's library, newest first; with `application`, each flagged `attached` to it (one query)."""
+    documents = Document.objects.filter(user=user).order_by("-created_at", "-id")
+    if application is not None:
+        documents = documents.annotate(
+            attached=Exists(ApplicationDocument.objects.filter(application=application, document=OuterRef("pk")))
+        )
+    return documents
+
+
+def upcoming_interviews(user, *, limit: int = UPCOMING_LIMIT, now=None) -> list[Interview]:
+    """The seeker's next interviews on active applications, soonest first: one query on (user, starts_at)."""
+    return list(
+        Interview.objects.filter(user=user, starts_at__gte=now or timezone.now(), application__archived_at__isnull=True)
+        .select_related("application__job__company")
+        .defer("application__job__description", "application__job__search_vector", "application__job__company__description")
+        .order_by("starts_at", "id")[:limit]
+    )
+
+
+def deletions_for(user):
+    return ApplicationDeletion.objects.filter(user=user).select_related("deleted_by").order_by("-deleted_at", "-id")[:DELETIONS_SHOWN]
+
+
+def calendar_feed_by_token(token: str) -> CalendarFeed:
+    """The feed a calendar app asks for with its secret URL; 404 for any other token."""
+    return get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
+
+
+def calendar_items(user, *, now=None) -> tuple[list[Interview], list[Application]]:
+    """What the calendar feed shows: recent and future interviews, and open follow-ups (two queries)."""
+    now = now or timezone.now()
+    interviews = list(
+        Interview.objects.filter(user=user, starts_at__gte=now - timedelta(days=FEED_PAST_DAYS))
+        .select_related("application__job__company")
+        .defer("application__job__description", "application__job__search_vector", "application__job__company__description")
+        .order_by("starts_at", "id")[:FEED_LIMIT]
+    )
+    follow_ups = list(
+        Application.objects.of(user).active().exclude(status__in=CLOSED).filter(next_follow_up__isnull=False)
+        .for_display().order_by("next_follow_up", "id")[:FEED_LIMIT]
+    )
+    return interviews, follow_ups
 
 
 def similar_applications(user, *, company_name: str, title: str, exclude_pk=None):

@@ -132,3 +132,32 @@ def _new_dev_key(path: Path) -> str:
     with os.fdopen(descriptor, "w") as handle:
         handle.write(key)
     return key
+
+
+def s3_storage_options(prefix: str) -> dict:
+    """django-storages' S3 options from `<prefix>_BUCKET`, `_ENDPOINT_URL`, `_REGION`, `_ACCESS_KEY_ID`,
+    `_SECRET_ACCESS_KEY`, `_ADDRESSING_STYLE`; the bucket is required, the rest optional.
+
+    Without keys boto3 looks for credentials itself (environment, instance role). Objects are
+    private (no ACL, no public URL) and never overwritten: every upload gets a fresh name.
+    """
+    bucket = os.environ.get(f"{prefix}_BUCKET", "").strip()
+    if not bucket:
+        raise ImproperlyConfigured(f"{prefix}_BUCKET must name the bucket when the storage is s3")
+    endpoint = os.environ.get(f"{prefix}_ENDPOINT_URL", "").strip()
+    if endpoint and urlsplit(endpoint).scheme not in {"http", "https"}:
+        raise ImproperlyConfigured(f"{prefix}_ENDPOINT_URL must start with https:// or http:// (got {endpoint!r})")
+    style = os.environ.get(f"{prefix}_ADDRESSING_STYLE", "").strip() or None
+    if style not in {None, "auto", "path", "virtual"}:
+        raise ImproperlyConfigured(f"{prefix}_ADDRESSING_STYLE must be auto, path or virtual (got {style!r})")
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint or None,
+        "region_name": os.environ.get(f"{prefix}_REGION", "").strip() or None,
+        "access_key": os.environ.get(f"{prefix}_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get(f"{prefix}_SECRET_ACCESS_KEY") or None,
+        "addressing_style": style,
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }

@@ -19,6 +19,7 @@ from careercopilot.env import (
     env_list,
     env_str,
     redis_url,
+    s3_storage_options,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -320,8 +321,27 @@ if not SILK_ENABLED:
     import silk
 
     STATICFILES_DIRS.append(Path(silk.__file__).resolve().parent / "static")
+
+# --- Documents ------------------------------------------------------------------------
+# The résumés and cover letters seekers upload. Never served from a public URL: the download
+# view checks the owner and streams the file as an attachment. On the filesystem under
+# MEDIA_ROOT by default; DOCUMENT_STORAGE=s3 keeps them in an S3-compatible bucket through
+# django-storages (README, Configuration).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+DOCUMENT_STORAGE = env_str("DOCUMENT_STORAGE", "filesystem")
+if DOCUMENT_STORAGE == "filesystem":
+    # No fixed location: the storage reads MEDIA_ROOT, so tests can point it at a temporary folder.
+    _documents = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif DOCUMENT_STORAGE == "s3":
+    _documents = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_storage_options("DOCUMENT_S3")}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"DOCUMENT_STORAGE={DOCUMENT_STORAGE!r} is not a storage (use filesystem or s3)")
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": _documents,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -368,7 +388,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for the pipeline's statuses wherever they appear (status, from/to of an event).
-    "ENUM_NAME_OVERRIDES": {"ApplicationStatusEnum": "applications.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "applications.models.Status",
+        "EventKindEnum": "applications.models.ApplicationEvent.Kind",
+        "InterviewKindEnum": "applications.models.Interview.Kind",
+        "DocumentKindEnum": "applications.models.Document.Kind",
+    },
     # Trust: the schema lists the 400/401/403/404/429 answers every operation can give.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -97,19 +97,36 @@ def test_it_shows_each_seeker_only_their_own_figures(alice, bob, client, make_ap
     assert "Nothing tracked yet" in html and "Acme" not in html
 
 
+def _bulk_interviews(user, applications: int) -> None:
+    """One past and one coming interview on every tenth application."""
+    from applications.models import Application, Interview
+
+    now = timezone.now()
+    Interview.objects.bulk_create(
+        Interview(user=user, application_id=pk, starts_at=now + timedelta(days=days, hours=pk % 24))
+        for pk in Application.objects.filter(user=user).order_by("pk").values_list("pk", flat=True)[::10]
+        for days in (-3, 4)
+    )
+
+
 @pytest.mark.parametrize("applications", [5, 5000])
-def test_it_renders_warm_metrics_in_one_query_whatever_the_number_of_applications(
+def test_it_renders_warm_metrics_in_two_queries_whatever_the_number_of_applications(
     alice, alice_client, django_assert_num_queries, applications
 ):
     _bulk_applications(alice, applications)
+    _bulk_interviews(alice, applications)
     user_metrics_recompute(user_ids=[alice.id])
     alice_client.get("/dashboard/")  # fills the cache
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         # 1. the signed-in user (the session comes from the cache, the figures from the cache)
+        # 2. the next five interviews, with their applications (LIMIT 5 on the (user, starts_at) index).
+        #    Not cached: "upcoming" moves with the clock, and the query is bounded whatever the size.
         response = alice_client.get("/dashboard/")
 
-    assert f'<dd id="figure-total">{applications}</dd>' in response.content.decode()
+    html = response.content.decode()
+    assert f'<dd id="figure-total">{applications}</dd>' in html
+    assert len(response.context["upcoming"]) == min(5, (applications + 9) // 10)
 
 
 @pytest.mark.parametrize("applications", [5, 5000])
@@ -117,6 +134,6 @@ def test_it_loads_the_stored_row_once_when_the_cache_is_cold(alice, alice_client
     _bulk_applications(alice, applications)
     user_metrics_recompute(user_ids=[alice.id])
 
-    with django_assert_num_queries(2):
-        # 1. the signed-in user  2. the stored snapshot (then kept in the cache)
+    with django_assert_num_queries(3):
+        # 1. the signed-in user  2. the stored snapshot (then kept in the cache)  3. the upcoming interviews
         alice_client.get("/dashboard/")

@@ -15,16 +15,23 @@ from analytics.tests.conftest import at
 NOW = at("2026-03-18", hour=9)
 pytestmark = pytest.mark.django_db
 
-HISTORIES = {
-    "saved": (),
-    "applied": ("applied",),
-    "interviewing": ("applied", "interview"),
-    "offer": ("applied", "interview", "offer"),
-    "accepted": ("applied", "interview", "offer", "closed"),
-    "rejected": ("applied", "closed"),
-    "withdrawn": ("closed",),
-    "ghosted": ("applied", "closed"),
-}
+# (status, the dates its history stamped), including the shapes the tracker added: a recruiter's
+# call (saved → interviewing, never applied), a rejection reopened (closed date cleared, interview
+# kept), an undone offer (back to interviewing, no offer date), a ghosting that was answered.
+HISTORIES = [
+    ("saved", ()),
+    ("applied", ("applied",)),
+    ("interviewing", ("applied", "interview")),
+    ("interviewing", ("interview",)),
+    ("interviewing", ("applied", "interview")),
+    ("offer", ("applied", "interview", "offer")),
+    ("offer", ("interview", "offer")),
+    ("accepted", ("applied", "interview", "offer", "closed")),
+    ("rejected", ("applied", "closed")),
+    ("rejected", ("interview", "closed")),
+    ("withdrawn", ("closed",)),
+    ("ghosted", ("applied", "closed")),
+]
 
 
 def _random_search(django_user_model, make_job, rng: random.Random) -> list[int]:
@@ -37,10 +44,10 @@ def _random_search(django_user_model, make_job, rng: random.Random) -> list[int]
         user_ids.append(user.id)
         untracked = rng.sample(jobs, len(jobs))  # one application per posting and seeker
         for _ in range(rng.choice([0, 1, 3, 8, 15])):
-            status = rng.choice(list(HISTORIES))
+            status, steps = rng.choice(HISTORIES)
             moment = NOW - timedelta(days=rng.randint(0, 250), hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
             dates = {"created_at": moment}
-            for step in HISTORIES[status]:
+            for step in steps:
                 moment += timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 23))
                 dates[f"{step}_at"] = moment
             job = untracked.pop() if untracked and rng.random() < 0.6 else None
@@ -48,6 +55,7 @@ def _random_search(django_user_model, make_job, rng: random.Random) -> list[int]
                 user=user, job=job, status=status, updated_at=moment,
                 company_name=rng.choice(["", "Acme", "acme", "Zeta", "Émile & Co"]) if job else rng.choice(["Acme", "Zeta"]),
                 next_follow_up=(NOW + timedelta(days=rng.randint(-10, 10))).date() if rng.random() < 0.3 else None,
+                archived_at=moment if rng.random() < 0.2 else None,
                 **dates,
             ))
     Application.objects.bulk_create(apps)
@@ -85,5 +93,6 @@ def test_it_computes_the_same_figures_in_sql_as_the_python_reference(django_user
     from_python = {user_id: _snapshot(user_id) for user_id in user_ids}
 
     assert sum(snapshot["total"] for snapshot in from_sql.values()) > 100
+    assert sum(snapshot["archived"] for snapshot in from_sql.values()) > 10  # the archived path was exercised
     for user_id in user_ids:
         _assert_same(from_sql[user_id], from_python[user_id], f"user {user_id}")

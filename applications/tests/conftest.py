@@ -26,3 +26,9 @@ def bob_app(bob):
 def bob_client(client, bob):
     client.force_login(bob)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _documents_in_a_temporary_folder(settings, tmp_path):
+    """Uploaded documents land under the test's own folder, never in the checkout's var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"

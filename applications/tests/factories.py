@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import factory
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from applications.models import Application, ApplicationEvent, Status
+from applications.models import Application, ApplicationDocument, ApplicationEvent, Contact, Document, Interview, Status
 from jobs.models import Company, Job
 
 
@@ -48,3 +51,31 @@ def make_applications(user, count: int, *, events_each: int = 2, status: str = S
         )
     ApplicationEvent.objects.bulk_create(events)
     return applications
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def make_document(user, *, name: str = "Résumé", content: bytes = PDF_BYTES, file_type: str = "pdf") -> Document:
+    """A document in the library, written straight to the storage (the upload checks are tested apart)."""
+    document = Document(user=user, name=name, file_type=file_type, original_filename=f"{name}.{file_type}", size=len(content))
+    document.file.save("upload", ContentFile(content), save=False)
+    document.save()
+    return document
+
+
+def add_extras(applications, *, each: int, documents: list[Document] = ()) -> None:
+    """`each` interviews (half past, half to come) and contacts per application, and the documents attached."""
+    now = timezone.now()
+    Interview.objects.bulk_create(
+        Interview(user_id=a.user_id, application=a, starts_at=now + timedelta(days=n - each // 2, hours=1),
+                  with_whom=f"Interviewer {n}")
+        for a in applications for n in range(each)
+    )
+    Contact.objects.bulk_create(
+        Contact(user_id=a.user_id, application=a, name=f"Contact {n}", email=f"c{n}@example.com")
+        for a in applications for n in range(each)
+    )
+    ApplicationDocument.objects.bulk_create(
+        ApplicationDocument(application=a, document=d) for a in applications for d in documents
+    )

@@ -25,6 +25,21 @@ PAGES = [
     ("post", "application_change_status", "app"),
     ("post", "application_add_note", "app"),
     ("post", "application_set_follow_up", "app"),
+    ("get", "application_edit", "app"),
+    ("post", "application_edit", "app"),
+    ("get", "application_delete", "app"),
+    ("post", "application_delete", "app"),
+    ("post", "application_archive", "app"),
+    ("post", "application_undo", "app"),
+    ("post", "application_reopen", "app"),
+    ("post", "interview_add", "app"),
+    ("post", "contact_add", "app"),
+    ("post", "document_attach", "app"),
+    ("get", "application_deletions", False),
+    ("get", "document_library", False),
+    ("post", "document_library", False),
+    ("get", "calendar_settings", False),
+    ("post", "calendar_settings", False),
 ]
 OBJECT_PAGES = [(method, name) for method, name, arg in PAGES if arg == "app"]
 API = [
@@ -34,10 +49,29 @@ API = [
     ("patch", "api_application_detail", True),
     ("post", "api_application_status", True),
     ("get", "api_application_events", True),
+    ("delete", "api_application_detail", True),
+    ("post", "api_application_archive", True),
+    ("delete", "api_application_archive", True),
+    ("post", "api_application_undo", True),
+    ("post", "api_application_reopen", True),
+    ("get", "api_application_interviews", True),
+    ("post", "api_application_interviews", True),
+    ("get", "api_application_contacts", True),
+    ("post", "api_application_contacts", True),
+    ("get", "api_application_documents", True),
+    ("post", "api_application_documents", True),
+    ("get", "api_application_deletions", False),
+    ("get", "api_document_list", False),
+    ("post", "api_document_list", False),
+    ("get", "api_calendar_feed", False),
+    ("post", "api_calendar_feed_reset", False),
 ]
 OBJECT_API = [(method, name) for method, name, arg in API if arg]
-FORM_DATA = {"to_status": "applied", "text": "a note", "next_follow_up": "2026-12-01", "company_name": "X", "title": "Y"}
-API_DATA = {"status": "applied", "notes": "stolen", "company_name": "X", "title": "Y"}
+FORM_DATA = {"to_status": "applied", "text": "a note", "next_follow_up": "2026-12-01", "company_name": "X", "title": "Y",
+             "reason": "r", "notes": "stolen", "interview-starts_at": "2026-12-01T10:00", "interview-kind": "video",
+             "interview-duration_minutes": "60", "contact-name": "Mallory", "document": "1"}
+API_DATA = {"status": "applied", "notes": "stolen", "company_name": "X", "title": "Y", "reason": "r",
+            "starts_at": "2026-12-01T10:00:00Z", "name": "Mallory", "document": 1}
 
 
 def _url(name, arg, alice_app, job):
@@ -77,6 +111,7 @@ def test_it_answers_404_for_another_users_application_page(bob_client, alice_app
     assert "Initech" not in response.content.decode()
     stored = Application.objects.get(pk=alice_app.pk)
     assert (stored.status, stored.notes, stored.next_follow_up, stored.events.count()) == (Status.SAVED, "", None, 1)
+    assert (stored.archived_at, stored.interviews.count(), stored.contacts.count()) == (None, 0, 0)
 
 
 @pytest.mark.parametrize(("method", "name"), OBJECT_API)
@@ -87,6 +122,7 @@ def test_it_answers_404_for_another_users_application_in_the_api(bob_client, ali
     assert "Initech" not in response.content.decode()
     stored = Application.objects.get(pk=alice_app.pk)
     assert (stored.status, stored.notes, stored.events.count()) == (Status.SAVED, "", 1)
+    assert (stored.archived_at, stored.interviews.count(), stored.contacts.count()) == (None, 0, 0)
 
 
 def test_it_answers_404_for_an_application_that_does_not_exist(alice_client):

@@ -68,3 +68,21 @@ def test_the_admin_refuses_oversized_notes_with_a_form_error(admin_client, alice
 def test_applications_and_events_cannot_be_added_by_hand(admin_client):
     assert admin_client.get(reverse("admin:applications_application_add")).status_code == 403
     assert admin_client.get(reverse("admin:applications_applicationevent_add")).status_code == 403
+
+
+@pytest.mark.parametrize("model", ["interview", "contact", "document", "applicationdeletion"])
+def test_the_tracker_records_are_listed_read_only(admin_client, model):
+    response = admin_client.get(reverse(f"admin:applications_{model}_changelist"))
+
+    assert response.status_code == 200
+    assert admin_client.get(reverse(f"admin:applications_{model}_add")).status_code == 403
+
+
+def test_the_document_page_never_offers_the_file(admin_client, alice):
+    from applications.tests.factories import make_document
+
+    document = make_document(alice, name="Alice CV")
+
+    body = admin_client.get(reverse("admin:applications_document_change", args=[document.pk])).content.decode()
+
+    assert "Alice CV" in body and document.file.name not in body

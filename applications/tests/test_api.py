@@ -24,7 +24,7 @@ class TestList:
 
         assert body["count"] == 2
         assert [r["id"] for r in body["results"]] == [later.pk, alice_app.pk]
-        assert body["results"][1]["allowed_statuses"] == ["applied", "withdrawn"]
+        assert body["results"][1]["allowed_statuses"] == ["applied", "interviewing", "withdrawn"]
 
     def test_it_filters_by_status_and_refuses_an_unknown_one(self, alice_client, alice, alice_app):
         application_create(user=alice, company_name="Hooli", title="SRE", status=Status.APPLIED)
@@ -128,9 +128,8 @@ class TestRetrieveAndUpdate:
         stored = Application.objects.get(pk=alice_app.pk)
         assert (stored.notes, stored.status, stored.user, stored.next_follow_up) == ("Keep me", Status.SAVED, alice, None)
 
-    def test_put_and_delete_are_not_offered(self, alice_client, alice_app):
+    def test_put_is_not_offered(self, alice_client, alice_app):
         assert alice_client.put(detail(alice_app), {}, content_type="application/json").status_code == 405
-        assert alice_client.delete(detail(alice_app)).status_code == 405
         assert Application.objects.filter(pk=alice_app.pk).exists()
 
 
@@ -148,7 +147,7 @@ class TestStatusAndEvents:
                                      content_type="application/json")
 
         assert response.status_code == 409
-        assert response.json()["detail"] == "An application that is saved cannot move to offer; it can move to applied, withdrawn."
+        assert response.json()["detail"] == "An application that is saved cannot move to offer; it can move to applied, interviewing, withdrawn."
         assert Application.objects.get(pk=alice_app.pk).status == Status.SAVED
 
     def test_an_unknown_status_is_a_400(self, alice_client, alice_app):

@@ -10,7 +10,7 @@ import pytest
 
 from applications.models import ApplicationEvent
 from applications.selectors import BOARD_COLUMN_LIMIT
-from applications.tests.factories import make_applications
+from applications.tests.factories import add_extras, make_applications, make_document
 from applications.views import TABLE_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
@@ -36,21 +36,31 @@ def test_the_table_runs_three_queries(alice_client, alice, bob, size, django_ass
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_the_board_runs_three_queries(alice_client, alice, size, django_assert_num_queries):
-    make_applications(alice, size)
-    # 1 user, 2 ids and column counts of the newest cards of every status (window functions), 3 those cards
+def test_the_board_runs_three_queries_with_each_cards_next_interview(alice_client, alice, size, django_assert_num_queries):
+    add_extras(make_applications(alice, size), each=2)
+    # 1 user, 2 ids and column counts of the newest active cards of every status (window functions),
+    # 3 those cards with job and company, and their next interview (two correlated subqueries)
     with django_assert_num_queries(3):
         response = fetch(alice_client, "/applications/board/")
     assert sum(len(c["cards"]) for c in response.context["columns"]) == min(size, BOARD_COLUMN_LIMIT)
+    assert response.content.decode().count('class="next-step"') == min(size, BOARD_COLUMN_LIMIT)
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_the_detail_page_runs_four_queries_whatever_the_timeline(alice_client, alice, size, django_assert_num_queries):
+def test_the_detail_page_runs_seven_queries_whatever_the_timeline_interviews_contacts_and_documents(
+    alice_client, alice, size, django_assert_num_queries, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    documents = [make_document(alice, name=f"CV {n}") for n in range(size // 5)]
     application = make_applications(alice, size, events_each=size)[0]
-    # 1 user, 2 the application with job and company, 3 same company and title elsewhere, 4 the events with actors
-    with django_assert_num_queries(4):
+    add_extras([application], each=size // 5, documents=documents[: size // 10])
+    # 1 user, 2 the application with job and company, 3 same company and title elsewhere,
+    # 4 the events with actors, 5 my documents flagged attached or not, 6 the interviews, 7 the contacts
+    with django_assert_num_queries(7):
         response = fetch(alice_client, f"/applications/{application.pk}/")
     assert len(response.context["events"]) == size
+    assert (len(response.context["interviews"]), len(response.context["contacts"])) == (size // 5, size // 5)
+    assert (len(response.context["attached"]), len(response.context["attachable"])) == (size // 10, size // 5 - size // 10)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -83,3 +93,37 @@ def test_the_api_list_runs_three_queries(alice_client, alice, size, django_asser
     with django_assert_num_queries(3):
         response = fetch(alice_client, "/api/v1/applications/")
     assert len(response.json()["results"]) == min(size, 50)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_document_library_runs_two_queries(alice_client, alice, size, django_assert_num_queries, tmp_path, settings):
+    from applications.models import Document
+
+    settings.MEDIA_ROOT = tmp_path
+    Document.objects.bulk_create(
+        Document(user=alice, name=f"CV {n}", file=f"documents/{alice.pk}/{n}.pdf", file_type="pdf",
+                 original_filename=f"cv{n}.pdf", size=100)
+        for n in range(size // 2)
+    )
+    # 1 user, 2 my documents
+    with django_assert_num_queries(2):
+        response = fetch(alice_client, "/applications/documents/")
+    assert response.content.decode().count("/download/") == size // 2
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_deletion_log_runs_two_queries(alice_client, alice, size, django_assert_num_queries):
+    from django.utils import timezone
+
+    from applications.models import ApplicationDeletion
+
+    now = timezone.now()
+    ApplicationDeletion.objects.bulk_create(
+        ApplicationDeletion(user=alice, application_id=n, title=f"Role {n}", company_name="Co", status="saved",
+                            created_at=now, deleted_by=alice)
+        for n in range(size)
+    )
+    # 1 user, 2 the newest hundred deletions with who deleted them
+    with django_assert_num_queries(2):
+        response = fetch(alice_client, "/applications/deleted/")
+    assert response.content.decode().count("<td>Role ") == min(size, 100)

@@ -118,7 +118,7 @@ class TestChangeStatus:
         with pytest.raises(IllegalTransition) as refused:
             application_change_status(application=alice_app, to_status=Status.OFFER, by=alice)
 
-        assert refused.value.message == "An application that is saved cannot move to offer; it can move to applied, withdrawn."
+        assert refused.value.message == "An application that is saved cannot move to offer; it can move to applied, interviewing, withdrawn."
         assert Application.objects.get(pk=alice_app.pk).status == Status.SAVED
         assert not alice_app.events.filter(kind=Kind.STATUS_CHANGED).exists()
 

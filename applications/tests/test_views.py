@@ -112,7 +112,8 @@ class TestBoard:
                                      {"to_status": "applied", "next": "board"})
 
         assert response.status_code == 302
-        assert response.url == reverse("application_board")
+        # Back to the board, which then offers to undo this move.
+        assert response.url == f"{reverse('application_board')}?moved={alice_app.pk}"
         assert Application.objects.get(pk=alice_app.pk).status == Status.APPLIED
 
     def test_htmx_moves_a_card_and_gets_the_board_fragment_back(self, alice_client, alice_app):
@@ -160,9 +161,9 @@ class TestDetail:
         assert Application.objects.get(pk=alice_app.pk).status == Status.APPLIED
 
     @pytest.mark.parametrize(("status", "message"), [
-        ("offer", "An application that is saved cannot move to offer; it can move to applied, withdrawn."),
+        ("offer", "An application that is saved cannot move to offer; it can move to applied, interviewing, withdrawn."),
         ("hired", "“hired” is not a status."),
-        ("", "This field is required."),
+        ("", "Choose a status to move to."),
     ])
     def test_it_refuses_a_bad_status_with_a_message(self, alice_client, alice_app, status, message):
         response = alice_client.post(reverse("application_change_status", args=[alice_app.pk]), {"to_status": status})
