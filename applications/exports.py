@@ -10,10 +10,8 @@
 Times are in the seeker's zone (the one active for the request), to the second, written the
 way spreadsheets read them: "2026-03-02 08:30:15". The JSON keeps full ISO 8601 with the offset.
 
-Contacts and the next interview: the pipeline branch of issue 12 adds Contact and Interview
-to applications. Once they are in, they join as two more columns here: "Contacts" (names and
-roles, from a prefetch: one more query) and "Next interview" (`with_next_interview(now)`, an
-annotation: no query), and as lists in `applications_data`. Until then there is nothing to export.
+Contacts come from one prefetch per 1,000 applications streamed, the next interview from an
+annotation of the applications' own query.
 """
 
 from __future__ import annotations
@@ -26,9 +24,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
-from applications.models import Application, ApplicationEvent
+from applications.models import (
+    Application,
+    ApplicationDeletion,
+    ApplicationDocument,
+    ApplicationEvent,
+    Contact,
+    Document,
+    Interview,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,24 +75,20 @@ class Column:
     value: Callable[[Application, tzinfo], object]
 
 
-def _salary(application: Application) -> str:
-    # The pipeline branch gives an application its own salary (display_salary); else the posting's.
-    own = getattr(application, "display_salary", None)
-    if own is not None:
-        return own
-    job = application.job
-    if job is None or (job.salary_min is None and job.salary_max is None):
+def _next_interview(application: Application, zone: tzinfo) -> str:
+    if application.next_interview_at is None:
         return ""
-    amounts = "–".join(f"{value:,}" for value in (job.salary_min, job.salary_max) if value is not None)
-    period = "" if job.salary_period == "year" else f" {job.get_salary_period_display()}"
-    return f"{job.salary_currency} {amounts}{period}"
+    kind = Interview.Kind(application.next_interview_kind).label if application.next_interview_kind in Interview.Kind.values else ""
+    return f"{local_moment(application.next_interview_at, zone)} ({kind})" if kind else local_moment(application.next_interview_at, zone)
 
 
-def _location(application: Application) -> str:
-    own = getattr(application, "display_location", None)
-    if own is not None:
-        return own
-    return application.job.location if application.job_id else ""
+def _contacts(application: Application) -> str:
+    """"Jane Roe (Recruiter, jane@acme.example); Sam Poe": one cell a person can read."""
+    people = []
+    for contact in application.contacts.all():
+        details = ", ".join(part for part in (contact.role, contact.email, contact.phone) if part)
+        people.append(f"{contact.name} ({details})" if details else contact.name)
+    return "; ".join(people)
 
 
 # Headers are the words of the import (applications/imports.py), so an export reads back in.
@@ -94,8 +97,8 @@ APPLICATION_COLUMNS: tuple[Column, ...] = (
     Column("Company", lambda a, z: a.display_company),
     Column("Job title", lambda a, z: a.display_title),
     Column("Status", lambda a, z: a.get_status_display()),
-    Column("Location", lambda a, z: _location(a)),
-    Column("Salary", lambda a, z: _salary(a)),
+    Column("Location", lambda a, z: a.display_location),
+    Column("Salary", lambda a, z: a.display_salary),
     Column("Link", lambda a, z: a.url or (a.job.apply_url if a.job_id else "")),
     Column("Date added", lambda a, z: local_moment(a.created_at, z)),
     Column("Date applied", lambda a, z: local_moment(a.applied_at, z)),
@@ -103,6 +106,9 @@ APPLICATION_COLUMNS: tuple[Column, ...] = (
     Column("Offer date", lambda a, z: local_moment(a.offer_at, z)),
     Column("Date closed", lambda a, z: local_moment(a.closed_at, z)),
     Column("Next follow-up", lambda a, z: a.next_follow_up),
+    Column("Next interview", _next_interview),
+    Column("Contacts", lambda a, z: _contacts(a)),
+    Column("Archived", lambda a, z: local_moment(a.archived_at, z)),
     Column("Last change", lambda a, z: local_moment(a.updated_at, z)),
     Column("Notes", lambda a, z: a.notes),
 )
@@ -116,10 +122,13 @@ TIMELINE_COLUMNS = (
 
 
 def _rows_for_export(applications) -> Iterable[Application]:
-    """The applications with their posting and company, oldest first, streamed: one query."""
+    """The applications with their posting, company and next interview, oldest first, streamed
+    (one query), and their contacts (one query per CHUNK applications)."""
     return (
         applications.select_related("job__company")
         .defer("job__description", "job__search_vector", "job__company__description")
+        .with_next_interview(timezone.now())
+        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.order_by("created_at", "id")))
         .order_by("created_at", "id")
         .iterator(chunk_size=CHUNK)
     )
@@ -178,7 +187,8 @@ def timeline_lines(applications, *, zone: tzinfo | None = None) -> Iterator[str]
 
 README_TEXT = """Your applications from Career Copilot.
 
-applications.csv  one row per application: where it stands, its dates, salary, location, notes
+applications.csv  one row per application: where it stands, its dates, salary, location, next
+                  interview, contacts, notes
 timeline.csv      every event of those applications, oldest first
 
 Times are in {zone}. Both files are UTF-8; a spreadsheet opens them as they are.
@@ -211,40 +221,77 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def applications_data(user) -> list[dict]:
-    """Every application of the seeker with its events, as JSON-ready data: two queries."""
+def _local_iso(value) -> str | None:
+    return timezone.localtime(value).isoformat() if value is not None else None
+
+
+def _grouped(rows, key: str) -> dict[int, list]:
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(getattr(row, key), []).append(row)
+    return grouped
+
+
+def applications_data(user) -> dict:
+    """Every application of the seeker with its timeline, interviews, contacts and attached
+    documents; the document library (names and sizes: the files download from the library);
+    the log of deleted applications. JSON-ready, in a fixed number of queries (seven)."""
     applications = list(
         Application.objects.of(user).select_related("job__company")
         .defer("job__description", "job__search_vector", "job__company__description")
         .order_by("created_at", "id")
     )
-    events: dict[int, list[dict]] = {}
-    for event in ApplicationEvent.objects.filter(application__user=user).select_related("actor").order_by("created_at", "id"):
-        events.setdefault(event.application_id, []).append({
-            "kind": event.kind, "from_status": event.from_status, "to_status": event.to_status, "note": event.note,
-            "follow_up": _iso(event.follow_up), "by": event.actor.username if event.actor else None,
-            "at": _iso(timezone.localtime(event.created_at)),
-        })
-    return [
-        {
-            "id": application.pk,
-            "company": application.display_company,
-            "title": application.display_title,
-            "status": application.status,
-            "link": application.url,
-            "posting": {"id": application.job_id, "title": application.job.title, "company": application.job.company.name,
-                        "location": application.job.location, "apply_url": application.job.apply_url}
-            if application.job_id else None,
-            "location": _location(application),
-            "salary": _salary(application),
-            "created_at": _iso(timezone.localtime(application.created_at)),
-            "updated_at": _iso(timezone.localtime(application.updated_at)),
-            **{name: _iso(timezone.localtime(value)) if value else None for name, value in (
-                ("applied_at", application.applied_at), ("interview_at", application.interview_at),
-                ("offer_at", application.offer_at), ("closed_at", application.closed_at))},
-            "next_follow_up": _iso(application.next_follow_up),
-            "notes": application.notes,
-            "events": events.get(application.pk, []),
-        }
-        for application in applications
-    ]
+    events = _grouped(ApplicationEvent.objects.filter(application__user=user).select_related("actor").order_by("created_at", "id"),
+                      "application_id")
+    interviews = _grouped(Interview.objects.filter(user=user).order_by("starts_at", "id"), "application_id")
+    contacts = _grouped(Contact.objects.filter(user=user).order_by("created_at", "id"), "application_id")
+    attached = _grouped(ApplicationDocument.objects.filter(application__user=user).order_by("attached_at", "id"), "application_id")
+    documents = list(Document.objects.filter(user=user).order_by("created_at", "id"))
+    deletions = list(ApplicationDeletion.objects.filter(user=user).order_by("deleted_at", "id"))
+    return {
+        "applications": [_application_data(a, events, interviews, contacts, attached) for a in applications],
+        "documents": [
+            {"id": d.pk, "kind": d.kind, "name": d.name, "file_type": d.file_type, "original_filename": d.original_filename,
+             "size": d.size, "created_at": _local_iso(d.created_at)}
+            for d in documents
+        ],
+        "deleted_applications": [
+            {"title": d.title, "company": d.company_name, "status": d.status, "created_at": _local_iso(d.created_at),
+             "deleted_at": _local_iso(d.deleted_at), "events": d.events, "interviews": d.interviews, "contacts": d.contacts}
+            for d in deletions
+        ],
+    }
+
+
+def _application_data(application: Application, events, interviews, contacts, attached) -> dict:
+    job = application.job
+    return {
+        "id": application.pk,
+        "company": application.display_company,
+        "title": application.display_title,
+        "status": application.status,
+        "link": application.url,
+        "posting": {"id": job.pk, "title": job.title, "company": job.company.name, "location": job.location,
+                    "apply_url": job.apply_url} if job else None,
+        "location": application.display_location,
+        "salary": application.display_salary,
+        **{name: _local_iso(getattr(application, name)) for name in (
+            "created_at", "updated_at", "applied_at", "interview_at", "offer_at", "closed_at", "archived_at")},
+        "next_follow_up": _iso(application.next_follow_up),
+        "notes": application.notes,
+        "events": [
+            {"kind": e.kind, "from_status": e.from_status, "to_status": e.to_status, "note": e.note,
+             "follow_up": _iso(e.follow_up), "by": e.actor.username if e.actor else None, "at": _local_iso(e.created_at)}
+            for e in events.get(application.pk, [])
+        ],
+        "interviews": [
+            {"starts_at": _local_iso(i.starts_at), "duration_minutes": i.duration_minutes, "kind": i.kind,
+             "with_whom": i.with_whom, "where": i.location, "notes": i.notes, "outcome": i.outcome}
+            for i in interviews.get(application.pk, [])
+        ],
+        "contacts": [
+            {"name": c.name, "role": c.role, "email": c.email, "phone": c.phone, "profile_url": c.profile_url, "notes": c.notes}
+            for c in contacts.get(application.pk, [])
+        ],
+        "documents": [a.document_id for a in attached.get(application.pk, [])],
+    }

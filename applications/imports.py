@@ -34,6 +34,7 @@ FIELDS: dict[str, str] = {
     "company_name": "Company",
     "title": "Job title",
     "url": "Link",
+    "location": "Location",
     "status": "Status",
     "created_at": "Date added",
     "applied_at": "Date applied",
@@ -74,6 +75,7 @@ GENERIC_COLUMNS = {
     "company_name": ("company", "company name", "employer", "organization", "organisation", "business"),
     "title": ("title", "job title", "position", "job position", "role", "job", "job name"),
     "url": ("url", "link", "job url", "job link", "posting url", "job posting", "posting", "website"),
+    "location": ("location", "city", "place", "job location", "where"),
     "status": ("status", "stage", "state", "pipeline stage", "application status"),
     "created_at": ("date added", "added", "date saved", "saved", "created", "created at", "date created", "date"),
     "applied_at": ("date applied", "applied", "applied on", "applied at", "application date"),
@@ -359,6 +361,10 @@ def _check_row(cells: list[str], plan: ImportPlan, *, day_first: bool, status_ma
             reasons.append(f"{FIELDS[name].lower()} is empty")
         elif len(values[name]) > TEXT_MAX_CHARS:
             reasons.append(f"{FIELDS[name].lower()} is longer than {TEXT_MAX_CHARS} characters")
+    location = cell("location")
+    if len(location) > TEXT_MAX_CHARS:
+        reasons.append(f"the location is longer than {TEXT_MAX_CHARS} characters")
+    values["location"] = location[:TEXT_MAX_CHARS]
     url = cell("url")
     if url:
         try:

@@ -870,6 +870,7 @@ class ImportedApplication:
     company_name: str
     title: str
     url: str = ""
+    location: str = ""
     status: str = Status.SAVED
     created_at: datetime | None = None
     applied_at: datetime | None = None
@@ -897,8 +898,8 @@ def applications_import(*, user, rows: list[ImportedApplication], source: str) -
     with transaction.atomic():
         applications = [
             Application(
-                user=user, company_name=row.company_name, title=row.title, url=row.url, status=row.status,
-                created_at=row.created_at or now, updated_at=now, applied_at=row.applied_at,
+                user=user, company_name=row.company_name, title=row.title, url=row.url, location=row.location,
+                status=row.status, created_at=row.created_at or now, updated_at=now, applied_at=row.applied_at,
                 interview_at=row.interview_at, offer_at=row.offer_at, closed_at=row.closed_at,
                 next_follow_up=row.next_follow_up, notes=row.notes,
             )

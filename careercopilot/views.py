@@ -35,15 +35,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @ratelimit(key="user", rate=lambda group, request: settings.THROTTLE_EXPORT, block=True)
 @never_cache
 def account_export(request: HttpRequest) -> JsonResponse:
-    """Everything the seeker owns, in one JSON file: the account and profile, every application
-    with its timeline. Here, above the apps, because it reads them all; a new app that keeps
-    a seeker's data adds its part (notifications: saved searches, the inbox)."""
+    """Everything the seeker owns, in one JSON file: the account and profile; every application
+    with its timeline, interviews, contacts and documents; the document library (names: the files
+    download from it); the deletion log. Not the calendar feed's secret address, a credential.
+    Here, above the apps, because it reads them all; a new app that keeps a seeker's data adds
+    its part (notifications: saved searches, the inbox)."""
     user = request.user
     data = {
         "exported_at": timezone.localtime().isoformat(timespec="seconds"),
         "time_zone": timezone.get_current_timezone_name(),
         "account": account_data(user),
-        "applications": applications_data(user),
+        **applications_data(user),  # applications, documents, deleted_applications
     }
     filename = f"career-copilot-{user.get_username()}-{timezone.localdate().isoformat()}.json"
     return JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False},

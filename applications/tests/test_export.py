@@ -4,6 +4,7 @@ import csv
 import io
 import zipfile
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -65,6 +66,25 @@ def test_it_exports_one_row_per_application_with_where_it_stands(alice_client, a
     assert initech["Date applied"] and initech["Interview date"] and not initech["Offer date"]
     assert initech["Link"] == "https://initech.example/jobs/1"
     assert (acme["Location"], acme["Salary"], acme["Link"]) == ("Lisbon", "EUR 50,000–60,000", "https://acme.example/apply")
+
+
+def test_each_row_has_the_contacts_and_the_next_interview_in_the_seekers_zone(tokyo, alice):
+    from datetime import timedelta
+
+    from applications.services import contact_add, interview_schedule
+
+    application = application_create(user=alice, company_name="Initech", title="SRE")
+    soon = (datetime.now(UTC) + timedelta(days=3)).replace(hour=1, minute=0, second=0, microsecond=0)
+    interview_schedule(application=application, by=alice, starts_at=soon + timedelta(days=1), kind="onsite")
+    interview_schedule(application=application, by=alice, starts_at=soon, kind="phone_screen")
+    interview_schedule(application=application, by=alice, starts_at=soon - timedelta(days=10), kind="video")  # past
+    contact_add(application=application, by=alice, name="Jane Roe", role="Recruiter", email="jane@initech.example")
+    contact_add(application=application, by=alice, name="Sam Poe")
+
+    [row] = read_export(tokyo.get(reverse("application_export")))
+
+    assert row["Next interview"] == f"{soon.astimezone(ZoneInfo('Asia/Tokyo')):%Y-%m-%d} 10:00:00 (Phone screen)"
+    assert row["Contacts"] == "Jane Roe (Recruiter, jane@initech.example); Sam Poe"
 
 
 def test_times_are_in_the_seekers_zone_to_the_second(tokyo, alice):

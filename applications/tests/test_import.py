@@ -400,7 +400,13 @@ class TestColumnsWithNoPlace:
         client.force_login(bob)
         plan = upload(client, exported).context["plan"]
 
-        assert not plan.errors and not plan.unknown_statuses and plan.kept_in_notes == ["Location", "Salary"]
+        assert not plan.errors and not plan.unknown_statuses
+        assert plan.kept_in_notes == ["Salary", "Next interview", "Contacts", "Archived"]
         [row] = plan.rows
         assert (row.company_name, row.title, row.status, row.notes) == ("Initech", "SRE", "applied", "Met the team")
         assert row.applied_at.replace(microsecond=0) == application.applied_at.replace(microsecond=0)
+
+    def test_a_location_column_goes_to_the_applications_location(self, alice_client, alice):
+        confirm(alice_client, upload(alice_client, "Company,Title,City\nHooli,SRE,Lisbon\n"))
+
+        assert Application.objects.get(user=alice).location == "Lisbon"

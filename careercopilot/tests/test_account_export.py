@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 import pytest
 
 from applications.models import Application
-from applications.services import application_add_note, application_change_status, application_create
+from applications.services import (
+    application_add_note,
+    application_change_status,
+    application_create,
+    contact_add,
+    interview_schedule,
+)
 from applications.tests.factories import JobFactory, make_applications
 from jobs.models import Skill
 
@@ -30,6 +36,8 @@ def test_it_holds_the_account_the_profile_and_every_application_with_its_timelin
     Application.objects.filter(pk=application.pk).update(created_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     application_change_status(application=application, to_status="applied", by=alice)
     application_add_note(application=application, text="Réunion lundi", by=alice)
+    interview_schedule(application=application, by=alice, starts_at=datetime(2026, 3, 9, 9, 0, tzinfo=UTC), kind="onsite")
+    contact_add(application=application, by=alice, name="Jane Roe", role="Recruiter")
     application_create(user=bob, company_name="Globex", title="Data Engineer")
     client.force_login(alice)
 
@@ -48,6 +56,9 @@ def test_it_holds_the_account_the_profile_and_every_application_with_its_timelin
     assert [(e["kind"], e["to_status"], e["note"]) for e in exported["events"]] == [
         ("created", "saved", ""), ("status_changed", "applied", ""), ("note_added", "", "Réunion lundi"),
     ]
+    assert [(i["starts_at"], i["kind"]) for i in exported["interviews"]] == [("2026-03-09T10:00:00+01:00", "onsite")]
+    assert [(c["name"], c["role"]) for c in exported["contacts"]] == [("Jane Roe", "Recruiter")]
+    assert data["documents"] == [] and data["deleted_applications"] == []
     assert "Globex" not in response.content.decode()
 
 
@@ -55,7 +66,8 @@ def test_it_holds_the_account_the_profile_and_every_application_with_its_timelin
 def test_it_costs_the_same_queries_for_few_or_many_applications(client, alice, size, django_assert_num_queries):
     make_applications(alice, size, events_each=3)
     client.force_login(alice)
-    # 1 user, 2 profile, 3 its skills, 4 applications with posting and company, 5 their events with actors
-    with django_assert_num_queries(5):
+    # 1 user, 2 profile, 3 its skills, 4 applications with posting and company, 5 their events
+    # with actors, 6 interviews, 7 contacts, 8 attached documents, 9 the library, 10 the deletion log
+    with django_assert_num_queries(10):
         response = client.get(URL)
     assert len(json.loads(response.content)["applications"]) == size
