@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from jobs.models import Company, ExchangeRate, Job, JobSkill, Skill
+from jobs.models import Company, ExchangeRate, Job, JobSkill, SearchAlias, Skill
 from jobs.services import jobs_set_active
 
 
@@ -66,3 +66,12 @@ class ExchangeRateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(SearchAlias)
+class SearchAliasAdmin(admin.ModelAdmin):
+    """Words seekers type for another ("golang" for Go); a save takes effect at once (new generation)."""
+
+    list_display = ("term", "expansion", "kind")
+    list_filter = ("kind",)
+    search_fields = ("term", "expansion")

@@ -20,7 +20,9 @@ from rest_framework.views import APIView
 
 from jobs.forms import JobSearchForm
 from jobs.models import Company, Job
-from jobs.selectors import COUNT_CAP, MAX_PAGE_SIZE, SearchPage, job_for_detail, search_jobs, similar_jobs
+from jobs.selectors import (
+    COUNT_CAP, MAX_PAGE_SIZE, SearchPage, SearchTimedOut, job_for_detail, search_deadline, search_jobs, similar_jobs,
+)
 
 
 class CompanySerializer(serializers.ModelSerializer):
@@ -118,19 +120,27 @@ def _page_payload(page: SearchPage, request: Request) -> dict:
     }
 
 
+SEARCH_TIMED_OUT = "This search took too long to answer. Try again in a moment, or narrow it with a filter or a more specific word."
+
+
 class JobListAPI(APIView):
     throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
     throttle_scope = "search"
 
     @extend_schema(operation_id="jobs_list", parameters=_parameters(JobSearchForm),
-                   responses={200: JobPageSerializer, 400: ErrorSerializer},
+                   responses={200: JobPageSerializer, 400: ErrorSerializer, 503: ErrorSerializer},
                    description="Search and filter active postings. Same parameters as the /jobs/ page.")
     def get(self, request: Request) -> Response:
         form = JobSearchForm(request.query_params)
         if not form.is_valid():
             errors = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
             return Response({"detail": "Invalid search parameters.", "errors": errors}, status=400)
-        return Response(_page_payload(search_jobs(form.params()), request))
+        try:
+            with search_deadline():
+                page = search_jobs(form.params())
+        except SearchTimedOut:
+            return Response({"detail": SEARCH_TIMED_OUT}, status=503, headers={"Retry-After": "10"})
+        return Response(_page_payload(page, request))
 
 
 def _job_or_404(pk: int) -> Job:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import re
-
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q
@@ -10,6 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from jobs.dates import validate_date_range
+from jobs.search import current_aliases, parse_query, plain_terms
 from jobs.salaries import current_rates, usd_range
 
 
@@ -51,23 +51,17 @@ class Skill(models.Model):
 
 
 SEARCH_CONFIG = "english"
+TITLE_CONFIG = "simple"
 SALARY_FIELDS = frozenset({"salary_min", "salary_max", "salary_currency", "salary_period"})
-_TERM_RE = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 
 
 def _plain_terms(text: str) -> list[tuple[bool, str]]:
-    """Split a query the way websearch_to_tsquery reads it: words, "quoted phrases", -exclusions."""
-    terms = []
-    for match in _TERM_RE.finditer(text):
-        negated, phrase = (match.group(1), match.group(2)) if match.group(2) is not None else (match.group(3), match.group(4))
-        phrase = phrase.strip()
-        if phrase and phrase.lower() != "or":
-            terms.append((bool(negated), phrase))
-    return terms
+    return plain_terms(text)
 
 
 def search_query(text: str) -> SearchQuery:
-    return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    """The stemmed query over search_vector (aliases and symbols applied; see jobs.search)."""
+    return SearchQuery(parse_query(text, current_aliases()).english, search_type="raw", config=SEARCH_CONFIG)
 
 
 class JobQuerySet(models.QuerySet):
@@ -80,7 +74,17 @@ class JobQuerySet(models.QuerySet):
         """Postings matching what a seeker typed: the GIN-indexed document on PostgreSQL,
         a LIKE over title, company, skills and description anywhere else (small data only)."""
         if connections[self.db].vendor == "postgresql":
-            return self.filter(search_vector=search_query(text))
+            parsed = parse_query(text, current_aliases())
+            if not parsed:
+                # Nothing searchable ("!!", only exclusions): no posting, by a real condition
+                # so totals and facets run their usual statements.
+                return self.filter(pk__lt=0)
+            # Stemmed anywhere, or an exact word of the title or skills (which also finds
+            # "c++" and "node.js", and an alias's expansion: see jobs/search.py).
+            return self.filter(
+                Q(search_vector=SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG))
+                | Q(search_title=SearchQuery(parsed.simple, search_type="raw", config=TITLE_CONFIG))
+            )
         qs = self
         for negated, term in _plain_terms(text):
             matches = (
@@ -94,7 +98,7 @@ class JobQuerySet(models.QuerySet):
 
     def for_cards(self) -> JobQuerySet:
         """What a result card shows, without the two big columns it does not."""
-        return self.select_related("company").defer("description", "search_vector", "company__description")
+        return self.select_related("company").defer("description", "search_vector", "search_title", "company__description")
 
 
 class ExchangeRate(models.Model):
@@ -172,6 +176,12 @@ class Job(models.Model):
     # Weighted title/company/skills/description document, kept current by PostgreSQL
     # triggers with a GIN index (migration 0002). Stays NULL on SQLite, which searches with LIKE.
     search_vector = SearchVectorField(null=True, editable=False)
+    # Title (A) and skill names (B), unstemmed, symbols as words (jobs/search.py): exact
+    # words and title words rank first, and its GIN index is small (migration 0010).
+    search_title = SearchVectorField(null=True, editable=False)
+    # The posting's skill ids, sorted, kept by the same triggers: a skill filter is then an
+    # index condition (GIN, `skill_ids @> ARRAY[...]`), not a lookup per row. PostgreSQL only.
+    skill_ids = ArrayField(models.IntegerField(), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -227,6 +237,35 @@ class Job(models.Model):
     def is_open(self) -> bool:
         """Still taking applications; the same rule as JobQuerySet.active(), for one row."""
         return self.is_active and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class SearchAlias(models.Model):
+    """A word seekers type for another: "golang" finds Go, "k8s" Kubernetes, "sr" Senior.
+
+    Seeded by migration 0010, extended in the admin; a query word is searched as itself or
+    its expansion (jobs/search.py). Lower-case words; the expansion may be a phrase.
+    """
+
+    class Kind(models.TextChoices):
+        SKILL = "skill", "Skill"
+        TITLE = "title", "Title"
+        SENIORITY = "seniority", "Seniority"
+
+    term = models.CharField(max_length=60, unique=True)
+    expansion = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SKILL)
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name_plural = "search aliases"
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.expansion}"
+
+    def save(self, *args, **kwargs):
+        self.term = self.term.strip().lower()
+        self.expansion = self.expansion.strip().lower()
+        super().save(*args, **kwargs)
 
 
 class JobSkill(models.Model):

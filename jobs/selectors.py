@@ -1,8 +1,12 @@
 """Reads behind the job pages and API: search, totals, facets, similar and trending jobs.
 
 The search is built to cost about the same on ten postings and on a million:
-- relevance ranks a bounded candidate set (the first RELEVANCE_CANDIDATES matches off the
-  GIN index, or the newest WALK_CANDIDATES for a word in most postings), never every match;
+- relevance orders every match by tier (exact title words, exact title or skill words,
+  their stems, anywhere; jobs/search.py), then newest, then id: the first rows of that order
+  are read as the newest few of each tier, so the page is the best of *all* matches at
+  the cost of a few short index reads (_ranked_ids);
+- a skill filter is a GIN index condition on the posting's skill_ids array;
+- every statement of a page runs under a statement timeout (search_deadline);
 - newest-first pages by keyset (posted_at, id), so page 5,000 is as cheap as page 1;
 - totals: the planner's estimate first; a count stopped at COUNT_CAP + 1 only for sets it
   expects to be small; "1,000+" beyond;
@@ -23,8 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from django.contrib.postgres.search import SearchHeadline, SearchRank
-from django.db import connections, transaction
+import psycopg.errors
+from django.conf import settings
+from django.contrib.postgres.search import SearchHeadline, SearchQuery
+from django.db import OperationalError, connections, transaction
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -33,20 +39,18 @@ from django.utils.safestring import SafeString, mark_safe
 
 from jobs import cache as jobs_cache
 from jobs import plain
-from jobs.models import SEARCH_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms, search_query
+from jobs.models import SEARCH_CONFIG, TITLE_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms
+from jobs.search import ParsedQuery, current_aliases, parse_query
 
-RELEVANCE_CANDIDATES = 500
 COUNT_CAP = 1000
 # Past this many matches (the planner's estimate) counting even to COUNT_CAP costs more
 # than it tells: the bitmaps of every match are built first (remote + contract: 50 ms at a
 # million postings). The estimate stands in: "1,000+" on the page, flagged in the API. Five
 # times COUNT_CAP, so an estimate that far off is needed to show "1,000+" for fewer.
 ESTIMATE_ONLY_ABOVE = 5 * COUNT_CAP
-# A word in this share of the open postings is ranked from its WALK_CANDIDATES newest
-# matches, found by walking the posted_at index, rather than from a GIN bitmap of all of
-# its matches (see _relevance_candidates). Measured crossover on a million postings: ~7%.
+# A word in this share of the open postings is common enough that walking the posted_at
+# index finds its newest matches sooner than a GIN bitmap of all of them (Total.walk).
 WALK_SHARE = 0.07
-WALK_CANDIDATES = 200
 # Open postings from which the planner is steered (bitmap_plans); below, any plan is fast.
 BIG_CATALOGUE = 50_000
 BITMAP_WORK_MEM = "32MB"
@@ -186,11 +190,59 @@ def filtered_jobs(params: SearchParams) -> JobQuerySet:
         # A scalar subquery, not a join: PostgreSQL runs it once up front, and then walks
         # the (company, posted_at) index newest-first for just that company.
         qs = qs.filter(company_id=Subquery(Company.objects.filter(slug=params.company).values("pk")[:1]))
-    for slug in params.skills:
-        qs = qs.filter(Exists(JobSkill.objects.filter(job_id=OuterRef("pk"), skill__slug=slug)))
+    if params.skills and _is_postgres(qs):
+        # The GIN index on skill_ids answers "has all of these skills" as an index condition.
+        qs = qs.filter(skill_ids__contains=skill_ids_for(params.skills))
+    else:
+        for slug in params.skills:
+            qs = qs.filter(Exists(JobSkill.objects.filter(job_id=OuterRef("pk"), skill__slug=slug)))
     if params.posted_within:
         qs = qs.filter(posted_at__gte=timezone.now() - timedelta(days=params.posted_within))
     return qs.order_by()
+
+
+SKILL_IDS_TIMEOUT = 60 * 60
+
+
+def skill_ids_for(slugs: tuple[str, ...]) -> list[int]:
+    """Ids of the skills with these slugs, cached per catalogue generation; 0 (no skill) for
+    an unknown slug, so asking for it matches nothing rather than being ignored."""
+    key = f"jobs:skill-ids:{jobs_cache.catalogue_generation()}:{','.join(sorted(slugs))}"
+
+    def compute() -> list[int]:
+        found = dict(Skill.objects.filter(slug__in=slugs).order_by().values_list("slug", "pk"))
+        return sorted({found.get(slug, 0) for slug in slugs})
+
+    return jobs_cache.cached_value(key, SKILL_IDS_TIMEOUT, compute)
+
+
+class SearchTimedOut(Exception):
+    """A search statement ran past settings.SEARCH_STATEMENT_TIMEOUT_MS and was cancelled."""
+
+
+@contextmanager
+def search_deadline(using: str | None = None):
+    """Run the enclosed search under a statement timeout (PostgreSQL; a no-op elsewhere).
+
+    The last guard, for a filter combination no index serves well: the statement is
+    cancelled, and the caller answers with a message (jobs.views, jobs.api), never a 500.
+    Transaction-local, so nothing leaks into the pooled connection; a blocked lock counts too.
+    """
+    alias = using or Job.objects.db
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    timeout = f"{int(getattr(settings, 'SEARCH_STATEMENT_TIMEOUT_MS', 2000))}ms"
+    try:
+        with transaction.atomic(using=alias):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [timeout])
+            yield
+    except OperationalError as error:
+        if isinstance(error.__cause__, psycopg.errors.QueryCanceled):
+            raise SearchTimedOut(str(error)) from error
+        raise
 
 
 def search_jobs(params: SearchParams) -> SearchPage:
@@ -294,22 +346,43 @@ def _rows_fetcher(qs: JobQuerySet, total: Total) -> Callable[[JobQuerySet], list
     return fetch
 
 
-def _candidate_limit(total: Total) -> int:
-    return WALK_CANDIDATES if total.walk else RELEVANCE_CANDIDATES
+def _tier_filters(parsed: ParsedQuery) -> list[Q]:
+    """Conditions of the relevance tiers, best first; each holds every posting of the ones before.
 
-
-def _relevance_candidates(qs: JobQuerySet, total: Total):
-    """A bounded set of matches to rank; never every match of a common word.
-
-    Mostly: the first RELEVANCE_CANDIDATES the GIN index yields (a bitmap scan cut short by
-    the LIMIT; all matches when there are fewer). But the bitmap lists every match before
-    the first row is read (100,000 entries: ~30 ms), so for a word in more than WALK_SHARE
-    of the open postings the posted_at index is walked instead, testing each row, until
-    the WALK_CANDIDATES newest matches are found: ~200/share rows.
+    4. every word, exactly, in the title;  3. exactly, in the title or skills;
+    2. stemmed, in the title or skills;  1. anywhere, stemmed (the match itself, no condition).
+    All on search_title's GIN index, with the planner's estimates from its own statistics.
+    Within a tier the newest come first, then the higher id: an order a person can predict
+    and the database can serve from the (posted_at, id) index or a small sort.
     """
-    if total.walk:
-        return qs.order_by("-posted_at", "-id").values("pk")[:WALK_CANDIDATES]
-    return qs.values("pk")[:RELEVANCE_CANDIDATES]
+    exact_title = Q(search_title=SearchQuery(parsed.title, search_type="raw", config=TITLE_CONFIG))
+    exact = Q(search_title=SearchQuery(parsed.simple, search_type="raw", config=TITLE_CONFIG))
+    stemmed = Q(search_title=SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG))
+    return [exact_title, exact | exact_title, exact | exact_title | stemmed]
+
+
+RELEVANCE_TIERS = 4
+
+
+def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int) -> list[int]:
+    """The first `want` matches in relevance order, exactly as ranking every match would give them.
+
+    The newest `want` of each tier (one UNION ALL statement; each branch stops at its LIMIT),
+    merged on (tier, posted_at, id). As the tiers nest, a posting among the true first
+    `want` is among the newest `want` of its own tier, so nothing better is ever missed;
+    and a posting seen only through a lower tier than its own has `want` better ones.
+    """
+    branches = []
+    for tier, condition in zip(range(RELEVANCE_TIERS, 1, -1), _tier_filters(parsed), strict=True):
+        branches.append(qs.filter(condition).annotate(tier=Value(tier)).order_by("-posted_at", "-id")
+                        .values_list("pk", "posted_at", "tier")[:want])
+    everything = qs.annotate(tier=Value(1)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want]
+    best: dict[int, tuple[int, datetime]] = {}
+    for pk, posted_at, tier in branches[0].union(*branches[1:], everything, all=True):
+        if pk not in best or best[pk][0] < tier:
+            best[pk] = (tier, posted_at)
+    ordered = sorted(best.items(), key=lambda item: (item[1][0], item[1][1], item[0]), reverse=True)
+    return [pk for pk, _ in ordered[:want]]
 
 
 def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> SearchPage:
@@ -318,28 +391,24 @@ def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> Sear
         title_hit = Case(When(title__icontains=first, then=Value(1)), default=Value(0), output_field=IntegerField())
         ordered = _excerpt_columns(qs.for_cards(), params).annotate(title_hit=title_hit).order_by("-title_hit", "-posted_at", "-id")
         return _offset_page(ordered, params, total)
-    query = search_query(params.q)
-    rank = SearchRank(F("search_vector"), query)
-    order = ("-rank", "-posted_at", "-id")
-    ranked_ids = Job.objects.filter(pk__in=_relevance_candidates(qs, total)).annotate(rank=rank).order_by(*order).values("pk")
-
-    def fetch(page_ids) -> list[Job]:
+    parsed = parse_query(params.q, current_aliases())
+    offset = (params.page - 1) * params.page_size
+    rows: list[Job] = []
+    if parsed and offset < MAX_OFFSET_ROWS:
+        want = min(offset + params.page_size + 1, MAX_OFFSET_ROWS + 1)
+        page_ids = _ranked_ids(qs, parsed, want)[offset:want]
         # A second pass over just the page's rows, so ts_headline (the dearest call here)
         # never runs for rows an OFFSET skips.
-        shown = (
-            Job.objects.filter(pk__in=Subquery(page_ids))
-            .for_cards()
-            .annotate(rank=rank, snippet=SearchHeadline(
-                "description", query, config=SEARCH_CONFIG, start_sel=MARK_START, stop_sel=MARK_STOP,
-                max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … "))
-            .order_by(*order)
-        )
-        if total.walk:
-            return list(shown)
-        with bitmap_plans(qs, total):
-            return list(shown)
-
-    return _offset_page(ranked_ids, params, total, limit_rows=_candidate_limit(total), fetch=fetch)
+        query = SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG)
+        shown = Job.objects.filter(pk__in=page_ids).for_cards().annotate(snippet=SearchHeadline(
+            "description", query, config=SEARCH_CONFIG, start_sel=MARK_START, stop_sel=MARK_STOP,
+            max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … "))
+        by_id = {job.pk: job for job in shown}
+        rows = [by_id[pk] for pk in page_ids if pk in by_id]
+    page = _page(rows, params, total, has_prev=params.page > 1, max_rows=MAX_OFFSET_ROWS)
+    if offset + params.page_size >= MAX_OFFSET_ROWS:
+        page.has_next = False
+    return page
 
 
 def _newest_page(qs: JobQuerySet, params: SearchParams, total: Total) -> SearchPage:

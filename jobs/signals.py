@@ -8,7 +8,7 @@ bulk_create) send no signals; the services doing them call catalogue_changed() t
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from jobs.cache import catalogue_changed
-from jobs.models import Company, Job, JobSkill, Skill
+from jobs.models import Company, Job, JobSkill, SearchAlias, Skill
 
 
 def _changed(sender, **kwargs) -> None:
@@ -16,7 +16,7 @@ def _changed(sender, **kwargs) -> None:
 
 
 def connect() -> None:
-    for model in (Job, Company, Skill, JobSkill):
+    for model in (Job, Company, Skill, JobSkill, SearchAlias):
         post_save.connect(_changed, sender=model, dispatch_uid=f"jobs-catalogue-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"jobs-catalogue-delete-{model.__name__}")
     m2m_changed.connect(_changed, sender=Job.skills.through, dispatch_uid="jobs-catalogue-skills")

@@ -8,7 +8,7 @@ from django_ratelimit.decorators import ratelimit
 from jobs import cache as jobs_cache
 from jobs.forms import JobSearchForm
 from jobs.models import Company, Job
-from jobs.selectors import SearchParams, Sort, job_facets, job_for_detail, search_jobs, similar_jobs
+from jobs.selectors import SearchParams, SearchTimedOut, Sort, job_facets, job_for_detail, search_deadline, search_jobs, similar_jobs
 
 
 # Outside the page cache: a stored page is cheap, but each search counts.
@@ -20,7 +20,14 @@ def job_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "jobs/list.html", context, status=400)
     params = form.params()
-    context.update(params=params, results=search_jobs(params), facets=job_facets(params))
+    context["params"] = params
+    try:
+        with search_deadline():
+            context.update(results=search_jobs(params), facets=job_facets(params))
+    except SearchTimedOut:
+        response = render(request, "jobs/list.html", {**context, "timed_out": True}, status=503)
+        response["Retry-After"] = "10"
+        return response
     return render(request, "jobs/list.html", context)
 
 

@@ -11,6 +11,13 @@ postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="Po
 # PostgreSQL: the planner's estimate of the open postings (cached apart) and of the matches
 # (two EXPLAINs, which steer the plans), then that count, as the sets here are small.
 TOTAL_QUERIES = 3 if connection.vendor == "postgresql" else 1
+# search_deadline (PostgreSQL): set_config(statement_timeout), and in a test the SAVEPOINT
+# and RELEASE around it, as the test's own transaction encloses the request's.
+DEADLINE_QUERIES = 3 if connection.vendor == "postgresql" else 0
+# The search aliases, then the skill filter's ids: one query each on a cold cache (PostgreSQL).
+ALIAS_QUERIES = SKILL_ID_QUERIES = 1 if connection.vendor == "postgresql" else 0
+# Relevance (PostgreSQL): the tiers' newest matches, then the page's cards with snippets.
+RELEVANCE_EXTRA_QUERIES = 1 if connection.vendor == "postgresql" else 0
 
 
 def make_catalogue(size: int) -> list:

@@ -46,8 +46,8 @@ def caches_bypassed():
     Except the catalogue's size (one EXPLAIN kept for ten minutes): it is no part of a search.
     """
     original = jobs_cache.cached_value
-    jobs_cache.cached_value = lambda key, timeout, compute: (
-        original(key, timeout, compute) if key == jobs_cache.active_planned_key() else compute()
+    jobs_cache.cached_value = lambda key, timeout, compute, **kwargs: (
+        original(key, timeout, compute, **kwargs) if key == jobs_cache.active_planned_key() else compute()
     )
     try:
         yield
@@ -81,7 +81,7 @@ class Command(BaseCommand):
         active = Job.objects.active().count()
         self.stdout.write(f"Load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
         self.stdout.write(f"Database {connection.settings_dict['NAME']}: {total:,} jobs, {active:,} active; "
-                          f"{selectors.RELEVANCE_CANDIDATES:,} relevance candidates, count cap {selectors.COUNT_CAP:,}.")
+                          f"count cap {selectors.COUNT_CAP:,}.")
         if total < 1000:
             raise CommandError("Too few jobs to measure anything; seed the database first.")
         common = common or self._pick_term(share=0.10)

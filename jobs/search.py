@@ -1,0 +1,118 @@
+"""What a seeker typed, turned into the text-search queries the catalogue is matched with.
+
+Two documents per posting (PostgreSQL, kept by triggers, migrations 0002 and 0010):
+- `search_vector`: title, company, skills and description, stemmed ('english');
+- `search_title`: title (weight A) and skill names (B), both as words ('simple') and as
+  stems ('english'), technology names that carry symbols written as one word first
+  (normalise_symbols), so "c++", "c#", ".net" and "node.js" are words of their own and an
+  exact word is told from its stem.
+
+A query is parsed once (words, "quoted phrases", -exclusions, like websearch_to_tsquery),
+each word normalised the same way and widened by the admin-editable aliases (SearchAlias:
+"golang" -> "go", "k8s" -> "kubernetes", "sr" -> "senior"), then written out as to_tsquery
+text for both configurations. The relevance tiers in jobs/selectors.py rank on them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Technology names the default parser splits or drops, as one token each. The same rules,
+# in PostgreSQL's regex dialect, build the document side (migration 0010's
+# jobs_search_terms); a test searches for each on a real posting to keep the two in step.
+SYMBOL_RULES: tuple[tuple[str, str], ...] = (
+    (r"c\+\+", "cplusplus"),
+    (r"c#", "csharp"),
+    (r"f#", "fsharp"),
+    (r"\.net\b", " dotnet"),
+    (r"(?<=[a-z0-9])\.js\b", "js"),
+)
+_SYMBOLS = [(re.compile(pattern), replacement) for pattern, replacement in SYMBOL_RULES]
+_TOKEN_RE = re.compile(r"[a-z0-9]+")
+_TERM_RE = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
+
+
+def normalise_symbols(text: str) -> str:
+    text = text.lower()
+    for pattern, replacement in _SYMBOLS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN_RE.findall(normalise_symbols(text))
+
+
+def plain_terms(text: str) -> list[tuple[bool, str]]:
+    """Split a query the way websearch_to_tsquery reads it: words, "quoted phrases", -exclusions."""
+    terms = []
+    for match in _TERM_RE.finditer(text):
+        negated, phrase = (match.group(1), match.group(2)) if match.group(2) is not None else (match.group(3), match.group(4))
+        phrase = phrase.strip()
+        if phrase and phrase.lower() != "or":
+            terms.append((bool(negated), phrase))
+    return terms
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """to_tsquery text for each document; empty strings when nothing searchable was typed."""
+
+    simple: str  # exact words: 'simple' over search_title (title or skills)
+    title: str  # the same, title only (weight A)
+    english: str  # stems: 'english' over search_vector (anywhere) or search_title (title, skills)
+
+    def __bool__(self) -> bool:
+        return bool(self.simple)
+
+
+def _lexeme(token: str, weights: str) -> str:
+    return f"{token}:{weights}" if weights else token
+
+
+def _alternative(token: str, aliases: dict[str, str], weights: str) -> str:
+    """A token, or (token | its expansion) when an alias widens it; a phrase expansion keeps its order."""
+    options = [_lexeme(token, weights)]
+    expansion = tokens(aliases.get(token, ""))
+    if expansion and expansion != [token]:
+        options.append(" <-> ".join(_lexeme(word, weights) for word in expansion))
+    return options[0] if len(options) == 1 else "(" + " | ".join(options) + ")"
+
+
+def _query_text(terms: list[tuple[bool, list[str]]], aliases: dict[str, str], weights: str = "") -> str:
+    parts = []
+    for negated, words in terms:
+        expression = " <-> ".join(_alternative(word, aliases, weights) for word in words)
+        if len(words) > 1:
+            expression = f"({expression})"
+        parts.append(f"!{expression}" if negated else expression)
+    return " & ".join(parts)
+
+
+def parse_query(text: str, aliases: dict[str, str] | None = None) -> ParsedQuery:
+    """The to_tsquery texts for what a seeker typed. Tokens are [a-z0-9]+ only, so no
+    input can inject tsquery syntax; whole-phrase aliases ("machine learning" <- "ml") too."""
+    aliases = aliases or {}
+    terms = [(negated, words) for negated, phrase in plain_terms(text) if (words := tokens(phrase))]
+    if not any(not negated for negated, _ in terms):
+        return ParsedQuery("", "", "")
+    return ParsedQuery(
+        simple=_query_text(terms, aliases),
+        title=_query_text(terms, aliases, "A"),
+        english=_query_text(terms, aliases),
+    )
+
+
+ALIASES_TIMEOUT = 60 * 60
+
+
+def current_aliases() -> dict[str, str]:
+    """term -> expansion from SearchAlias, cached per catalogue generation (an admin edit bumps it)."""
+    from jobs import cache as jobs_cache
+    from jobs.models import SearchAlias
+
+    key = f"jobs:aliases:{jobs_cache.catalogue_generation()}"
+    return jobs_cache.cached_value(key, ALIASES_TIMEOUT, lambda: {
+        " ".join(tokens(term)): expansion for term, expansion in SearchAlias.objects.values_list("term", "expansion")
+    })

@@ -1,0 +1,57 @@
+"""The guards on search cost: the skill filter is an index condition; a statement timeout
+is answered with a message, never a 500."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from django.db import connection
+
+from jobs.models import Job, JobSkill
+from jobs.selectors import SearchParams, filtered_jobs
+from jobs.tests.conftest import postgres_only
+from jobs.tests.factories import CompanyFactory, SkillFactory
+
+pytestmark = [pytest.mark.django_db, postgres_only]
+
+
+def test_the_skill_filter_is_an_index_condition_not_a_lookup_per_row():
+    python, rust = SkillFactory(name="Python"), SkillFactory(name="Rust")
+    company = CompanyFactory()
+    jobs = Job.objects.bulk_create([
+        Job(title=f"Developer {n}", slug=f"developer-{n}", description="Code.", company=company, source="test",
+            external_id=f"bulk-{n}") for n in range(3000)
+    ])
+    # Rust on every posting, Python on two: what the planner's statistics will say.
+    JobSkill.objects.bulk_create([JobSkill(job=job, skill=rust) for job in jobs]
+                                 + [JobSkill(job=job, skill=python) for job in jobs[:2]])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE jobs_job")
+    qs = filtered_jobs(SearchParams(skills=("python",)))
+    assert sorted(qs.values_list("title", flat=True)) == ["Developer 0", "Developer 1"]
+    plan = qs.values("pk").explain()
+    assert f"Index Cond: (skill_ids @> '{{{python.pk}}}'::integer[])" in plan, plan
+    assert "job_skill_ids_gin" in plan
+    assert "jobs_jobskill" not in plan  # no lookup per row
+
+
+def test_a_search_past_the_statement_timeout_gets_a_message_not_a_500(client, settings):
+    settings.SEARCH_STATEMENT_TIMEOUT_MS = 300
+    params = connection.get_connection_params()
+    # Another session holds the table: every statement of the search waits on the lock
+    # until the timeout cancels it (the test's own transaction has not touched jobs_job).
+    with psycopg.connect(**{k: v for k, v in params.items() if k in ("dbname", "user", "host", "port", "password")},
+                         autocommit=False) as other:
+        other.execute("SET lock_timeout = '5s'")
+        other.execute("LOCK TABLE jobs_job IN ACCESS EXCLUSIVE MODE")
+        page = client.get("/jobs/?q=python&skills=python&remote=remote")
+        api = client.get("/api/v1/jobs/?q=python")
+        other.rollback()
+    assert page.status_code == 503
+    assert "This search took too long to answer" in page.content.decode()
+    assert page["Retry-After"] == "10"
+    assert page["X-Page-Cache"] == "skip"
+    assert api.status_code == 503
+    assert api.json()["detail"].startswith("This search took too long to answer")
+    # and once the table is free, the same search is answered (nothing was cached of the failure)
+    assert client.get("/jobs/?q=python&skills=python&remote=remote").status_code == 200

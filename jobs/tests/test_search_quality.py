@@ -1,0 +1,118 @@
+"""What comes first for a query: exact words and titles, aliases, symbols, a stable order."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from jobs.models import SearchAlias
+from jobs.search import parse_query
+from jobs.tests.conftest import postgres_only
+from jobs.tests.factories import JobFactory, SkillFactory
+
+pytestmark = [pytest.mark.django_db, postgres_only]
+
+
+def titles(response) -> list[str]:
+    return re.findall(r'class="job-title" href="[^"]+"><strong>([^<]+)</strong>', response.content.decode())
+
+
+def ago(days: float):
+    return timezone.now() - timedelta(days=days)
+
+
+def test_an_exact_word_outranks_its_stem(client):
+    JobFactory(title="Senior Account Executive", posted_at=ago(0.1))
+    JobFactory(title="Account Manager", posted_at=ago(0.2))
+    JobFactory(title="Accountant", posted_at=ago(5))
+    assert titles(client.get("/jobs/?q=accountant")) == ["Accountant", "Senior Account Executive", "Account Manager"]
+
+
+def test_a_title_word_outranks_a_skill_and_a_skill_outranks_the_description(client):
+    JobFactory(title="Office manager", description="Some python scripting would help.", posted_at=ago(0))
+    JobFactory(title="Data analyst", skills=[SkillFactory(name="Python")], posted_at=ago(1))
+    JobFactory(title="Python developer", posted_at=ago(9))
+    assert titles(client.get("/jobs/?q=python")) == ["Python developer", "Data analyst", "Office manager"]
+
+
+def test_every_word_in_the_title_outranks_some_of_them(client):
+    JobFactory(title="Data engineer", description="A senior role.", posted_at=ago(0))
+    JobFactory(title="Senior data engineer", posted_at=ago(3))
+    assert titles(client.get("/jobs/?q=senior+data+engineer")) == ["Senior data engineer", "Data engineer"]
+
+
+def test_ties_go_to_the_newest_then_the_higher_id(client):
+    same_time = ago(2)
+    older = JobFactory(title="Data engineer A", posted_at=ago(4))
+    first = JobFactory(title="Data engineer B", posted_at=same_time)
+    second = JobFactory(title="Data engineer C", posted_at=same_time)
+    newest = JobFactory(title="Data engineer D", posted_at=ago(1))
+    assert titles(client.get("/jobs/?q=data+engineer")) == [
+        job.title for job in (newest, second, first, older)
+    ]
+
+
+def test_the_best_match_is_found_among_many_newer_weaker_ones(client):
+    for n in range(30):
+        JobFactory(title=f"Analyst {n}", description="Uses python daily.", posted_at=ago(n / 100))
+    JobFactory(title="Python developer", posted_at=ago(30))
+    shown = titles(client.get("/jobs/?q=python"))
+    assert shown[0] == "Python developer"
+    assert len(shown) == 20
+
+
+def test_aliases_find_what_people_type(client):
+    go, kubernetes = SkillFactory(name="Go"), SkillFactory(name="Kubernetes")
+    JobFactory(title="Backend engineer", skills=[go])
+    JobFactory(title="Platform engineer", skills=[kubernetes])
+    JobFactory(title="Sr. Product designer")
+    JobFactory(title="Senior Accountant")
+    assert titles(client.get("/jobs/?q=golang")) == ["Backend engineer"]
+    assert titles(client.get("/jobs/?q=k8s")) == ["Platform engineer"]
+    assert titles(client.get("/jobs/?q=senior+accountant")) == ["Senior Accountant"]
+    assert titles(client.get("/jobs/?q=sr+accountant")) == ["Senior Accountant"]
+
+
+def test_an_alias_added_in_the_admin_applies_to_the_next_search(admin_client, client, capture_commits):
+    JobFactory(title="Site reliability engineer")
+    assert titles(client.get("/jobs/?q=sreng")) == []
+    with capture_commits():
+        response = admin_client.post("/admin/jobs/searchalias/add/",
+                                     {"term": "SREng", "expansion": "site reliability", "kind": "title"})
+    assert response.status_code == 302
+    assert SearchAlias.objects.get(term="sreng").expansion == "site reliability"
+    assert titles(client.get("/jobs/?q=sreng")) == ["Site reliability engineer"]
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("c++", ["C++ developer"]),
+    ("C#", ["C# engineer"]),
+    (".net", ["ASP.NET developer"]),
+    ("dotnet", ["ASP.NET developer"]),
+    ("node.js", ["Node.js backend engineer"]),
+    ("nodejs", ["Node.js backend engineer"]),
+])
+def test_technologies_with_symbols_are_searchable_as_themselves(client, query, expected):
+    JobFactory(title="C++ developer", description="Systems work.")
+    JobFactory(title="C# engineer", description="Games.")
+    JobFactory(title="ASP.NET developer", description="Web forms.")
+    JobFactory(title="Node.js backend engineer", description="APIs.")
+    JobFactory(title="C developer", description="Embedded.")
+    assert titles(client.get("/jobs/", {"q": query})) == expected
+
+
+def test_symbols_in_skills_are_found_too(client):
+    JobFactory(title="Engine programmer", skills=[SkillFactory(name="C++", slug="cpp")])
+    JobFactory(title="Embedded programmer", skills=[SkillFactory(name="C", slug="c")])
+    assert titles(client.get("/jobs/", {"q": "c++"})) == ["Engine programmer"]
+
+
+def test_a_query_cannot_inject_tsquery_syntax(client):
+    JobFactory(title="Python developer")
+    for query in ["python & !", "python:*", "(python", "'python'", "python <-> |", "!!"]:
+        response = client.get("/jobs/", {"q": query})
+        assert response.status_code == 200, query
+    assert parse_query("python:* & (rust").simple == "python & rust"
