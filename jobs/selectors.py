@@ -385,6 +385,20 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int) -> list[int]:
     return [pk for pk, _ in ordered[:want]]
 
 
+def exhaustive_ranked_ids(params: SearchParams, limit: int = 10) -> list[int]:
+    """The same order as the page, computed over every match with no bound (PostgreSQL).
+
+    For benchmark_search (does the page show what an exhaustive ranking would?) and tests;
+    far too slow for a page on a common word.
+    """
+    parsed = parse_query(params.q, current_aliases())
+    tier = Value(1)
+    for level, condition in zip(range(2, RELEVANCE_TIERS + 1), reversed(_tier_filters(parsed)), strict=True):
+        tier = Case(When(condition, then=Value(level)), default=tier, output_field=IntegerField())
+    ranked = filtered_jobs(params).annotate(tier=tier).order_by("-tier", "-posted_at", "-id")
+    return list(ranked.values_list("pk", flat=True)[:limit])
+
+
 def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> SearchPage:
     if not _is_postgres(qs):
         first = _plain_terms(params.q)[0][1] if _plain_terms(params.q) else params.q

@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from jobs.selectors import SearchParams, Sort, search_jobs
+from jobs.selectors import SearchParams, Sort, exhaustive_ranked_ids, search_jobs
 from jobs.tests.conftest import postgres_only
 from jobs.tests.factories import CompanyFactory, JobFactory, SkillFactory
-from jobs.tests.relevance_set import CATALOGUE, JUDGEMENTS, ndcg_at_10
+from jobs.relevance_set import CATALOGUE, JUDGEMENTS, ndcg_at_10
 
 pytestmark = [pytest.mark.django_db, postgres_only]
 
@@ -56,3 +56,10 @@ def test_ndcg_at_10_does_not_drop(capsys):
         for query, score in sorted(scores.items(), key=lambda item: item[1])[:10]:
             print(f"  {score:.3f}  {query!r}: {shown_titles(query)[:5]}")
     assert mean >= RECORDED - 1e-9
+
+
+def test_the_shown_top_10_is_the_exhaustive_ranking_top_10():
+    build_catalogue()
+    for query in JUDGEMENTS:
+        shown = [job.pk for job in search_jobs(SearchParams(q=query, sort=Sort.RELEVANCE, page_size=10)).items]
+        assert shown == exhaustive_ranked_ids(SearchParams(q=query), limit=10), query

@@ -9,7 +9,18 @@ Times, server side and with every cache bypassed (so each run does all its SQL):
 - newest-first page 1 and page N (keyset cursor), and N by OFFSET for contrast;
 - the common term newest-first and with filters; facets; a whole /jobs/ page render.
 Then prints EXPLAIN (ANALYZE, BUFFERS) of each hot query and the indexes it used.
-Read-only: it writes nothing to the database.
+
+    manage.py benchmark_search --matrix --relevance --no-scenarios --no-explain
+
+--matrix: term frequency (none, rare, mid ~10%, common ~40%, three words) x filters
+(location, remote, job type, experience, salary, company, skills, posted within, and
+combinations): what a /jobs/ page computes (rows and facets, under the search's statement
+timeout), caches bypassed, p50/p95 per cell.
+--relevance: the judged queries of jobs/relevance_set.py at full size: p50/p95 and the share
+of queries whose shown top 10 equals an exhaustive ranking's top 10 (the same ordering,
+computed over every match with no bound).
+Read-only: it writes nothing to the database. Runs on older code too (features it lacks are
+skipped), so one copy of the catalogue gives before/after figures from the same run.
 """
 
 from __future__ import annotations
@@ -71,9 +82,15 @@ class Command(BaseCommand):
         parser.add_argument("--deep-page", type=int, default=5000)
         parser.add_argument("--naive-repeat", type=int, default=5, help="Runs of the slow naive query.")
         parser.add_argument("--no-explain", action="store_true")
+        parser.add_argument("--no-scenarios", action="store_true", help="Skip the scenario list (and its EXPLAINs).")
+        parser.add_argument("--matrix", action="store_true", help="Term frequency x filters, p50/p95 per cell.")
+        parser.add_argument("--matrix-repeat", type=int, default=10)
+        parser.add_argument("--relevance", action="store_true", help="The relevance set's queries: latency and top-10 agreement.")
+        parser.add_argument("--three-words", default="senior data engineer")
 
     def handle(self, *args, repeat: int, common: str | None, rare: str | None, deep_page: int, naive_repeat: int,
-               no_explain: bool, **options):
+               no_explain: bool, no_scenarios: bool = False, matrix: bool = False, matrix_repeat: int = 10,
+               relevance: bool = False, three_words: str = "senior data engineer", **options):
         if connection.vendor != "postgresql":
             raise CommandError("benchmark_search measures PostgreSQL full-text search; set DATABASE_URL.")
         self.repeat = repeat
@@ -91,6 +108,13 @@ class Command(BaseCommand):
             matches = Job.objects.active().search(word).count()
             self.stdout.write(f"  {label} term {word!r}: {matches:,} active matches ({matches / active:.1%})")
 
+        if matrix:
+            self._matrix(rare=rare, mid=common, common=very_common, three_words=three_words, repeat=matrix_repeat)
+        if relevance:
+            self._relevance(repeat=matrix_repeat)
+        if no_scenarios:
+            self.stdout.write(f"Load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            return
         page_size = 20
         sample_job = Job.objects.active().select_related("company").order_by("-posted_at")[1000]
         deep_cursor = self._cursor_before_row((deep_page - 1) * page_size)
@@ -138,6 +162,108 @@ class Command(BaseCommand):
             with caches_bypassed():
                 for name, run in scenarios:
                     self._explain(name, run)
+
+    # --- the matrix and the relevance set ----------------------------------------------------
+
+    def _page_work(self, params: SearchParams) -> Callable[[], object]:
+        """What /jobs/ computes for these parameters: rows and facets, under the deadline if any."""
+        deadline = getattr(selectors, "search_deadline", None)
+
+        def run():
+            if deadline is None:
+                return search_jobs(params), selectors.job_facets(params)
+            with deadline():
+                return search_jobs(params), selectors.job_facets(params)
+
+        return run
+
+    def _filter_values(self) -> dict[str, dict]:
+        """Filter values a seeker would pick, read from the catalogue (a mid-sized company, a common skill)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT c.slug FROM jobs_company c JOIN jobs_job j ON j.company_id = c.id "
+                           "WHERE j.id IN (SELECT id FROM jobs_job TABLESAMPLE SYSTEM (1) REPEATABLE (7)) "
+                           "GROUP BY c.slug ORDER BY count(*) DESC, c.slug LIMIT 1")
+            company = cursor.fetchone()[0]
+            cursor.execute("SELECT s.slug FROM jobs_skill s WHERE s.slug IN ('python', 'sql', 'javascript') ORDER BY s.slug <> 'python', s.slug LIMIT 1")
+            row = cursor.fetchone()
+            cursor.execute("SELECT location FROM jobs_job TABLESAMPLE SYSTEM (1) REPEATABLE (7) WHERE location <> '' "
+                           "GROUP BY location ORDER BY count(*) DESC, location LIMIT 1")
+            location = cursor.fetchone()[0]
+        skill = row[0] if row else Job.objects.values_list("skills__slug", flat=True).exclude(skills__slug=None).first()
+        single = {
+            "location": {"location": location.split(",")[0][:20]},
+            "remote": {"remote": ("remote",)},
+            "job type": {"job_type": ("contract",)},
+            "experience": {"experience": ("senior",)},
+            "salary >= 150k": {"salary_min": 150_000},
+            "company": {"company": company},
+            "skills": {"skills": (skill,)},
+            "posted within 7d": {"posted_within": 7},
+        }
+        combos = {
+            "remote+salary+skills": {**single["remote"], **single["salary >= 150k"], **single["skills"]},
+            "location+type+experience": {**single["location"], **single["job type"], **single["experience"]},
+            "all eight": {key: value for values in single.values() for key, value in values.items()},
+        }
+        return {"none": {}, **single, **combos}
+
+    def _matrix(self, *, rare: str, mid: str, common: str, three_words: str, repeat: int) -> None:
+        filters = self._filter_values()
+        terms = {"no term": "", f"rare '{rare}'": rare, f"mid '{mid}'": mid, f"common '{common}'": common,
+                 f"3 words '{three_words}'": three_words}
+        self.stdout.write(f"\nMatrix: rows + facets per page (relevance with a term, newest without), caches bypassed, "
+                          f"n={repeat}; load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        self.stdout.write("  filter values: " + "; ".join(f"{k}={v}" for k, v in filters["all eight"].items()))
+        header = f"{'filters':<26}" + "".join(f"{name[:24]:>26}" for name in terms)
+        self.stdout.write(header + "\n" + f"{'':<26}" + "".join(f"{'p50 / p95 ms (q)':>26}" for _ in terms))
+        with caches_bypassed():
+            for filter_name, values in filters.items():
+                cells = []
+                for term in terms.values():
+                    params = SearchParams(q=term, sort=Sort.RELEVANCE if term else Sort.NEWEST, **values)
+                    samples, queries = self._samples(self._page_work(params), repeat)
+                    cells.append(f"{percentile(samples, 50):7.1f} / {percentile(samples, 95):7.1f} ({queries:.0f})")
+                self.stdout.write(f"{filter_name:<26}" + "".join(f"{cell:>26}" for cell in cells))
+
+    def _samples(self, run: Callable[[], object], repeat: int) -> tuple[list[float], float]:
+        run()
+        samples = []
+        with CaptureQueriesContext(connection) as queries:
+            for _ in range(repeat):
+                began = time.perf_counter()
+                run()
+                samples.append((time.perf_counter() - began) * 1000)
+        return samples, len(queries) / repeat
+
+    def _exhaustive_top(self, query: str, limit: int) -> list[int]:
+        exhaustive = getattr(selectors, "exhaustive_ranked_ids", None)
+        if exhaustive is not None:
+            return exhaustive(SearchParams(q=query), limit)
+        # Code before issue 14: ts_rank over every match, ties by recency then id.
+        ranked = (Job.objects.active().search(query).annotate(rank=SearchRank(F("search_vector"), search_query(query)))
+                  .order_by("-rank", "-posted_at", "-id"))
+        return list(ranked.values_list("pk", flat=True)[:limit])
+
+    def _relevance(self, *, repeat: int) -> None:
+        from jobs.relevance_set import JUDGEMENTS
+
+        self.stdout.write(f"\nRelevance set at full size: {len(JUDGEMENTS)} queries, sort=relevance, page of 10, "
+                          f"caches bypassed, n={repeat} each; load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        everything, agree, slowest = [], 0, []
+        with caches_bypassed():
+            for query in JUDGEMENTS:
+                params = SearchParams(q=query, sort=Sort.RELEVANCE, page_size=10)
+                samples, _ = self._samples(lambda: search_jobs(params), repeat)
+                everything += samples
+                slowest.append((percentile(samples, 95), query))
+                shown = [job.pk for job in search_jobs(params).items]
+                same = shown == self._exhaustive_top(query, 10)
+                agree += same
+                if not same:
+                    self.stdout.write(f"  top 10 differs from the exhaustive ranking: {query!r}")
+        self.stdout.write(f"  all queries: p50 {percentile(everything, 50):.1f} ms, p95 {percentile(everything, 95):.1f} ms; "
+                          f"slowest p95: " + ", ".join(f"{q!r} {ms:.0f} ms" for ms, q in sorted(slowest, reverse=True)[:5]))
+        self.stdout.write(f"  shown top 10 = exhaustive top 10: {agree}/{len(JUDGEMENTS)} ({agree / len(JUDGEMENTS):.0%})")
 
     # --- helpers ----------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""A fixed small catalogue and judged queries: the relevance test set (NDCG@10).
+"""A fixed small catalogue and judged queries: the relevance test set (NDCG@10, jobs/tests/test_relevance_set.py).
 
 Each posting is (title, skills, description, days since posted). Each query lists the titles
 a person would want, graded: 3 what they asked for, 2 close, 1 acceptable. Anything else
