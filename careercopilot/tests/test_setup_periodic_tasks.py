@@ -16,8 +16,8 @@ def test_it_leaves_exactly_one_periodic_task_per_job_when_run_twice():
 
     for job in PERIODIC_TASKS:
         assert PeriodicTask.objects.filter(task=job["task"]).count() == 1, job["task"]
-    assert PeriodicTask.objects.filter(task__startswith="analytics.").count() == len(PERIODIC_TASKS) == 5
-    assert IntervalSchedule.objects.count() == 2 and CrontabSchedule.objects.count() == 3
+    assert PeriodicTask.objects.filter(task__startswith="analytics.").count() == len(PERIODIC_TASKS) == 6
+    assert IntervalSchedule.objects.count() == 2 and CrontabSchedule.objects.count() == 4
 
 
 def test_it_schedules_only_tasks_the_worker_knows():
