@@ -161,3 +161,53 @@ def test_redis_frozen_then_thawed(site, redis_server, alice):
         assert seeker.get("/applications/")[0] == 302
     assert seeker.log_in("alice", "alice-password-1")[0] == 302
     _assert_served(_round(base, site, seeker, to_status="ghosted"), application, "ghosted")
+
+
+@pytest.fixture
+def cache_on_own_redis(redis_server, settings):
+    """This process's default cache on the test's redis-server (settings.CACHES is rebuilt on change)."""
+    from django.core.cache import cache
+
+    default = settings.CACHES["default"]
+    if "ResilientRedisCache" not in default["BACKEND"]:
+        pytest.skip("the breaker is on the Redis cache (REDIS_URL)")
+    settings.CACHES = {**settings.CACHES, "default": {**default, "LOCATION": redis_server.url,
+                                                     "OPTIONS": {**default["OPTIONS"], "BREAKER_RESET_SECONDS": 60}}}
+    cache.breaker.reset()
+    yield cache
+    cache.breaker.reset()
+
+
+def test_throttles_keep_counting_in_this_process_while_redis_is_away(cache_on_own_redis, redis_server, rf):
+    from django_ratelimit.core import is_ratelimited
+
+    def limited() -> bool:
+        request = rf.post("/signup/", REMOTE_ADDR="198.51.100.20")
+        return is_ratelimited(request, group="signup-test", key="ip", rate="3/m", increment=True)
+
+    assert [limited() for _ in range(4)] == [False, False, False, True]  # counted in Redis
+    redis_server.stop()
+    assert [limited() for _ in range(4)] == [False, False, False, True]  # counted in this process's memory
+    assert not cache_on_own_redis.available()
+
+
+def test_an_open_breaker_answers_as_an_empty_cache_at_once(cache_on_own_redis, redis_server):
+    cache = cache_on_own_redis
+    cache.set("kept", "value")
+    redis_server.freeze()
+    try:
+        started = time.monotonic()
+        assert cache.get("kept") is None  # the one call that waits: a socket timeout
+        first = time.monotonic() - started
+        started = time.monotonic()
+        for _ in range(100):
+            assert cache.get("kept") is None
+            assert cache.add("lock", 1) is True  # an empty cache's answers, so callers take their own path
+            with pytest.raises(ValueError):
+                cache.incr("counter")
+        rest = time.monotonic() - started
+    finally:
+        redis_server.thaw()
+    assert first < 1.0 and rest < 0.1, (first, rest)
+    cache.breaker.opened_at -= 60  # as if the reset time had passed: the next call probes Redis
+    assert cache.get("kept") == "value" and cache.available()
