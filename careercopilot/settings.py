@@ -186,7 +186,10 @@ CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "cc")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
+            # Trust: django-redis behind a circuit breaker; with Redis stopped or frozen every
+            # cache use degrades to the database (careercopilot/cache_backends.py).
+            "BACKEND": "careercopilot.cache_backends.ResilientRedisCache",
+            "ALIAS": "default",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             # 2: values are MessagePack since the Trust work; pickles a running site left under
@@ -196,8 +199,12 @@ if REDIS_URL:
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 "PARSER_CLASS": "redis._parsers.hiredis._HiredisParser",
-                "SOCKET_CONNECT_TIMEOUT": 2,
-                "SOCKET_TIMEOUT": 2,
+                # A frozen Redis costs one call this long, then the breaker stops asking it.
+                "SOCKET_CONNECT_TIMEOUT": float(env_str("CACHE_SOCKET_TIMEOUT", "0.25")),
+                "SOCKET_TIMEOUT": float(env_str("CACHE_SOCKET_TIMEOUT", "0.25")),
+                "BREAKER_RESET_SECONDS": float(env_str("CACHE_BREAKER_RESET_SECONDS", "5")),
+                # Throttle counters (DRF, django-ratelimit) keep counting per process meanwhile.
+                "LOCAL_FALLBACK_PREFIXES": ["throttle_", "rl:"],
                 "CONNECTION_POOL_KWARGS": {"max_connections": 50, "health_check_interval": 30},
                 # Trust: MessagePack, never pickle (careercopilot/cache_backends.py).
                 "SERIALIZER": "careercopilot.cache_backends.MessagePackSerializer",
@@ -216,7 +223,8 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# cached_db, made safe for a cache outage: sessions load from the database meanwhile (careercopilot/sessions.py).
+SESSION_ENGINE = "careercopilot.sessions"
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_TIMEZONE = "UTC"
@@ -279,8 +287,9 @@ AXES_VERBOSE = False
 
 # --- Trust: throttles and caps (django-ratelimit for pages, DRF throttles for the API) ----------
 # Counted in the default cache (Redis: shared by every worker). A throttled request gets a 429
-# page (careercopilot.views.rate_limited). With the cache unreachable, throttles let requests
-# through (the lockout above does not: it is in the database and fails closed).
+# page (careercopilot.views.rate_limited). With Redis unreachable the counts go on in each
+# process's memory (LOCAL_FALLBACK_PREFIXES above), so a throttle is per worker until Redis is
+# back; the lockout above is in the database and fails closed.
 THROTTLE_SEARCH = env_str("THROTTLE_SEARCH", "120/m")  # per address: /jobs/ and GET /api/v1/jobs/
 THROTTLE_SIGNUP = env_str("THROTTLE_SIGNUP", "5/10m")  # per address
 THROTTLE_EXPORT = env_str("THROTTLE_EXPORT", "10/m")  # per user

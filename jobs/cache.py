@@ -45,6 +45,8 @@ def catalogue_generation() -> int:
         # meet pages cached under an old 1 that have not expired yet.
         cache.add(GENERATION_KEY, int(time.time() * 1000), timeout=None)
         generation = cache.get(GENERATION_KEY)
+    if generation is None:  # no cache at all (Redis away: careercopilot/cache_backends.py): a number no page is stored under
+        return int(time.time() * 1000)
     return int(generation)
 
 
