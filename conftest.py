@@ -12,6 +12,8 @@ import shutil
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
+from careercopilot.tests.smtp import smtp_server  # noqa: F401  (a fixture for every app's mail tests)
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
