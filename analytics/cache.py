@@ -11,6 +11,8 @@ import uuid
 
 from django.core.cache import cache
 
+from jobs.cache import count_lookup
+
 SCHEMA = 2  # part of every key: a deploy that changes a snapshot's shape starts from fresh keys
 GENERATION_TIMEOUT = 60 * 60 * 24 * 30
 
@@ -48,6 +50,13 @@ def trending_postings_key(catalogue_generation: int, ranking_generation: str, li
 
 def recommendations_key(user_id: int, fingerprint: str) -> str:
     return f"analytics:recommendations:v{SCHEMA}:{user_id}:{fingerprint}"
+
+
+def lookup(key: str, *, layer: str):
+    """The cached value or None, counted as a hit or miss of `layer` (cache_layer_requests_total)."""
+    found = cache.get(key)
+    count_lookup(layer, found is not None)
+    return found
 
 
 # --- Generations ----------------------------------------------------------------------------

@@ -47,8 +47,12 @@ PROXY_COUNT = env_int("PROXY_COUNT", 1 if BEHIND_PROXY else 0)
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 
+# Statements slower than this are logged (normalised, without parameters) and counted by view.
+SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 200)
+
 SILK_ENABLED = env_bool("SILK_ENABLED", False)
 SILK_INTERCEPT_PERCENT = env_int("SILK_INTERCEPT_PERCENT", 100)
+SILK_KEEP_DAYS = env_int("SILK_KEEP_DAYS", 7)  # older records are pruned by beat (careercopilot.tasks)
 
 INSTALLED_APPS = [
     "django_prometheus",

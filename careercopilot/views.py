@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonRe
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django_prometheus import exports
 from django_ratelimit.decorators import ratelimit
 
 from accounts.exports import account_data
@@ -129,7 +128,11 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus scrape: not public (see _metrics_allowed)."""
     if not _metrics_allowed(request):
         return HttpResponseForbidden("metrics are not public", headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
-    return exports.ExportToDjangoView(request)
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    from careercopilot.observability.multiprocess import scrape
+
+    return HttpResponse(scrape(), content_type=CONTENT_TYPE_LATEST)
 
 
 def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

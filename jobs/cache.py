@@ -21,8 +21,20 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
+from prometheus_client import Counter
 
 T = TypeVar("T")
+
+# Hits and misses per named layer (pages, facets, totals, similar, trending, user_metrics,
+# recommendations, ...): the catalogue's accessors and analytics' count here, the scrape adds
+# every process up (careercopilot/observability/).
+CACHE_LAYER_REQUESTS = Counter(
+    "cache_layer_requests_total", "Cached-value lookups by named cache layer and result (hit or miss)", ["layer", "result"]
+)
+
+
+def count_lookup(layer: str, hit: bool) -> None:
+    CACHE_LAYER_REQUESTS.labels(layer, "hit" if hit else "miss").inc()
 
 GENERATION_KEY = "jobs:generation"
 
@@ -104,12 +116,14 @@ def page_budget_key(name: str, window: int) -> str:
 
 
 def cached_value(
-    key: str, timeout: int, compute: Callable[[], T], *,
+    key: str, timeout: int, compute: Callable[[], T], *, layer: str,
     to_cache: Callable[[T], Any] | None = None, from_cache: Callable[[Any], T] | None = None,
 ) -> T:
     """The cached value, else compute() stored. The cache holds plain data only (no pickle,
-    careercopilot/cache_backends.py): `to_cache`/`from_cache` convert anything else."""
+    careercopilot/cache_backends.py): `to_cache`/`from_cache` convert anything else. `layer`
+    names the data set in the hit/miss counter."""
     stored = cache.get(key)
+    count_lookup(layer, stored is not None)
     if stored is not None:
         return from_cache(stored) if from_cache else stored
     value = compute()
@@ -167,6 +181,7 @@ def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (
             query = canonical_query(request, params)
             key = page_key(catalogue_generation(), name, request.path, query)
             stored = cache.get(key)
+            count_lookup("pages", stored is not None)
             if stored is not None:
                 content, content_type = stored
                 response = HttpResponse(content, content_type=content_type)
