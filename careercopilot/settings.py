@@ -47,6 +47,9 @@ PROXY_COUNT = env_int("PROXY_COUNT", 1 if BEHIND_PROXY else 0)
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 
+# Measurement only (perfsuite's no-cache pass): every cached value and anonymous page is computed
+# afresh, to show what the caches buy. Never in production.
+CACHE_BYPASS = env_bool("CACHE_BYPASS", False)
 # Statements slower than this are logged (normalised, without parameters) and counted by view.
 SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 200)
 

@@ -122,7 +122,7 @@ def cached_value(
     """The cached value, else compute() stored. The cache holds plain data only (no pickle,
     careercopilot/cache_backends.py): `to_cache`/`from_cache` convert anything else. `layer`
     names the data set in the hit/miss counter."""
-    stored = cache.get(key)
+    stored = None if settings.CACHE_BYPASS else cache.get(key)
     count_lookup(layer, stored is not None)
     if stored is not None:
         return from_cache(stored) if from_cache else stored
@@ -135,6 +135,8 @@ def cached_value(
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
+    if settings.CACHE_BYPASS:  # perfsuite's no-cache pass: the page is built every time
+        return False
     # A pending flash message would be rendered into the stored page and shown to everyone.
     return request.method in ("GET", "HEAD") and not request.user.is_authenticated and not len(get_messages(request))
 

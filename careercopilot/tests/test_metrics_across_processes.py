@@ -23,6 +23,8 @@ from careercopilot.tests.gunicorn_server import ROOT, database_url, gunicorn
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")]
 
 TOKEN = "scrape-token-for-tests-0123456789"
+# This checkout's own ports: another test's start-up probe (on the shared range) would add to the counts.
+OWN_PORTS = range(21000, 21100)
 HEALTH = ("django_http_requests_total_by_view_transport_method", {"view": "health", "method": "GET"})
 
 
@@ -65,7 +67,7 @@ def _requests_per_process(group: Path) -> dict[int, float]:
 
 
 def test_it_counts_the_requests_of_every_worker_in_one_scrape(tmp_path):
-    with gunicorn(workers=2, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), METRICS_TOKEN=TOKEN) as base:
+    with gunicorn(workers=2, ports=OWN_PORTS, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), METRICS_TOKEN=TOKEN) as base:
         before = value(scrape(base), *HEALTH)  # the server's start-up probe
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(_get, [f"{base}/health/"] * 200))
@@ -88,7 +90,7 @@ def test_it_counts_the_requests_of_every_worker_in_one_scrape(tmp_path):
 def test_it_empties_its_own_directory_when_it_starts_again(tmp_path):
     counted_at_the_end = []
     for _ in range(2):
-        with gunicorn(workers=1, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), METRICS_TOKEN=TOKEN) as base:
+        with gunicorn(workers=1, ports=OWN_PORTS, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), METRICS_TOKEN=TOKEN) as base:
             # The start-up probe polls /health/ (more than once on a loaded machine): only its own.
             at_start = value(scrape(base), *HEALTH)
             for _ in range(3):
@@ -133,7 +135,7 @@ def test_a_task_run_by_a_real_worker_shows_in_the_webs_scrape(tmp_path, celery_w
     from careercopilot.celery import app
 
     task = "careercopilot.tasks.prune_silk_records"
-    with gunicorn(workers=2, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), METRICS_TOKEN=TOKEN) as base:
+    with gunicorn(workers=2, ports=OWN_PORTS, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), METRICS_TOKEN=TOKEN) as base:
         app.send_task(task, queue=celery_worker_process)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
