@@ -67,7 +67,7 @@ def test_interview_contact_resume_undo_archive_the_calendar_feed_and_a_password_
     # Move the card to Offer on the board, then undo it from the notice.
     page.get_by_role("link", name="Board", exact=True).click()
     card = page.locator(f"#card-{application.pk}")
-    expect(card).to_contain_text("Next: On-site Jun 3, 14:30")
+    expect(card).to_contain_text("Next: On-site, 3 Jun 2031, 14:30")
     card.locator("select[name=to_status]").select_option("offer")
     card.get_by_role("button", name="Move").click()
     expect(page.locator(f'.board-column[data-status="offer"] #card-{application.pk}')).to_be_visible()
