@@ -268,6 +268,31 @@ class SearchAlias(models.Model):
         super().save(*args, **kwargs)
 
 
+class SearchTerm(models.Model):
+    """The catalogue's vocabulary for typing help: titles, companies and skills, with how many
+    open postings carry each. Suggestions are prefix matches on `key` (a text_pattern_ops
+    index), "Did you mean" a trigram similarity over it (a GIN pg_trgm index): migration 0011.
+    Filled by that migration and `manage.py refresh_search_terms`.
+    """
+
+    class Kind(models.TextChoices):
+        TITLE = "title", "Title"
+        COMPANY = "company", "Company"
+        SKILL = "skill", "Skill"
+
+    term = models.CharField(max_length=200)
+    key = models.CharField(max_length=200, help_text="The term in lower case: what is matched.")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    frequency = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-frequency", "key"]
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="searchterm_unique_kind_key")]
+
+    def __str__(self) -> str:
+        return f"{self.term} ({self.kind}, {self.frequency})"
+
+
 class JobSkill(models.Model):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="job_skills")
     skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="job_skills")

@@ -115,4 +115,4 @@ def current_aliases() -> dict[str, str]:
     key = f"jobs:aliases:{jobs_cache.catalogue_generation()}"
     return jobs_cache.cached_value(key, ALIASES_TIMEOUT, lambda: {
         " ".join(tokens(term)): expansion for term, expansion in SearchAlias.objects.values_list("term", "expansion")
-    })
+    }, layer="search-aliases")

@@ -213,7 +213,7 @@ def skill_ids_for(slugs: tuple[str, ...]) -> list[int]:
         found = dict(Skill.objects.filter(slug__in=slugs).order_by().values_list("slug", "pk"))
         return sorted({found.get(slug, 0) for slug in slugs})
 
-    return jobs_cache.cached_value(key, SKILL_IDS_TIMEOUT, compute)
+    return jobs_cache.cached_value(key, SKILL_IDS_TIMEOUT, compute, layer="skill-ids")
 
 
 class SearchTimedOut(Exception):

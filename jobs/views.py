@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django_ratelimit.decorators import ratelimit
 
 from jobs import cache as jobs_cache
 from jobs.forms import JobSearchForm
 from jobs.models import Company, Job
+from jobs.vocabulary import FEW_RESULTS, did_you_mean, suggest_terms
 from jobs.selectors import SearchParams, SearchTimedOut, Sort, job_facets, job_for_detail, search_deadline, search_jobs, similar_jobs
 
 
@@ -24,6 +25,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
     try:
         with search_deadline():
             context.update(results=search_jobs(params), facets=job_facets(params))
+            if params.q and context["results"].total.count < FEW_RESULTS and not context["results"].total.is_estimate:
+                context["did_you_mean"] = did_you_mean(params.q)
     except SearchTimedOut:
         response = render(request, "jobs/list.html", {**context, "timed_out": True}, status=503)
         response["Retry-After"] = "10"
@@ -62,3 +65,13 @@ def company_detail(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = form.params()
     context["results"] = search_jobs(SearchParams(company=company.slug, sort=Sort.NEWEST, page=chosen.page, cursor=chosen.cursor))
     return render(request, "jobs/company.html", context)
+
+
+def job_suggest(request: HttpRequest) -> HttpResponse:
+    """Titles, companies and skills starting with what was typed: JSON, or the datalist for htmx.
+
+    Not a cached page (the two answers share a URL): suggest_terms caches the data itself."""
+    suggestions = suggest_terms(request.GET.get("q", "")[:100])
+    if request.headers.get("HX-Request"):
+        return render(request, "jobs/_suggestions.html", {"suggestions": suggestions})
+    return JsonResponse({"suggestions": [{"term": s.term, "kind": s.kind} for s in suggestions]})

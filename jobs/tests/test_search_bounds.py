@@ -21,10 +21,10 @@ def test_the_skill_filter_is_an_index_condition_not_a_lookup_per_row():
     jobs = Job.objects.bulk_create([
         Job(title=f"Developer {n}", slug=f"developer-{n}", description="Code.", company=company, source="test",
             external_id=f"bulk-{n}") for n in range(3000)
-    ])
+    ], batch_size=40)
     # Rust on every posting, Python on two: what the planner's statistics will say.
     JobSkill.objects.bulk_create([JobSkill(job=job, skill=rust) for job in jobs]
-                                 + [JobSkill(job=job, skill=python) for job in jobs[:2]])
+                                 + [JobSkill(job=job, skill=python) for job in jobs[:2]], batch_size=40)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE jobs_job")
     qs = filtered_jobs(SearchParams(skills=("python",)))
