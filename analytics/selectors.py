@@ -215,6 +215,13 @@ def _candidate_pool(inputs: dict) -> tuple[str, list]:
     return " UNION ".join(parts), params
 
 
+# A preference for remote work admits these policies; a wanted level admits itself and the
+# next one up (a senior may well take a lead role, not an entry one).
+ACCEPTED_REMOTE = {"remote": ("remote",), "hybrid": ("hybrid", "remote"), "onsite": ("onsite", "hybrid")}
+_LEVELS = ["entry", "mid", "senior", "lead", "executive"]
+ACCEPTED_LEVELS = {level: tuple(_LEVELS[i:i + 2]) for i, level in enumerate(_LEVELS)}
+
+
 def _recommend(inputs: dict, *, limit: int) -> list[dict]:
     skill_ids = [skill_id for skill_id, _ in inputs["skills"]]
     skill_names = dict(inputs["skills"])
@@ -227,6 +234,13 @@ def _recommend(inputs: dict, *, limit: int) -> list[dict]:
     place = None
     for location in inputs["locations"]:
         place = Q(location__icontains=location) if place is None else place | Q(location__icontains=location)
+    # Remote work, level and pay are what the seeker asked for, not hints: a posting that
+    # misses one is not shown (an unstated salary is shown, and said to be unstated).
+    required = Q()
+    if inputs["remote"] in ACCEPTED_REMOTE:
+        required &= Q(remote_policy__in=ACCEPTED_REMOTE[inputs["remote"]])
+    if inputs["experience"] in ACCEPTED_LEVELS:
+        required &= Q(experience_level__in=ACCEPTED_LEVELS[inputs["experience"]])
     remote = Q(remote_policy=inputs["remote"]) if inputs["remote"] in Job.RemotePolicy.values else None
     level = Q(experience_level=inputs["experience"]) if inputs["experience"] else None
     pay = None
@@ -234,19 +248,23 @@ def _recommend(inputs: dict, *, limit: int) -> list[dict]:
         # Compared in annual dollars (jobs/salaries.py), so a posting in another currency counts too.
         rates = {BASE_CURRENCY: 1} if inputs["currency"] == BASE_CURRENCY else current_rates()
         wanted = to_usd(inputs["salary"], inputs["currency"], rates)
-        pay = Q(salary_max_usd__gte=wanted) if wanted is not None else None
+        if wanted is not None:
+            pay = Q(salary_max_usd__gte=wanted)
+            required &= pay | Q(salary_max_usd__isnull=True)
 
     pool_sql, pool_params = _candidate_pool(inputs)
     jobs = list(
         Job.objects.active()
         .filter(id__in=RawSQL(pool_sql, pool_params))
+        .filter(required)
         .annotate(
             skill_matches=Count("job_skills", filter=Q(job_skills__skill_id__in=skill_ids or [0])),
             place_match=flag(place), remote_match=flag(remote), level_match=flag(level), pay_match=flag(pay),
         )
-        .annotate(score=3 * F("skill_matches") + 2 * F("place_match") + 2 * F("remote_match")
-                  + F("level_match") + F("pay_match"))
-        .filter(score__gt=0)
+        .annotate(affinity=3 * F("skill_matches") + 2 * F("place_match"))
+        .annotate(score=F("affinity") + 2 * F("remote_match") + F("level_match") + F("pay_match"))
+        # Something in common beyond the filters, when the profile says what (skills, places).
+        .filter(**({"affinity__gt": 0} if inputs["skills"] or inputs["locations"] else {"score__gt": 0}))
         .select_related("company")
         .order_by("-score", "-posted_at", "-id")[:limit]
     )
@@ -259,16 +277,24 @@ def _recommend(inputs: dict, *, limit: int) -> list[dict]:
 
 
 def _recommendation(job, inputs: dict, skills: list[str]) -> dict:
-    reasons = []
+    reasons, misses = [], []
     if skills:
         total = len(inputs["skills"])
         reasons.append(f"Matches {len(skills)} of your {total} skills: {', '.join(skills)}")
+    elif inputs["skills"]:
+        misses.append("None of your skills listed")
     if job.place_match:
         reasons.append(f"In {job.location}, one of your preferred locations")
+    elif inputs["locations"]:
+        misses.append(f"In {job.location or 'an unstated place'}, not one of your preferred locations")
     if job.remote_match:
         reasons.append(f"{job.get_remote_policy_display()}, as you prefer")
+    elif inputs["remote"] in ACCEPTED_REMOTE:
+        misses.append(f"{job.get_remote_policy_display()}, not {dict(Job.RemotePolicy.choices)[inputs['remote']].lower()}")
     if job.level_match:
         reasons.append(f"{job.get_experience_level_display()} level, as you want")
+    elif inputs["experience"] in ACCEPTED_LEVELS:
+        misses.append(f"{job.get_experience_level_display()} level, one above what you asked for")
     if job.pay_match:
         top = job.salary_max if job.salary_max is not None else job.salary_min
         if job.salary_currency == inputs["currency"]:
@@ -276,9 +302,11 @@ def _recommendation(job, inputs: dict, skills: list[str]) -> dict:
         else:
             reasons.append(f"Pays up to {top:,} {job.salary_currency} (about {job.salary_max_usd:,} USD a year), "
                            f"at least your {inputs['salary']:,} {inputs['currency']}")
+    elif inputs["salary"] and job.salary_max_usd is None:
+        misses.append("Salary not stated")
     return {
         "id": job.id, "title": job.title, "company": job.company.name, "url": job.get_absolute_url(),
         "location": job.location, "remote": job.get_remote_policy_display(), "posted_at": job.posted_at,
         "salary_min": job.salary_min, "salary_max": job.salary_max, "currency": job.salary_currency,
-        "score": job.score, "reasons": reasons,
+        "score": job.score, "reasons": reasons, "misses": misses,
     }

@@ -27,10 +27,10 @@ def alices_profile(alice):
 def test_it_ranks_postings_by_how_well_they_match_and_says_why(alice, alices_profile, make_job):
     make_job("Perfect", "Acme", ("Python", "Django"), location="Berlin, DE", remote_policy="remote",
              experience_level="senior", salary_min=90_000, salary_max=120_000)
-    make_job("Skills only", "Beta", ("Python", "Django"), location="Paris", remote_policy="onsite", experience_level="mid")
-    make_job("One skill", "Gamma", ("Python",), location="Paris", remote_policy="onsite", experience_level="mid")
-    make_job("Place only", "Delta", ("Go",), location="Berlin", remote_policy="onsite", experience_level="mid")
-    make_job("Nothing in common", "Eps", ("Go",), location="Oslo", remote_policy="onsite", experience_level="mid")
+    make_job("Skills only", "Beta", ("Python", "Django"), location="Paris", remote_policy="remote", experience_level="lead")
+    make_job("One skill", "Gamma", ("Python",), location="Paris", remote_policy="remote", experience_level="senior")
+    make_job("Place only", "Delta", ("Go",), location="Berlin", remote_policy="remote", experience_level="senior")
+    make_job("Nothing in common", "Eps", ("Go",), location="Oslo", remote_policy="remote", experience_level="senior")
     make_job("Closed", "Zeta", ("Python", "Django"), location="Berlin", remote_policy="remote", is_active=False)
 
     found = recommendations_for(alice)
@@ -43,7 +43,24 @@ def test_it_ranks_postings_by_how_well_they_match_and_says_why(alice, alices_pro
         "Senior level, as you want",
         "Pays up to 120,000 USD, at least your 100,000",
     ]
-    assert found[2]["reasons"] == ["Matches 1 of your 2 skills: Python"]
+    assert found[0]["misses"] == []
+    assert found[1]["misses"] == ["In Paris, not one of your preferred locations",
+                                  "Lead level, one above what you asked for", "Salary not stated"]
+    assert found[3]["misses"][0] == "None of your skills listed"
+
+
+def test_remote_work_level_and_pay_are_filters_not_hints(alice, alices_profile, make_job):
+    # alice: remote only, senior, at least 100,000 USD
+    make_job("Remote senior", "Acme", ("Python",), remote_policy="remote", experience_level="senior")
+    make_job("On-site senior", "Acme", ("Python", "Django"), location="Berlin", remote_policy="onsite", experience_level="senior")
+    make_job("Hybrid senior", "Acme", ("Python", "Django"), location="Berlin", remote_policy="hybrid", experience_level="senior")
+    make_job("Remote associate", "Acme", ("Python", "Django"), location="Berlin", remote_policy="remote", experience_level="entry")
+    make_job("Remote mid", "Acme", ("Python", "Django"), location="Berlin", remote_policy="remote", experience_level="mid")
+    make_job("Remote executive", "Acme", ("Python", "Django"), remote_policy="remote", experience_level="executive")
+    make_job("Remote senior, underpaid", "Acme", ("Python", "Django"), location="Berlin", remote_policy="remote",
+             experience_level="senior", salary_min=50_000, salary_max=80_000)
+
+    assert [job["title"] for job in recommendations_for(alice)] == ["Remote senior"]
 
 
 def test_it_recommends_nothing_for_an_empty_profile(alice, make_job):
@@ -58,12 +75,12 @@ def test_it_uses_the_same_bounded_queries_for_few_or_many_postings(alice, alices
 
     company = Company.objects.create(name="Bulk", slug="bulk")
     jobs = Job.objects.bulk_create(
-        Job(company=company, title=f"Bulk {i}", slug=f"bulk-{i}", description="x", external_id=f"bulk-{i}",
-            location="Berlin" if i % 2 else "Paris")
-        for i in range(postings)
+        (Job(company=company, title=f"Bulk {i}", slug=f"bulk-{i}", description="x", external_id=f"bulk-{i}",
+             location="Berlin" if i % 2 else "Paris", remote_policy="remote", experience_level="senior")
+         for i in range(postings)), batch_size=50,
     )
     python = Skill.objects.get(name="Python")
-    JobSkill.objects.bulk_create(JobSkill(job=job, skill=python) for job in jobs)
+    JobSkill.objects.bulk_create((JobSkill(job=job, skill=python) for job in jobs), batch_size=50)
 
     with django_assert_num_queries(4):
         # 1. profile  2. its skills  3. the scored candidates (a pool of LIMITed index walks)
@@ -77,13 +94,15 @@ def test_it_uses_the_same_bounded_queries_for_few_or_many_postings(alice, alices
 
 
 def test_it_shows_matches_on_the_page_and_asks_anonymous_visitors_to_log_in(client, alice, alices_profile, make_job):
-    make_job("Perfect", "Acme", ("Python",), location="Berlin")
+    make_job("Perfect", "Acme", ("Python",), location="Berlin", remote_policy="remote", experience_level="senior")
+    make_job("On-site", "Acme", ("Python",), location="Berlin", remote_policy="onsite", experience_level="lead")
 
     assert client.get("/recommendations/").status_code == 302
     client.force_login(alice)
     html = client.get("/recommendations/").content.decode()
 
-    assert "Perfect" in html and "Matches 1 of your 2 skills: Python" in html
+    assert "Perfect" in html and "Matches 1 of your 2 skills: Python" in html and "Salary not stated" in html
+    assert "On-site" not in html
 
 
 def test_it_takes_a_typed_percent_sign_in_a_place_literally(alice, make_job):
