@@ -79,12 +79,12 @@ class JobQuerySet(models.QuerySet):
                 # Nothing searchable ("!!", only exclusions): no posting, by a real condition
                 # so totals and facets run their usual statements.
                 return self.filter(pk__lt=0)
-            # Stemmed anywhere, or an exact word of the title or skills (which also finds
-            # "c++" and "node.js", and an alias's expansion: see jobs/search.py).
-            return self.filter(
-                Q(search_vector=SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG))
-                | Q(search_title=SearchQuery(parsed.simple, search_type="raw", config=TITLE_CONFIG))
-            )
+            # Stemmed anywhere, or, for a query an alias or a technology name widened, an
+            # exact word of the title or skills ("c++", "node.js", "go" for "golang").
+            stemmed = Q(search_vector=SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG))
+            if not parsed.widened:
+                return self.filter(stemmed)
+            return self.filter(stemmed | Q(search_title=SearchQuery(parsed.simple, search_type="raw", config=TITLE_CONFIG)))
         qs = self
         for negated, term in _plain_terms(text):
             matches = (

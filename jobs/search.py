@@ -28,6 +28,7 @@ SYMBOL_RULES: tuple[tuple[str, str], ...] = (
     (r"\.net\b", " dotnet"),
     (r"(?<=[a-z0-9])\.js\b", "js"),
 )
+SYMBOL_TOKENS = frozenset({"cplusplus", "csharp", "fsharp", "dotnet"})
 _SYMBOLS = [(re.compile(pattern), replacement) for pattern, replacement in SYMBOL_RULES]
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _TERM_RE = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
@@ -61,7 +62,11 @@ class ParsedQuery:
 
     simple: str  # exact words: 'simple' over search_title (title or skills)
     title: str  # the same, title only (weight A)
-    english: str  # stems: 'english' over search_vector (anywhere) or search_title (title, skills)
+    english: str  # stems: 'english' over search_vector (anywhere) or search_title (title, skills); no aliases
+    # An alias or a technology name widened the query: the exact side (search_title) can match
+    # what the stemmed document cannot, so a posting matches either. Otherwise the stemmed
+    # document alone decides the match, with the plans (and costs) it always had.
+    widened: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.simple)
@@ -94,13 +99,19 @@ def parse_query(text: str, aliases: dict[str, str] | None = None) -> ParsedQuery
     """The to_tsquery texts for what a seeker typed. Tokens are [a-z0-9]+ only, so no
     input can inject tsquery syntax; whole-phrase aliases ("machine learning" <- "ml") too."""
     aliases = aliases or {}
-    terms = [(negated, words) for negated, phrase in plain_terms(text) if (words := tokens(phrase))]
+    phrases = plain_terms(text)
+    terms = [(negated, words) for negated, phrase in phrases if (words := tokens(phrase))]
     if not any(not negated for negated, _ in terms):
         return ParsedQuery("", "", "")
+    widened = any(normalise_symbols(phrase) != phrase.lower() for _, phrase in phrases) or any(
+        word in aliases or word in SYMBOL_TOKENS or word.endswith("js") for _, words in terms for word in words)
     return ParsedQuery(
         simple=_query_text(terms, aliases),
         title=_query_text(terms, aliases, "A"),
-        english=_query_text(terms, aliases),
+        # Expansions stay on the small title document: a phrase such as "chief financial
+        # officer" over every description would recheck thousands of rows.
+        english=_query_text(terms, {}),
+        widened=widened,
     )
 
 

@@ -364,7 +364,8 @@ def _tier_filters(parsed: ParsedQuery) -> list[Q]:
 RELEVANCE_TIERS = 4
 
 
-def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int) -> list[int]:
+def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int,
+                fetch: Callable[[JobQuerySet], list] = list) -> list[int]:
     """The first `want` matches in relevance order, exactly as ranking every match would give them.
 
     The newest `want` of each tier (one UNION ALL statement; each branch stops at its LIMIT),
@@ -378,7 +379,7 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int) -> list[int]:
                         .values_list("pk", "posted_at", "tier")[:want])
     everything = qs.annotate(tier=Value(1)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want]
     best: dict[int, tuple[int, datetime]] = {}
-    for pk, posted_at, tier in branches[0].union(*branches[1:], everything, all=True):
+    for pk, posted_at, tier in fetch(branches[0].union(*branches[1:], everything, all=True)):
         if pk not in best or best[pk][0] < tier:
             best[pk] = (tier, posted_at)
     ordered = sorted(best.items(), key=lambda item: (item[1][0], item[1][1], item[0]), reverse=True)
@@ -410,7 +411,9 @@ def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> Sear
     rows: list[Job] = []
     if parsed and offset < MAX_OFFSET_ROWS:
         want = min(offset + params.page_size + 1, MAX_OFFSET_ROWS + 1)
-        page_ids = _ranked_ids(qs, parsed, want)[offset:want]
+        # A set counted exactly is small: bitmaps and a sort of at most COUNT_CAP rows beat a
+        # walk of the posted_at index, which the planner picks when it overestimates an OR.
+        page_ids = _ranked_ids(qs, parsed, want, fetch=_rows_fetcher(qs, total))[offset:want]
         # A second pass over just the page's rows, so ts_headline (the dearest call here)
         # never runs for rows an OFFSET skips.
         query = SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG)

@@ -20,7 +20,7 @@ from jobs.relevance_set import CATALOGUE, JUDGEMENTS, ndcg_at_10
 pytestmark = [pytest.mark.django_db, postgres_only]
 
 BEFORE = 0.7648  # main at a11134e, this same file (notes/search.md)
-RECORDED = 0.9393
+RECORDED = 0.9375  # 0.9393 while aliases also widened the stemmed side; 0.0018 traded for bounded cost (notes)
 
 
 def build_catalogue() -> None:
