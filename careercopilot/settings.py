@@ -310,6 +310,8 @@ RATELIMIT_FAIL_OPEN = True
 # New copies of one kind of anonymous page (list, detail, company, home) stored per its timeout;
 # past it pages are served uncached, so junk searches cannot fill Redis (jobs/cache.py).
 PAGE_CACHE_MAX_PAGES = env_int("PAGE_CACHE_MAX_PAGES", 2_000)
+# The last guard on a search's cost (jobs.selectors.search_deadline): past it, a message and a 503.
+SEARCH_STATEMENT_TIMEOUT_MS = env_int("SEARCH_STATEMENT_TIMEOUT_MS", 2_000)
 # The most applications one account can hold (a seeker tracks hundreds; cc_bench's busiest has 188).
 APPLICATIONS_PER_USER_MAX = env_int("APPLICATIONS_PER_USER_MAX", 10_000)
 

@@ -233,7 +233,7 @@ def search_deadline(using: str | None = None):
     if connection.vendor != "postgresql":
         yield
         return
-    timeout = f"{int(getattr(settings, 'SEARCH_STATEMENT_TIMEOUT_MS', 2000))}ms"
+    timeout = f"{settings.SEARCH_STATEMENT_TIMEOUT_MS}ms"
     try:
         with transaction.atomic(using=alias):
             with connection.cursor() as cursor:
@@ -611,13 +611,25 @@ _SIMILAR_COLUMNS = (
 )
 
 
+LEVELS = [level for level, _ in Job.ExperienceLevel.choices]
+
+
+def seniority_band(level: str) -> list[str]:
+    """A level and its neighbours: a junior posting's similar jobs are never VP roles."""
+    if level not in LEVELS:
+        return LEVELS
+    i = LEVELS.index(level)
+    return LEVELS[max(i - 1, 0) : i + 2]
+
+
 def _compute_similar(job: Job, skill_ids: list[int], limit: int) -> list[Job]:
-    """Active postings sharing the most skills (or the company), in one bounded query.
+    """Active postings in the same seniority band sharing the most skills (or the company), in one bounded query.
 
     Each skill contributes only its newest SIMILAR_PER_SKILL postings, read backwards off the
     (skill, job) index, so a skill on 100,000 postings costs the same as one on ten.
     """
     connection = connections[Job.objects.db]
+    band = seniority_band(job.experience_level)
     branches, params = [], []
     for skill_id in skill_ids[:SIMILAR_SKILLS]:
         branches.append(
@@ -636,9 +648,10 @@ def _compute_similar(job: Job, skill_ids: list[int], limit: int) -> list[Job]:
         f"  GROUP BY job_id ORDER BY shared DESC, job_id DESC LIMIT %s"
         f") AS m JOIN jobs_job j ON j.id = m.job_id JOIN jobs_company co ON co.id = j.company_id"
         f" WHERE j.is_active = %s AND (j.expires_at IS NULL OR j.expires_at > %s)"
+        f" AND j.experience_level IN ({', '.join(['%s'] * len(band))})"
         f" ORDER BY m.shared DESC, j.posted_at DESC, j.id DESC LIMIT %s"
     )
-    params += [limit * 10, True, connection.ops.adapt_datetimefield_value(timezone.now()), limit]
+    params += [limit * 10, True, connection.ops.adapt_datetimefield_value(timezone.now()), *band, limit]
     similar = list(Job.objects.raw(sql, params))
     for other in similar:
         other.company = Company(id=other.company_id, name=other.company_name, slug=other.company_slug)

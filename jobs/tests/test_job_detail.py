@@ -64,6 +64,18 @@ def test_similar_jobs_share_skills_most_first_and_only_open_ones(client):
     assert re.findall(r"<strong>([^<]+)</strong>", similar) == ["Shares three", "Shares two", "Shares one"]
 
 
+def test_similar_jobs_keep_the_seniority_band(client):
+    python = SkillFactory(name="Python")
+    job = JobFactory(title="Junior developer", experience_level="entry", skills=[python])
+    JobFactory(title="VP of Engineering", experience_level="executive", skills=[python])
+    JobFactory(title="Lead developer", experience_level="lead", skills=[python])
+    JobFactory(title="Developer", experience_level="mid", skills=[python])
+    JobFactory(title="Graduate developer", experience_level="entry", skills=[python])
+    body = client.get(job.get_absolute_url()).content.decode()
+    similar = body.split("Similar jobs", 1)[1]
+    assert sorted(re.findall(r"<strong>([^<]+)</strong>", similar)) == ["Developer", "Graduate developer"]
+
+
 def test_anonymous_visitors_are_asked_to_log_in_to_track(client):
     job = JobFactory()
     body = client.get(job.get_absolute_url()).content.decode()
