@@ -116,3 +116,9 @@ def test_a_query_cannot_inject_tsquery_syntax(client):
         response = client.get("/jobs/", {"q": query})
         assert response.status_code == 200, query
     assert parse_query("python:* & (rust").simple == "python & rust"
+
+
+def test_an_excluded_word_excludes_whatever_tier_matched(client):
+    JobFactory(title="Python developer", description="Django shop.")
+    JobFactory(title="Python engineer", description="Flask shop.")
+    assert titles(client.get("/jobs/?q=python+-django")) == ["Python engineer"]

@@ -270,6 +270,19 @@ class Command(BaseCommand):
         self.stdout.write(f"  all queries: p50 {percentile(everything, 50):.1f} ms, p95 {percentile(everything, 95):.1f} ms; "
                           f"slowest p95: " + ", ".join(f"{q!r} {ms:.0f} ms" for ms, q in sorted(slowest, reverse=True)[:5]))
         self.stdout.write(f"  shown top 10 = exhaustive top 10: {agree}/{len(JUDGEMENTS)} ({agree / len(JUDGEMENTS):.0%})")
+        try:
+            from jobs import vocabulary
+        except ImportError:  # code before issue 14: no suggestions
+            return
+        prefixes = sorted({query[:n] for query in JUDGEMENTS for n in (2, 3, 4, 6) if len(query) >= n})
+        samples = []
+        for _ in range(repeat):
+            for prefix in prefixes:
+                began = time.perf_counter()
+                vocabulary._compute_suggestions(prefix, vocabulary.SUGGESTIONS)  # the query, no cache
+                samples.append((time.perf_counter() - began) * 1000)
+        self.stdout.write(f"  suggestions ({len(prefixes)} prefixes of those queries, uncached): "
+                          f"p50 {percentile(samples, 50):.2f} ms, p95 {percentile(samples, 95):.2f} ms")
 
     # --- helpers ----------------------------------------------------------------------------
 
