@@ -374,13 +374,15 @@ def _match_as_filter(parsed: ParsedQuery) -> RawSQL:
     sql = "jobs_job.search_vector @@ to_tsquery(%s::regconfig, %s)"
     params: list[str] = [SEARCH_CONFIG, parsed.english]
     if parsed.widened:
-        sql += " OR jobs_job.search_title @@ to_tsquery(%s::regconfig, %s)"
-        params += [TITLE_CONFIG, parsed.simple]
+        # The small document first: a row a tier found passes on it without the big one read.
+        sql = "jobs_job.search_title @@ to_tsquery(%s::regconfig, %s) OR " + sql
+        params = [TITLE_CONFIG, parsed.simple, *params]
     return RawSQL(f"(({sql}) IS TRUE)", params, output_field=BooleanField())
 
 
 def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: JobQuerySet,
-                fetch: Callable[[JobQuerySet], list] = list) -> list[int]:
+                fetch: Callable[[JobQuerySet], list] = list,
+                fetch_tiers: Callable[[JobQuerySet], list] | None = None) -> list[int]:
     """The first `want` matches in relevance order, exactly as ranking every match would give them.
 
     The newest `want` of each tier (one UNION ALL statement; each branch stops at its LIMIT),
@@ -395,7 +397,11 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
                         .values_list("pk", "posted_at", "tier")[:want])
     everything = qs.annotate(tier=Value(1)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want]
     best: dict[int, tuple[int, datetime]] = {}
-    for pk, posted_at, tier in fetch(branches[0].union(*branches[1:], everything, all=True)):
+    if fetch_tiers is None:
+        rows = fetch(branches[0].union(*branches[1:], everything, all=True))
+    else:  # the tiers and the whole match planned apart (see _relevance_page)
+        rows = fetch_tiers(branches[0].union(*branches[1:], all=True)) + fetch(everything)
+    for pk, posted_at, tier in rows:
         if pk not in best or best[pk][0] < tier:
             best[pk] = (tier, posted_at)
     ordered = sorted(best.items(), key=lambda item: (item[1][0], item[1][1], item[0]), reverse=True)
@@ -430,7 +436,17 @@ def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> Sear
         # A set counted exactly is small: bitmaps and a sort of at most COUNT_CAP rows beat a
         # walk of the posted_at index, which the planner picks when it overestimates an OR.
         unmatched = filtered_jobs(dataclasses.replace(params, q=""))
-        page_ids = _ranked_ids(qs, parsed, want, unmatched=unmatched, fetch=_rows_fetcher(qs, total))[offset:want]
+        fetch_tiers = None
+        if parsed.widened and total.big:
+            # An alias or a technology name is mostly a skill, rarely a title word: the planner
+            # prices "title has .NET" by the word's frequency in titles and skills together
+            # and would walk the whole posted_at index for titles that never come. Its tiers
+            # are read from their (small) title-index bitmaps; the whole match as usual.
+            def fetch_tiers(rows, qs=qs, total=total):
+                with bitmap_plans(qs, total, no_index_walks=True):
+                    return list(rows)
+        page_ids = _ranked_ids(qs, parsed, want, unmatched=unmatched, fetch=_rows_fetcher(qs, total),
+                               fetch_tiers=fetch_tiers)[offset:want]
         # A second pass over just the page's rows, so ts_headline (the dearest call here)
         # never runs for rows an OFFSET skips.
         query = SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG)
