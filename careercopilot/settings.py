@@ -159,17 +159,32 @@ if DATABASE_URL:
         default_db["OPTIONS"]["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN", 1),
             "max_size": env_int("DATABASE_POOL_MAX", 8),
-            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+            # Trust: with the database away a request waits this long for a connection, then gets
+            # the friendly 503 (careercopilot.views.server_error), instead of holding a worker 10 s.
+            "timeout": float(env_str("DATABASE_POOL_TIMEOUT", "1.5")),
+            # The pool retries a failed connection with a growing delay (1, 2, 4 s ...) for this
+            # long, then gives up and tries again at the next request: so the database is used
+            # again within seconds of returning, not after a minute of back-off.
+            "reconnect_timeout": float(env_str("DATABASE_RECONNECT_TIMEOUT", "4")),
         }
+        # After a failed connection, new ones are refused at once for this long (the same 503).
+        DATABASE_FAIL_FAST_SECONDS = float(env_str("DATABASE_FAIL_FAST_SECONDS", "2"))
+        # With the pool, Django's health checks are the pool's `check`: a connection is checked as
+        # it is taken, so one a database restart broke is replaced, never handed to a request.
+        default_db["CONN_HEALTH_CHECKS"] = True
     else:
         default_db["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
         default_db["CONN_HEALTH_CHECKS"] = True
-    default_db["ENGINE"] = "django_prometheus.db.backends.postgresql"
+    # An address that does not answer at all costs a connection attempt this long, not minutes.
+    default_db["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 2))
+    # django-prometheus's backend, failing fast for a moment after the database failed (careercopilot/database/).
+    default_db["ENGINE"] = "careercopilot.database"
     DATABASES = {"default": default_db}
     if DATABASE_REPLICA_URL:
         replica = database_from_url("DATABASE_REPLICA_URL", DATABASE_REPLICA_URL)
         replica["ENGINE"] = default_db["ENGINE"]
         replica["OPTIONS"].setdefault("pool", default_db["OPTIONS"].get("pool", False))
+        replica["OPTIONS"].setdefault("connect_timeout", default_db["OPTIONS"]["connect_timeout"])
         replica["TEST"] = {"MIRROR": "default"}
         DATABASES["replica"] = replica
         DATABASE_ROUTERS = ["careercopilot.routers.PrimaryReplicaRouter"]
