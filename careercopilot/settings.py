@@ -263,9 +263,36 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Applications still "applied" with no reply after this many days are marked ghosted by beat.
 ANALYTICS_GHOST_AFTER_DAYS = env_int("ANALYTICS_GHOST_AFTER_DAYS", 30)
+# Trust: the broker cannot turn a saved change into an error, nor lose a task.
+# Publishing is bounded: a broker that does not answer costs a request at most about
+# (1 + max_retries) × the socket timeout, and on-commit publishing logs the failure instead of
+# raising it (careercopilot/celery.py; analytics' receiver catches it too).
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# The worker keeps trying to reach the broker, at start-up too, and never gives up.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task still running when the broker connection drops is cancelled: its message was not
+# acknowledged (acks_late), so it is delivered again instead of finishing twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# How long a task taken by a worker that died stays invisible before Redis hands it out again:
+# just above the longest task's hard time limit (analytics' 32-minute weekly jobs), so a task
+# still running is never handed out twice, and a lost one comes back within minutes.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 33 * 60)
+BROKER_SOCKET_TIMEOUT = float(env_str("BROKER_SOCKET_TIMEOUT", "1"))
 if REDIS_URL:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "socket_timeout": BROKER_SOCKET_TIMEOUT,
+        "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
+        "retry_on_timeout": False,
+        "health_check_interval": 10,
+        # The worker sweeps for messages whose visibility timeout ran out this often.
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    }
 else:
     # A broker with no server: messages are files under var/celery, so `make run`
     # still starts a real worker and beat on a bare machine.
