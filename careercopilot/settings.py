@@ -91,20 +91,21 @@ MIDDLEWARE = [
     # HTML and JSON compressed (static files come pre-compressed from whitenoise). Why this is
     # safe from BREACH: README, Security.
     "django.middleware.gzip.GZipMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "careercopilot.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, header built once
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Sees every response after the view, so it knows who the view served (token users too),
+    # and after SessionMiddleware, so a public page loses the `Vary: Cookie` that one adds.
+    "careercopilot.middleware.private_responses",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Sees every response after the view, so it knows who the view served (token users too).
-    "careercopilot.middleware.private_responses",
     "accounts.time_zones.seeker_time_zone_middleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "careercopilot.middleware.MessageMiddleware",  # Django's, storage made on first use
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "careercopilot.middleware.PrometheusAfterMiddleware",  # django-prometheus's, labelled children kept
     # Turns django-ratelimit's refusal into the 429 page.
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the view into the locked-out page.

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from jobs import cache as jobs_cache
 from jobs.forms import JobSearchForm
 from jobs.models import Company, Job
 from jobs.selectors import COUNT_CAP, MAX_PAGE_SIZE, SearchPage, job_for_detail, search_jobs, similar_jobs
@@ -130,7 +131,15 @@ class JobListAPI(APIView):
         if not form.is_valid():
             errors = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
             return Response({"detail": "Invalid search parameters.", "errors": errors}, status=400)
-        return Response(_page_payload(search_jobs(form.params()), request))
+        return _answer(request, _page_payload(search_jobs(form.params()), request))
+
+
+def _answer(request: Request, data: dict) -> Response:
+    """Anonymous answers are the same for everyone: browsers and nginx may keep them a while."""
+    response = Response(data)
+    if jobs_cache.shared_request(request._request):
+        jobs_cache.mark_public(response)
+    return response
 
 
 def _job_or_404(pk: int) -> Job:
@@ -143,7 +152,7 @@ def _job_or_404(pk: int) -> Job:
 class JobDetailAPI(APIView):
     @extend_schema(operation_id="jobs_retrieve", responses={200: JobDetailSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(JobDetailSerializer(_job_or_404(pk), context={"request": request}).data)
+        return _answer(request, JobDetailSerializer(_job_or_404(pk), context={"request": request}).data)
 
 
 class SimilarJobsAPI(APIView):
@@ -152,7 +161,7 @@ class SimilarJobsAPI(APIView):
     def get(self, request: Request, pk: int) -> Response:
         job = _job_or_404(pk)
         items = similar_jobs(job) if job.is_open else []
-        return Response({"items": SimilarJobSerializer(items, many=True, context={"request": request}).data})
+        return _answer(request, {"items": SimilarJobSerializer(items, many=True, context={"request": request}).data})
 
 
 urlpatterns = [
