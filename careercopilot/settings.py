@@ -285,6 +285,8 @@ CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 33 * 60)
 BROKER_SOCKET_TIMEOUT = float(env_str("BROKER_SOCKET_TIMEOUT", "1"))
 if REDIS_URL:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+    # kombu's Redis transport with a guard that keeps the worker up when the broker drops (careercopilot/broker.py).
+    CELERY_BROKER_TRANSPORT = "careercopilot.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
         "socket_timeout": BROKER_SOCKET_TIMEOUT,
