@@ -12,6 +12,8 @@ import shutil
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
+from careercopilot.tests.smtp import smtp_server  # noqa: F401  (a fixture for every app's mail tests)
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -59,6 +61,15 @@ def pytest_configure(config):
     # Tests keep their own cache keys, apart from a developer's running site on the same
     # Redis; caches are built lazily, so this lands before the first cache access.
     settings.CACHES["default"]["KEY_PREFIX"] = "test"
+    # Pages name static files plainly in tests, which run no collectstatic first; the hashed
+    # names and their caching are checked on a real collectstatic (careercopilot/tests/test_static_files.py).
+    # (STATIC_MANIFEST set explicitly, as a test's own subprocess may do, is left alone.)
+    if "STATIC_MANIFEST" not in os.environ:
+        from django.test.signals import setting_changed
+
+        settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+        # Django may have built its storages already (set-up imports the admin): rebuild them.
+        setting_changed.send(sender=None, setting="STORAGES", value=settings.STORAGES, enter=True)
     # Hashing alice's and bob's passwords with a million PBKDF2 rounds cost about a second per
     # test. Same algorithm, fewer rounds: the hash names its rounds, so a gunicorn started by a
     # test (with the production settings) still verifies it. Tests about hashing set their own.

@@ -41,6 +41,17 @@ def on_starting(server) -> None:
             f"Refusing to serve DEBUG pages on {', '.join(exposed)}: set DEBUG=0 (with SECRET_KEY and "
             "ALLOWED_HOSTS) for a non-loopback bind, or bind 127.0.0.1."
         )
+    # Prometheus multiprocess mode: this server's own, emptied metrics directory, before any fork.
+    from careercopilot.observability.multiprocess import start_group
+
+    start_group("web")
+
+
+def child_exit(server, worker) -> None:
+    """A dead worker's live gauges stop counting; its counters stay (they happened)."""
+    from careercopilot.observability.multiprocess import mark_dead
+
+    mark_dead(worker.pid)
 
 
 def _env_int(name: str, default: int) -> int:

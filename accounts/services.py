@@ -7,7 +7,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Profile
-from accounts.signals import account_deleting
+from accounts.signals import account_deleting, time_zone_changed
 
 
 @transaction.atomic
@@ -20,6 +20,16 @@ def user_sign_up(*, username: str, email: str, password: str) -> User:
 def profile_for(user: User) -> Profile:
     """Every seeker has a profile; users made before profiles existed get one on first use."""
     profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+@transaction.atomic
+def profile_save(*, form, zone_before: str) -> Profile:
+    """Save a valid profile form; a new time zone is announced once it has committed."""
+    profile = form.save()
+    if profile.time_zone != zone_before:
+        user_id = profile.user_id
+        transaction.on_commit(lambda: time_zone_changed.send(sender=Profile, user_id=user_id))
     return profile
 
 

@@ -7,3 +7,7 @@ from django.dispatch import Signal
 # storage collects the user's file names here and removes them with transaction.on_commit,
 # so a rolled-back deletion keeps them. Arguments: user.
 account_deleting = Signal()
+
+# Sent after a seeker's time zone change committed: figures that follow the seeker's calendar
+# (weeks, due follow-ups) must be recomputed. Arguments: user_id.
+time_zone_changed = Signal()

@@ -25,8 +25,13 @@ def time_zone_names() -> tuple[str, ...]:
     return tuple(sorted(names | {DEFAULT}))
 
 
+@lru_cache(maxsize=1)
+def _time_zone_set() -> frozenset[str]:
+    return frozenset(time_zone_names())
+
+
 def is_time_zone(name: str) -> bool:
-    return name in time_zone_names()
+    return name in _time_zone_set()
 
 
 def remember_time_zone(request: HttpRequest, name: str) -> None:

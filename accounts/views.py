@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from accounts.forms import AccountDeleteForm, ProfileForm, SignupForm
-from accounts.services import account_delete, profile_for, user_sign_up
+from accounts.services import account_delete, profile_for, profile_save, user_sign_up
 from accounts.time_zones import remember_time_zone
 from jobs.models import Skill
 
@@ -33,9 +33,10 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     instance = profile_for(request.user)
+    zone_before = instance.time_zone
     form = ProfileForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        profile = form.save()
+        profile = profile_save(form=form, zone_before=zone_before)
         remember_time_zone(request, profile.time_zone)
         messages.success(request, "Profile saved.")
         return redirect("profile")

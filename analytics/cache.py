@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
+
+from jobs.cache import count_lookup
 
 SCHEMA = 2  # part of every key: a deploy that changes a snapshot's shape starts from fresh keys
 GENERATION_TIMEOUT = 60 * 60 * 24 * 30
@@ -48,6 +51,13 @@ def trending_postings_key(catalogue_generation: int, ranking_generation: str, li
 
 def recommendations_key(user_id: int, fingerprint: str) -> str:
     return f"analytics:recommendations:v{SCHEMA}:{user_id}:{fingerprint}"
+
+
+def lookup(key: str, *, layer: str):
+    """The cached value or None, counted as a hit or miss of `layer` (cache_layer_requests_total)."""
+    found = None if settings.CACHE_BYPASS else cache.get(key)
+    count_lookup(layer, found is not None)
+    return found
 
 
 # --- Generations ----------------------------------------------------------------------------

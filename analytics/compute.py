@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 WEEKS = 26
 TOP_N = 5
@@ -100,8 +100,14 @@ def _stage_samples(row: Row) -> dict[str, float | None]:
     }
 
 
-def user_metrics_from_rows(rows: list[Row], skills: list[tuple[str, int]], *, today: date) -> dict:
-    """All of one user's figures from their application rows and (skill, count) pairs."""
+def user_metrics_from_rows(
+    rows: list[Row], skills: list[tuple[str, int]], *, today: date, zone: tzinfo = UTC
+) -> dict:
+    """All of one user's figures from their application rows and (skill, count) pairs.
+
+    `today` and `zone` are the seeker's own: a week starts on their Monday, and a follow-up is
+    due on their calendar day, not the server's.
+    """
     counts = {status: 0 for status in STATUSES}
     stage: dict[str, list[float]] = {"saved": [], "applied": [], "interviewing": [], "offer": []}
     response_days: list[float] = []
@@ -137,7 +143,7 @@ def user_metrics_from_rows(rows: list[Row], skills: list[tuple[str, int]], *, to
             if sample is not None:
                 stage[name].append(sample)
         if row.applied_at is not None:
-            applied_day = row.applied_at.date()
+            applied_day = row.applied_at.astimezone(zone).date()
             if start <= applied_day:
                 index = (applied_day - start).days // 7
                 if index < WEEKS:

@@ -27,9 +27,15 @@ PERIODIC_TASKS = [
         "description": "Applied with no reply for ANALYTICS_GHOST_AFTER_DAYS days → ghosted, with a timeline event.",
     },
     {
+        "name": "analytics: refresh metrics at each seeker's local midnight",
+        "task": "analytics.tasks.refresh_metrics_at_local_midnight",
+        "crontab": {"minute": "2", "hour": "*"},
+        "description": "Seekers whose day just began in their own time zone: due follow-ups, the new week.",
+    },
+    {
         "name": "analytics: recompute every user's metrics",
         "task": "analytics.tasks.recompute_all_user_metrics",
         "crontab": {"minute": "30", "hour": "0", "day_of_week": "1"},
-        "description": "Weekly, so the 26-week charts of quiet users roll over to the new week.",
+        "description": "Weekly, a full pass as a safety net behind the local-midnight refresh.",
     },
 ]

@@ -17,6 +17,7 @@ from prometheus_client import Counter
 
 from accounts.models import Profile
 from analytics.cache import (
+    lookup,
     platform_generation,
     platform_key,
     recommendations_key,
@@ -53,7 +54,7 @@ def user_metrics_for(user_id: int) -> UserMetrics | None:
     database, so a cold cache costs one load however many requests arrive together.
     """
     key = user_metrics_key(user_id, user_metrics_generation(user_id))
-    stored = cache.get(key)
+    stored = lookup(key, layer="user_metrics")
     if stored is not None:
         METRICS_CACHE.labels("hit").inc()
         return plain.from_plain(UserMetrics, stored)
@@ -91,7 +92,7 @@ def _load_or_compute(user_id: int) -> UserMetrics:
 def platform_snapshot() -> dict:
     """Trending postings and skills and the last 30 days of platform figures, as plain data."""
     key = platform_key(platform_generation())
-    snapshot = cache.get(key)
+    snapshot = lookup(key, layer="platform")
     if snapshot is None:
         snapshot = _platform_from_tables()
         cache.set(key, snapshot, PLATFORM_TIMEOUT)
@@ -145,7 +146,7 @@ def trending_postings(limit: int = 10) -> list[Job]:
     """
     key = trending_postings_key(jobs_cache.catalogue_generation(), platform_generation(), limit)
     return jobs_cache.cached_value(key, TRENDING_POSTINGS_TIMEOUT, lambda: _compute_trending_postings(limit),
-                                   to_cache=job_cards_to_cache, from_cache=job_cards_from_cache)
+                                   layer="trending", to_cache=job_cards_to_cache, from_cache=job_cards_from_cache)
 
 
 # --- Recommendations ------------------------------------------------------------------------
@@ -179,7 +180,7 @@ def recommendations_for(user, *, limit: int = RECOMMENDATIONS) -> list[dict]:
     inputs = _profile_inputs(user)
     fingerprint = hashlib.blake2b(repr(sorted(inputs.items())).encode(), digest_size=8).hexdigest()
     key = recommendations_key(user.id, fingerprint)
-    found = cache.get(key)
+    found = lookup(key, layer="recommendations")
     if found is None:
         found = _recommend(inputs, limit=limit)
         cache.set(key, found, RECOMMENDATIONS_TIMEOUT)

@@ -13,6 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -25,6 +26,9 @@ from prometheus_client import Counter, Histogram
 from analytics import sql
 from analytics.cache import bump_platform
 from analytics.models import Checkpoint, PlatformDailyStats, TrendingJob, TrendingSkill
+from accounts.models import Profile
+from accounts.time_zones import DEFAULT as DEFAULT_TIME_ZONE
+from accounts.time_zones import time_zone_names
 from analytics.snapshots import BATCH_SIZE, user_metrics_recompute, user_metrics_recompute_all
 from applications.models import ALLOWED_TRANSITIONS, Application, ApplicationEvent, Status
 from jobs.models import Job, JobSkill
@@ -59,6 +63,31 @@ def user_metrics_recompute_active(*, batch_size: int = BATCH_SIZE) -> int:
         done = user_metrics_recompute(user_ids=users_active_since(since, today=started.date()), batch_size=batch_size)
     Checkpoint.objects.update_or_create(name="user-metrics", defaults={"ran_at": started})
     return done
+
+
+def zones_at_local_midnight(now: datetime) -> list[str]:
+    """The time zones whose clock reads between 00:00 and 00:59 at `now`."""
+    return [name for name in time_zone_names() if now.astimezone(ZoneInfo(name)).hour == 0]
+
+
+def users_at_local_midnight(now: datetime) -> list[int]:
+    """Seekers whose new day began in the last hour, by their own zone (no profile = the default)."""
+    zones = zones_at_local_midnight(now)
+    users = set(Profile.objects.filter(time_zone__in=zones).values_list("user_id", flat=True))
+    if DEFAULT_TIME_ZONE in zones:
+        users.update(get_user_model().objects.filter(profile__isnull=True).values_list("id", flat=True))
+    return sorted(users)
+
+
+def user_metrics_recompute_at_local_midnight(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Hourly: recompute the seekers whose day just turned over in their own zone.
+
+    A quiet seeker's figures depend on the date too (follow-ups falling due, the chart's week
+    rolling over on their Monday), and their "today" begins at their midnight, not the server's.
+    Every zone passes through hour 0 once a day, so each seeker is refreshed once a day.
+    """
+    now = now or timezone.now()
+    return user_metrics_recompute(user_ids=users_at_local_midnight(now), batch_size=batch_size, now=now)
 
 
 # --- Ghosting -------------------------------------------------------------------------------

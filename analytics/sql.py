@@ -30,7 +30,7 @@ def _weekly_columns() -> tuple[str, str]:
         counters.append(f"count(*) FILTER (WHERE wk = {week}) AS w{week}")
         counters.append(f"count(*) FILTER (WHERE wk = {week} AND responded) AS r{week}")
         items.append(
-            f"json_build_object('week', to_char(%(first_week)s::date + {7 * week}, 'YYYY-MM-DD'), "
+            f"json_build_object('week', to_char(b.first_week + {7 * week}, 'YYYY-MM-DD'), "
             f"'applied', COALESCE(g.w{week}, 0), 'responded', COALESCE(g.r{week}, 0))"
         )
     return ",\n        ".join(counters), "json_build_array(" + ",\n        ".join(items) + ")"
@@ -51,10 +51,13 @@ def _rate(part: str, whole: str) -> str:
     return f"CASE WHEN COALESCE(g.{whole}, 0) > 0 THEN g.{part}::float8 / g.{whole} END"
 
 
-# Parameters: ids (bigint[]), now (timestamptz), today (date), first_week (date).
+# Parameters: ids (bigint[]), zones (text[]), todays (date[]), first_weeks (date[]), now (timestamptz).
+# The arrays run in step: each seeker's own time zone, their local date and the Monday their
+# 26-week chart starts on, so weeks and due follow-ups follow the seeker's calendar.
 USER_METRICS_UPSERT = f"""
 WITH batch AS (
-    SELECT unnest(%(ids)s::bigint[]) AS user_id
+    SELECT * FROM unnest(%(ids)s::bigint[], %(zones)s::text[], %(todays)s::date[], %(first_weeks)s::date[])
+        AS b(user_id, zone, today, first_week)
 ),
 apps AS (
     SELECT a.id, a.user_id, a.job_id, a.status, a.title AS own_title, a.created_at, a.applied_at,
@@ -69,9 +72,11 @@ apps AS (
            (a.status IN ({PAST_INTERVIEWING}) OR a.interview_at IS NOT NULL OR a.offer_at IS NOT NULL) AS r_interviewing,
            (a.status IN ({PAST_OFFER}) OR a.offer_at IS NOT NULL) AS r_offer,
            LEAST(a.interview_at, a.offer_at, CASE WHEN a.status = 'rejected' THEN a.closed_at END) AS responded_at,
-           CASE WHEN (a.applied_at AT TIME ZONE 'UTC')::date >= %(first_week)s::date
-                THEN ((a.applied_at AT TIME ZONE 'UTC')::date - %(first_week)s::date) / 7 END AS wk
+           CASE WHEN (a.applied_at AT TIME ZONE b.zone)::date >= b.first_week
+                THEN ((a.applied_at AT TIME ZONE b.zone)::date - b.first_week) / 7 END AS wk,
+           b.today AS local_today
     FROM applications_application a
+    JOIN batch b ON b.user_id = a.user_id
     WHERE a.user_id = ANY(%(ids)s::bigint[])
 ),
 flagged AS (
@@ -97,7 +102,7 @@ agg AS (
         avg({_days("interview_at", "LEAST(offer_at, closed_at)")})
             FILTER (WHERE LEAST(offer_at, closed_at) >= interview_at) AS interviewing_days,
         avg({_days("offer_at", "closed_at")}) FILTER (WHERE closed_at >= offer_at) AS offer_days,
-        count(*) FILTER (WHERE next_follow_up <= %(today)s::date AND status NOT IN ({CLOSED}) AND NOT archived) AS follow_ups_due,
+        count(*) FILTER (WHERE next_follow_up <= local_today AND status NOT IN ({CLOSED}) AND NOT archived) AS follow_ups_due,
         {_WEEK_COUNTERS}
     FROM flagged
     GROUP BY user_id

@@ -40,6 +40,12 @@ def refresh_active_user_metrics() -> int:
     return services.user_metrics_recompute_active()
 
 
+@shared_task(**COMMON, soft_time_limit=15 * 60, time_limit=16 * 60)
+def refresh_metrics_at_local_midnight() -> int:
+    """Beat, hourly: the seekers whose own day just began (due follow-ups, the new week)."""
+    return services.user_metrics_recompute_at_local_midnight()
+
+
 @shared_task(**COMMON, soft_time_limit=30 * 60, time_limit=32 * 60)
 def recompute_all_user_metrics() -> int:
     """Beat, weekly: everyone, so the 26-week charts of quiet users roll over too."""

@@ -120,3 +120,194 @@ class MessagePackLocMemCache(LocMemCache):
             self._cache[key] = pack(new_value)
             self._cache.move_to_end(key, last=False)
         return new_value
+
+
+# --- Trust: Redis is not a single point of failure -------------------------------------------------
+"""A Redis that is stopped, unreachable or frozen costs one short socket timeout, not the site.
+
+ResilientRedisCache is django-redis (through django-prometheus's subclass, for the hit and miss
+counts) with a circuit breaker in front of it. django-redis already turns every redis-py
+connection error into one exception (ConnectionInterrupted, with IGNORE_EXCEPTIONS to swallow it),
+but a swallowed error still costs the full socket timeout on every call, and its "ignored" answers
+(`add` returns None, `incr` returns None) break callers that expect a cache's answers. So:
+
+- the first connection error or timeout opens the breaker (process-local: each gunicorn worker
+  or Celery process learns on its own first failed call); while it is open no call goes to
+  Redis at all, and each one gets the answer of the FALLBACK cache instead;
+- after CACHE_BREAKER_RESET_SECONDS one call is let through (half-open): if Redis answers the
+  breaker closes and everything resumes by itself; if not it opens again;
+- the fallback is Django's DummyCache (a cache that keeps nothing: every read misses and is
+  rebuilt from the database, `add` succeeds, `incr` says the key is missing: exactly the
+  answers of an empty cache), except for keys under LOCAL_FALLBACK_PREFIXES, the throttle
+  counters of DRF ("throttle_") and django-ratelimit ("rl:"), which go to a per-process
+  local-memory cache, so throttles keep counting (per worker) while Redis is away.
+  Sessions are read from the database meanwhile (careercopilot.sessions).
+"""
+
+import logging  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+from django.core.cache.backends.dummy import DummyCache  # noqa: E402
+from django_prometheus.cache.backends.redis import RedisCache as PrometheusRedisCache  # noqa: E402
+from django_redis.exceptions import ConnectionInterrupted  # noqa: E402
+from prometheus_client import Counter  # noqa: E402
+from redis.exceptions import ConnectionError as RedisConnectionError  # noqa: E402
+from redis.exceptions import TimeoutError as RedisTimeoutError  # noqa: E402
+
+log = logging.getLogger("careercopilot.cache")
+
+REDIS_DOWN = (ConnectionInterrupted, RedisConnectionError, RedisTimeoutError, OSError)
+
+CACHE_DEGRADED = Counter(
+    "careercopilot_cache_degraded_total",
+    "Cache calls answered by the fallback because Redis was unreachable or its breaker open",
+    ["alias", "reason"],
+)
+
+
+class CircuitBreaker:
+    """closed → (a failure) → open → (reset_after seconds) → half-open: one call probes →
+    closed on success, open again on failure. Thread-safe; one per cache location per process."""
+
+    def __init__(self, name: str, reset_after: float) -> None:
+        self.name, self.reset_after = name, reset_after
+        self.state = "closed"
+        self.opened_at = 0.0
+        self._lock = threading.Lock()
+
+    def allow(self) -> bool:
+        if self.state == "closed":  # the fast path: no lock while Redis is healthy
+            return True
+        with self._lock:
+            if self.state == "open" and time.monotonic() - self.opened_at >= self.reset_after:
+                self.state = "half-open"  # this caller is the one probe
+                return True
+            return False
+
+    def success(self) -> None:
+        if self.state != "closed":
+            with self._lock:
+                was, self.state = self.state, "closed"
+            if was != "closed":
+                log.warning("cache %s: Redis answers again, breaker closed", self.name)
+
+    def failure(self, exc: BaseException) -> None:
+        with self._lock:
+            was, self.state, self.opened_at = self.state, "open", time.monotonic()
+        if was == "closed":
+            log.error("cache %s: Redis unreachable (%s: %s); breaker open, serving without it for %ss",
+                      self.name, type(exc).__name__, exc, self.reset_after)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.state, self.opened_at = "closed", 0.0
+
+
+_breakers: dict[str, CircuitBreaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def breaker_for(name: str, reset_after: float) -> CircuitBreaker:
+    """One breaker per cache location in this process (Django makes a cache object per thread)."""
+    with _breakers_lock:
+        if name not in _breakers:
+            _breakers[name] = CircuitBreaker(name, reset_after)
+        return _breakers[name]
+
+
+def all_breakers() -> dict[str, CircuitBreaker]:
+    return dict(_breakers)
+
+
+GUARDED_METHODS = (
+    "get", "set", "add", "delete", "touch", "get_many", "set_many", "delete_many", "incr", "decr",
+    "has_key", "clear", "delete_pattern", "ttl", "pttl", "expire", "persist", "keys", "iter_keys", "incr_version",
+)
+# Answers of the methods the fallback cache does not have.
+_NO_FALLBACK = {"delete_pattern": 0, "ttl": None, "pttl": None, "expire": False, "persist": False, "keys": [],
+                "iter_keys": iter(())}
+
+
+class CacheUnavailable(RuntimeError):
+    """Raised by ResilientRedisCache.check() (the readiness probe) when Redis cannot be used."""
+
+
+class ResilientRedisCache(PrometheusRedisCache):
+    """django-redis behind a circuit breaker, degrading to a fallback cache (see above).
+
+    OPTIONS beyond django-redis's: LOCAL_FALLBACK_PREFIXES (keys that fall back to a
+    per-process local-memory cache rather than to nothing), BREAKER_RESET_SECONDS (how long the
+    breaker stays open before one call probes Redis again, default 5).
+    """
+
+    def __init__(self, server: str, params: dict) -> None:
+        params = {**params, "OPTIONS": dict(params.get("OPTIONS", {}))}
+        local_prefixes = tuple(params["OPTIONS"].pop("LOCAL_FALLBACK_PREFIXES", ()))
+        reset_after = float(params["OPTIONS"].pop("BREAKER_RESET_SECONDS", 5))
+        params["OPTIONS"]["IGNORE_EXCEPTIONS"] = False  # the breaker decides, below
+        super().__init__(server, params)
+        self.alias = params.get("ALIAS", server)
+        self.breaker = breaker_for(f"{self.alias}@{server}", reset_after)
+        fallback_params = {key: value for key, value in params.items() if key in ("TIMEOUT", "KEY_PREFIX", "VERSION")}
+        self.fallback = DummyCache("", fallback_params)
+        self.local_prefixes = local_prefixes
+        self.local_fallback = MessagePackLocMemCache(
+            f"fallback-{self.alias}", {**fallback_params, "OPTIONS": {"MAX_ENTRIES": 10_000}}) if local_prefixes else None
+
+    def available(self) -> bool:
+        """False while the breaker is open (Redis failed lately and has not answered since)."""
+        return self.breaker.state == "closed"
+
+    def _degraded(self, name: str, reason: str, args, kwargs):
+        CACHE_DEGRADED.labels(self.alias, reason).inc()
+        kwargs.pop("client", None)
+        fallback = self.fallback
+        if self.local_prefixes and args and isinstance(args[0], str) and args[0].startswith(self.local_prefixes):
+            fallback = self.local_fallback
+        method = getattr(fallback, name, None)
+        if method is None:
+            return _NO_FALLBACK.get(name)
+        return method(*args, **kwargs)
+
+    def check(self) -> str:
+        """The readiness probe: a real write and read through the breaker; raises when Redis
+        is not usable (an open breaker included, so a probe of a dead Redis costs nothing)."""
+        if not self.breaker.allow():
+            raise CacheUnavailable(f"breaker open since Redis failed (retried every {self.breaker.reset_after:g} s)")
+        try:
+            PrometheusRedisCache.set(self, "ready-probe", "1", 10)
+            value = PrometheusRedisCache.get(self, "ready-probe")
+        except REDIS_DOWN as exc:
+            self.breaker.failure(exc)
+            raise CacheUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        self.breaker.success()
+        if value != "1":
+            raise CacheUnavailable("the cache did not return what was written")
+        return "ok"
+
+
+def _guard(name: str):
+    original = getattr(PrometheusRedisCache, name)
+
+    def method(self, *args, **kwargs):
+        if not self.breaker.allow():
+            return self._degraded(name, "breaker-open", args, kwargs)
+        try:
+            result = original(self, *args, **kwargs)
+        except REDIS_DOWN as exc:
+            self.breaker.failure(exc)
+            return self._degraded(name, "error", args, kwargs)
+        except BaseException:  # Redis answered (a missing key for incr, a value it cannot store)
+            self.breaker.success()
+            raise
+        self.breaker.success()
+        return result
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = original.__doc__
+    return method
+
+
+for _name in GUARDED_METHODS:
+    setattr(ResilientRedisCache, _name, _guard(_name))

@@ -47,8 +47,15 @@ PROXY_COUNT = env_int("PROXY_COUNT", 1 if BEHIND_PROXY else 0)
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 
+# Measurement only (perfsuite's no-cache pass): every cached value and anonymous page is computed
+# afresh, to show what the caches buy. Never in production.
+CACHE_BYPASS = env_bool("CACHE_BYPASS", False)
+# Statements slower than this are logged (normalised, without parameters) and counted by view.
+SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 200)
+
 SILK_ENABLED = env_bool("SILK_ENABLED", False)
 SILK_INTERCEPT_PERCENT = env_int("SILK_INTERCEPT_PERCENT", 100)
+SILK_KEEP_DAYS = env_int("SILK_KEEP_DAYS", 7)  # older records are pruned by beat (careercopilot.tasks)
 
 INSTALLED_APPS = [
     "django_prometheus",
@@ -81,6 +88,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # HTML and JSON compressed (static files come pre-compressed from whitenoise). Why this is
+    # safe from BREACH: README, Security.
+    "django.middleware.gzip.GZipMiddleware",
     "careercopilot.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, header built once
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -150,17 +160,32 @@ if DATABASE_URL:
         default_db["OPTIONS"]["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN", 1),
             "max_size": env_int("DATABASE_POOL_MAX", 8),
-            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+            # Trust: with the database away a request waits this long for a connection, then gets
+            # the friendly 503 (careercopilot.views.server_error), instead of holding a worker 10 s.
+            "timeout": float(env_str("DATABASE_POOL_TIMEOUT", "1.5")),
+            # The pool retries a failed connection with a growing delay (1, 2, 4 s ...) for this
+            # long, then gives up and tries again at the next request: so the database is used
+            # again within seconds of returning, not after a minute of back-off.
+            "reconnect_timeout": float(env_str("DATABASE_RECONNECT_TIMEOUT", "4")),
         }
+        # After a failed connection, new ones are refused at once for this long (the same 503).
+        DATABASE_FAIL_FAST_SECONDS = float(env_str("DATABASE_FAIL_FAST_SECONDS", "2"))
+        # With the pool, Django's health checks are the pool's `check`: a connection is checked as
+        # it is taken, so one a database restart broke is replaced, never handed to a request.
+        default_db["CONN_HEALTH_CHECKS"] = True
     else:
         default_db["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
         default_db["CONN_HEALTH_CHECKS"] = True
-    default_db["ENGINE"] = "django_prometheus.db.backends.postgresql"
+    # An address that does not answer at all costs a connection attempt this long, not minutes.
+    default_db["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 2))
+    # django-prometheus's backend, failing fast for a moment after the database failed (careercopilot/database/).
+    default_db["ENGINE"] = "careercopilot.database"
     DATABASES = {"default": default_db}
     if DATABASE_REPLICA_URL:
         replica = database_from_url("DATABASE_REPLICA_URL", DATABASE_REPLICA_URL)
         replica["ENGINE"] = default_db["ENGINE"]
         replica["OPTIONS"].setdefault("pool", default_db["OPTIONS"].get("pool", False))
+        replica["OPTIONS"].setdefault("connect_timeout", default_db["OPTIONS"]["connect_timeout"])
         replica["TEST"] = {"MIRROR": "default"}
         DATABASES["replica"] = replica
         DATABASE_ROUTERS = ["careercopilot.routers.PrimaryReplicaRouter"]
@@ -187,7 +212,10 @@ CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "cc")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
+            # Trust: django-redis behind a circuit breaker; with Redis stopped or frozen every
+            # cache use degrades to the database (careercopilot/cache_backends.py).
+            "BACKEND": "careercopilot.cache_backends.ResilientRedisCache",
+            "ALIAS": "default",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             # 2: values are MessagePack since the Trust work; pickles a running site left under
@@ -197,8 +225,12 @@ if REDIS_URL:
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 "PARSER_CLASS": "redis._parsers.hiredis._HiredisParser",
-                "SOCKET_CONNECT_TIMEOUT": 2,
-                "SOCKET_TIMEOUT": 2,
+                # A frozen Redis costs one call this long, then the breaker stops asking it.
+                "SOCKET_CONNECT_TIMEOUT": float(env_str("CACHE_SOCKET_TIMEOUT", "0.25")),
+                "SOCKET_TIMEOUT": float(env_str("CACHE_SOCKET_TIMEOUT", "0.25")),
+                "BREAKER_RESET_SECONDS": float(env_str("CACHE_BREAKER_RESET_SECONDS", "5")),
+                # Throttle counters (DRF, django-ratelimit) keep counting per process meanwhile.
+                "LOCAL_FALLBACK_PREFIXES": ["throttle_", "rl:"],
                 "CONNECTION_POOL_KWARGS": {"max_connections": 50, "health_check_interval": 30},
                 # Trust: MessagePack, never pickle (careercopilot/cache_backends.py).
                 "SERIALIZER": "careercopilot.cache_backends.MessagePackSerializer",
@@ -217,7 +249,8 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# cached_db, made safe for a cache outage: sessions load from the database meanwhile (careercopilot/sessions.py).
+SESSION_ENGINE = "careercopilot.sessions"
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_TIMEZONE = "UTC"
@@ -280,8 +313,9 @@ AXES_VERBOSE = False
 
 # --- Trust: throttles and caps (django-ratelimit for pages, DRF throttles for the API) ----------
 # Counted in the default cache (Redis: shared by every worker). A throttled request gets a 429
-# page (careercopilot.views.rate_limited). With the cache unreachable, throttles let requests
-# through (the lockout above does not: it is in the database and fails closed).
+# page (careercopilot.views.rate_limited). With Redis unreachable the counts go on in each
+# process's memory (LOCAL_FALLBACK_PREFIXES above), so a throttle is per worker until Redis is
+# back; the lockout above is in the database and fails closed.
 THROTTLE_SEARCH = env_str("THROTTLE_SEARCH", "120/m")  # per address: /jobs/ and GET /api/v1/jobs/
 THROTTLE_SIGNUP = env_str("THROTTLE_SIGNUP", "5/10m")  # per address
 THROTTLE_EXPORT = env_str("THROTTLE_EXPORT", "10/m")  # per user
@@ -343,15 +377,20 @@ else:
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "documents": _documents,
+    # Hashed names (site.3f2a….css) on the embedded default too, so an upgrade never leaves a
+    # browser on a stale stylesheet: `make run` and the image run collectstatic first.
+    # STATIC_MANIFEST=0 serves plain names (a checkout that never ran collectstatic; the tests).
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if env_bool("STATIC_MANIFEST", not DEBUG)
+            if env_bool("STATIC_MANIFEST", True)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_MAX_AGE = 31536000  # hashed names are immutable, so a year is safe
+# Hashed names get whitenoise's "max-age=315360000, immutable" (a changed file is a new
+# name); a file under its plain name (the favicon a browser asks for by itself) is kept an hour.
+WHITENOISE_MAX_AGE = 3600
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import hmac
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -13,7 +17,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonRe
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django_prometheus import exports
 from django_ratelimit.decorators import ratelimit
 
 from accounts.exports import account_data
@@ -58,12 +61,18 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 def _check_database() -> str:
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT 1")
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        connections.close_all()  # this thread's connection goes back to the pool
     return "ok"
 
 
 def _check_cache() -> str:
+    check = getattr(cache, "check", None)  # ResilientRedisCache: through its breaker
+    if callable(check):
+        return check()
     cache.set("ready-probe", "1", 10)
     if cache.get("ready-probe") != "1":
         raise RuntimeError("cache did not return what was written")
@@ -72,20 +81,33 @@ def _check_cache() -> str:
 
 def _check_broker() -> str:
     with celery_app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+        conn.ensure_connection(max_retries=1, timeout=READY_TIMEOUT_SECONDS)
     return "ok"
+
+
+# Trust: /ready/ answers within its budget whatever hangs. Each check runs in a thread of its own
+# and is given READY_TIMEOUT_SECONDS in all; a check still running then is reported as timed out
+# (and finishes, or fails, on its own socket timeout in the background). A bounded pool, so a
+# probe hammering a hung part cannot pile up threads: a queued check simply times out too.
+READY_TIMEOUT_SECONDS = 1.5
+READY_CHECKS = (("database", _check_database), ("cache", _check_cache), ("broker", _check_broker))
+_ready_pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="ready")
 
 
 @never_cache
 def ready(request: HttpRequest) -> JsonResponse:
+    futures = {name: _ready_pool.submit(check) for name, check in READY_CHECKS}
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     checks = {}
-    healthy = True
-    for name, check in (("database", _check_database), ("cache", _check_cache), ("broker", _check_broker)):
+    for name, future in futures.items():
         try:
-            checks[name] = check()
+            checks[name] = future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            future.cancel()
+            checks[name] = f"error: no answer within {READY_TIMEOUT_SECONDS:g} s"
         except Exception as exc:  # a readiness probe reports, it does not crash
             checks[name] = f"error: {exc.__class__.__name__}: {exc}"
-            healthy = False
+    healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503)
 
 
@@ -107,7 +129,11 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus scrape: not public (see _metrics_allowed)."""
     if not _metrics_allowed(request):
         return HttpResponseForbidden("metrics are not public", headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
-    return exports.ExportToDjangoView(request)
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    from careercopilot.observability.multiprocess import scrape
+
+    return HttpResponse(scrape(), content_type=CONTENT_TYPE_LATEST)
 
 
 def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -115,6 +141,38 @@ def rate_limited(request: HttpRequest, exception: Exception | None = None) -> Ht
     response = render(request, "429.html", status=429)
     response["Retry-After"] = "60"
     return response
+
+
+DATABASE_UNAVAILABLE_RETRY_SECONDS = 5
+
+
+def _database_unavailable(exc: BaseException | None) -> bool:
+    """The database could not be reached or dropped the connection (Django wraps psycopg's
+    errors, the pool's PoolTimeout included, in OperationalError / InterfaceError)."""
+    from django.db import InterfaceError, OperationalError
+
+    while exc is not None:
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. A database outage is a 503 saying to try again (JSON under /api/, a page that
+    needs no database elsewhere), answered as soon as the pool gives up (DATABASE_POOL_TIMEOUT);
+    anything else is Django's 500."""
+    if _database_unavailable(sys.exc_info()[1]):
+        headers = {"Retry-After": str(DATABASE_UNAVAILABLE_RETRY_SECONDS)}
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": "The service is temporarily unavailable; try again in a few seconds."},
+                                status=503, headers=headers)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = headers["Retry-After"]
+        return response
+    from django.views.defaults import server_error as page
+
+    return page(request)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -32,8 +32,20 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
+from prometheus_client import Counter
 
 T = TypeVar("T")
+
+# Hits and misses per named layer (pages, facets, totals, similar, trending, user_metrics,
+# recommendations, ...): the catalogue's accessors and analytics' count here, the scrape adds
+# every process up (careercopilot/observability/).
+CACHE_LAYER_REQUESTS = Counter(
+    "cache_layer_requests_total", "Cached-value lookups by named cache layer and result (hit or miss)", ["layer", "result"]
+)
+
+
+def count_lookup(layer: str, hit: bool) -> None:
+    CACHE_LAYER_REQUESTS.labels(layer, "hit" if hit else "miss").inc()
 
 GENERATION_KEY = "jobs:generation"
 POSTINGS_GENERATION_KEY = "jobs:postings-generation"
@@ -71,6 +83,8 @@ def catalogue_generation() -> int:
         # meet pages cached under an old 1 that have not expired yet.
         cache.add(GENERATION_KEY, int(time.time() * 1000), timeout=None)
         generation = cache.get(GENERATION_KEY)
+    if generation is None:  # no cache at all (Redis away: careercopilot/cache_backends.py): a number no page is stored under
+        return int(time.time() * 1000)
     return int(generation)
 
 
@@ -163,12 +177,14 @@ def page_budget_key(name: str, window: int) -> str:
 
 
 def cached_value(
-    key: str, timeout: int, compute: Callable[[], T], *,
+    key: str, timeout: int, compute: Callable[[], T], *, layer: str,
     to_cache: Callable[[T], Any] | None = None, from_cache: Callable[[Any], T] | None = None,
 ) -> T:
     """The cached value, else compute() stored. The cache holds plain data only (no pickle,
-    careercopilot/cache_backends.py): `to_cache`/`from_cache` convert anything else."""
-    stored = cache.get(key)
+    careercopilot/cache_backends.py): `to_cache`/`from_cache` convert anything else. `layer`
+    names the data set in the hit/miss counter."""
+    stored = None if settings.CACHE_BYPASS else cache.get(key)
+    count_lookup(layer, stored is not None)
     if stored is not None:
         return from_cache(stored) if from_cache else stored
     value = compute()
@@ -190,6 +206,8 @@ def shared_request(request: HttpRequest) -> bool:
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
+    if settings.CACHE_BYPASS:  # perfsuite's no-cache pass: the page is built every time
+        return False
     # A pending flash message would be rendered into the stored page and shown to everyone.
     return request.method in ("GET", "HEAD") and not request.user.is_authenticated and not len(get_messages(request))
 
@@ -251,6 +269,7 @@ def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (
             generation = posting_generation(kwargs[posting]) if posting else catalogue_generation()
             key = page_key(generation, name, request.path, query)
             stored = cache.get(key)
+            count_lookup("pages", stored is not None)
             if stored is not None:
                 content, content_type = stored
                 response = HttpResponse(content, content_type=content_type)

@@ -86,7 +86,7 @@ def current_rates() -> dict[str, Decimal]:
         }
 
     key = jobs_cache.rates_key(jobs_cache.catalogue_generation())
-    return jobs_cache.cached_value(key, RATES_TIMEOUT, load)
+    return jobs_cache.cached_value(key, RATES_TIMEOUT, load, layer="rates")
 
 
 def to_usd(amount: int | None, currency: str, rates: dict[str, Decimal], *, period: str = "year") -> int | None:

@@ -404,7 +404,7 @@ def _planned_rows(qs: JobQuerySet) -> int:
 
 def _active_planned() -> int:
     return jobs_cache.cached_value(jobs_cache.active_planned_key(), jobs_cache.ACTIVE_PLANNED_TIMEOUT,
-                                   lambda: _planned_rows(Job.objects.active()) or 1)
+                                   lambda: _planned_rows(Job.objects.active()) or 1, layer="planner")
 
 
 def _compute_total(qs: JobQuerySet, params: SearchParams) -> Total:
@@ -435,7 +435,7 @@ def search_total(params: SearchParams) -> Total:
     """
     key = jobs_cache.total_key(jobs_cache.catalogue_generation(), params.filters_key())
     return jobs_cache.cached_value(key, jobs_cache.TOTAL_TIMEOUT, lambda: _compute_total(filtered_jobs(params), params),
-                                   to_cache=dataclasses.asdict, from_cache=lambda plain: Total(**plain))
+                                   layer="totals", to_cache=dataclasses.asdict, from_cache=lambda plain: Total(**plain))
 
 
 FACETS = {
@@ -499,7 +499,7 @@ def _compute_facets(params: SearchParams) -> dict[str, list[FacetValue]]:
 def job_facets(params: SearchParams) -> dict[str, list[FacetValue]]:
     key = jobs_cache.facets_key(jobs_cache.catalogue_generation(), params.filters_key())
     return jobs_cache.cached_value(
-        key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params),
+        key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params), layer="facets",
         to_cache=lambda facets: {name: [dataclasses.asdict(v) for v in values] for name, values in facets.items()},
         from_cache=lambda plain: {name: [FacetValue(**v) for v in values] for name, values in plain.items()},
     )
@@ -564,7 +564,7 @@ def similar_jobs(job: Job, *, limit: int = 5) -> list[Job]:
     skill_ids = sorted(skill.pk for skill in job.skills.all())
     key = jobs_cache.similar_key(jobs_cache.posting_generation(job.pk), job.pk, limit)
     return jobs_cache.cached_value(
-        key, jobs_cache.SIMILAR_TIMEOUT, lambda: _compute_similar(job, skill_ids, limit),
+        key, jobs_cache.SIMILAR_TIMEOUT, lambda: _compute_similar(job, skill_ids, limit), layer="similar",
         to_cache=lambda jobs: plain.list_to_plain(jobs, related=("company",), extra=("shared",)),
         from_cache=lambda rows: plain.list_from_plain(Job, rows),
     )

@@ -58,7 +58,7 @@ def test_it_shows_the_figures_charts_follow_ups_and_when_they_were_computed(alic
     assert '<dd id="figure-median">7.0 days</dd>' in html
     assert '<dd id="figure-follow-ups-due">1</dd>' in html
     assert 'data-stage="interviewing" data-count="1"' in html  # the funnel, drawn server-side
-    assert html.count("<svg") == 3 and "<script src=\"http" not in html
+    assert html.count('<svg class="chart-svg"') == 3 and "<script src=\"http" not in html
     assert "Backend Engineer" in html and "/applications/" in html
     assert 'id="computed-at"' in html
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from accounts.models import Profile
 from analytics import snapshots
 from analytics.models import UserMetrics
 from analytics.tests.conftest import at
@@ -34,6 +35,10 @@ HISTORIES = [
 ]
 
 
+# Seekers on both sides of UTC, on half-hour offsets, and without a profile (the default zone).
+ZONES = [None, "UTC", "Asia/Tokyo", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kolkata", "America/New_York"]
+
+
 def _random_search(django_user_model, make_job, rng: random.Random) -> list[int]:
     from applications.models import Application
 
@@ -42,6 +47,9 @@ def _random_search(django_user_model, make_job, rng: random.Random) -> list[int]
     for u in range(25):
         user = django_user_model.objects.create_user(username=f"seeker{u}")
         user_ids.append(user.id)
+        zone = rng.choice(ZONES)
+        if zone is not None:
+            Profile.objects.create(user=user, time_zone=zone)
         untracked = rng.sample(jobs, len(jobs))  # one application per posting and seeker
         for _ in range(rng.choice([0, 1, 3, 8, 15])):
             status, steps = rng.choice(HISTORIES)

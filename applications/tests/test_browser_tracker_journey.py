@@ -1,9 +1,11 @@
 """A seeker prepares for an interview in a real browser: interview, contact, résumé, a move undone,
-the application archived, and the calendar feed fetched the way a calendar app would."""
+the application archived, the calendar feed fetched the way a calendar app would, and at the end
+a forgotten password reset through the link in the email (a real SMTP server receives it)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import urllib.request
 
 import icalendar
@@ -25,7 +27,7 @@ def log_in(page, username: str, password: str) -> None:
     expect(page.get_by_role("button", name=f"Log out ({username})")).to_be_visible()
 
 
-def test_interview_contact_resume_undo_archive_and_the_calendar_feed(page, alice, tmp_path):
+def test_interview_contact_resume_undo_archive_the_calendar_feed_and_a_password_reset(page, alice, tmp_path, smtp_server):
     alice.profile.time_zone = "Europe/Berlin"
     alice.profile.save(update_fields=["time_zone"])
     application = application_create(user=alice, company_name="Initech", title="Platform Engineer", status=Status.INTERVIEWING)
@@ -65,7 +67,7 @@ def test_interview_contact_resume_undo_archive_and_the_calendar_feed(page, alice
     # Move the card to Offer on the board, then undo it from the notice.
     page.get_by_role("link", name="Board", exact=True).click()
     card = page.locator(f"#card-{application.pk}")
-    expect(card).to_contain_text("Next: On-site Jun 3, 14:30")
+    expect(card).to_contain_text("Next: On-site, 3 Jun 2031, 14:30")
     card.locator("select[name=to_status]").select_option("offer")
     card.get_by_role("button", name="Move").click()
     expect(page.locator(f'.board-column[data-status="offer"] #card-{application.pk}')).to_be_visible()
@@ -92,3 +94,19 @@ def test_interview_contact_resume_undo_archive_and_the_calendar_feed(page, alice
     (event,) = calendar.walk("VEVENT")
     assert str(event["summary"]) == "On-site: Platform Engineer at Initech"
     assert event.decoded("dtstart") == dt.datetime(2031, 6, 3, 12, 30, tzinfo=dt.UTC)
+
+    # Later, on another device, the password is forgotten: the link in the email sets a new one.
+    page.get_by_role("button", name="Log out (alice)").click()
+    page.goto("/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill("alice@example.com")
+    page.get_by_role("button", name="Send the link").click()
+    page.wait_for_url("**/password/reset/sent/")
+    [mail] = smtp_server.wait(1)
+    assert mail.rcpt_tos == ["alice@example.com"]
+    page.goto(re.search(r"http://\S+/password/reset/\S+/", mail.body).group(0))
+    page.get_by_label("New password:", exact=True).fill("a-brand-new-pass-5")
+    page.get_by_label("New password confirmation").fill("a-brand-new-pass-5")
+    page.get_by_role("button", name="Set the new password").click()
+    page.wait_for_url("**/password/reset/done/")
+    log_in(page, "alice", "a-brand-new-pass-5")

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import re
 import urllib.request
@@ -27,15 +28,15 @@ ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(21100, 21200)  # this checkout's share of the machine's ports
 
 
-def _free_port() -> int:
-    for port in PORTS:
+def _free_port(ports: range = PORTS) -> int:
+    for port in ports:
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError(f"no free port in {PORTS}")
+    raise RuntimeError(f"no free port in {ports}")
 
 
 def database_url() -> str:
@@ -45,8 +46,9 @@ def database_url() -> str:
 
 
 @contextmanager
-def gunicorn(*, workers: int = 2, **env: str):
-    port = _free_port()
+def gunicorn(*, workers: int = 2, ports: range = PORTS, **env: str):
+    """`ports`: a test that counts requests takes a range no other checkout's start-up probe can wander into."""
+    port = _free_port(ports)
     environment = {
         **os.environ, "DEBUG": "0", "SECRET_KEY": "gunicorn-test-" + "x" * 40, "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",
@@ -54,9 +56,12 @@ def gunicorn(*, workers: int = 2, **env: str):
         "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers), "GUNICORN_ACCESS_LOG": "/dev/null",
         "STATIC_MANIFEST": "0", **env,
     }
+    # The log goes to a file, not a pipe: a pipe nobody reads fills up (a fault test logs a traceback
+    # per request) and every worker then hangs writing to it.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "careercopilot.wsgi", "-c", "gunicorn.conf.py"],
-        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -67,7 +72,8 @@ def gunicorn(*, workers: int = 2, **env: str):
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode()[-2000:]) from None
+                    log.seek(0)
+                    raise RuntimeError("gunicorn did not start: " + log.read().decode()[-2000:]) from None
                 time.sleep(0.2)
         yield base
     finally:
@@ -77,6 +83,7 @@ def gunicorn(*, workers: int = 2, **env: str):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 class Browser:

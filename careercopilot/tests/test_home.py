@@ -49,6 +49,6 @@ def test_home_shows_the_search_box_trending_and_newest_jobs(client, django_user_
 
     body = client.get("/").content.decode()
     assert 'role="search"' in body and 'action="/jobs/"' in body
-    trending, newest = body.split("<h2>Trending this week</h2>")[1].split("<h2>Newest jobs</h2>")
+    trending, newest = body.split("Trending this week</h2>")[1].split("Newest jobs</h2>")
     assert titles(trending) == ["Hot", "Warm"]
     assert titles(newest)[0] == "Brand new"

@@ -6,6 +6,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 from analytics.schedules import PERIODIC_TASKS
 from careercopilot.celery import app
+from careercopilot.management.commands.setup_periodic_tasks import declared_periodic_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +17,12 @@ def test_it_leaves_exactly_one_periodic_task_per_job_when_run_twice():
 
     for job in PERIODIC_TASKS:
         assert PeriodicTask.objects.filter(task=job["task"]).count() == 1, job["task"]
-    assert PeriodicTask.objects.filter(task__startswith="analytics.").count() == len(PERIODIC_TASKS) == 5
-    assert IntervalSchedule.objects.count() == 2 and CrontabSchedule.objects.count() == 3
+    assert PeriodicTask.objects.filter(task__startswith="analytics.").count() == len(PERIODIC_TASKS) == 6
+    # One schedule row per distinct schedule any app declares, however often the command runs.
+    declared = declared_periodic_tasks()
+    intervals = {tuple(sorted(job["interval"].items())) for job in declared if "interval" in job}
+    crontabs = {tuple(sorted(job["crontab"].items())) for job in declared if "crontab" in job}
+    assert IntervalSchedule.objects.count() == len(intervals) and CrontabSchedule.objects.count() == len(crontabs)
 
 
 def test_it_schedules_only_tasks_the_worker_knows():

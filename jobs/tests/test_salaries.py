@@ -104,9 +104,9 @@ def test_a_currency_without_a_rate_is_a_400_with_a_message(client, world):
 def test_cards_show_what_the_posting_advertised_and_the_dollars_beside_it(client, world):
     body = client.get("/jobs/?sort=salary").content.decode()
 
-    assert "KRW 150,000,000–181,000,000 <span class=\"salary-usd\">(≈ USD 112,782–136,090 a year)</span>" in body
-    assert "USD 55–60 an hour" in body and "≈ USD 114,400–124,800 a year" in body
-    assert "USD 170,000–200,000 ·" in body or "USD 170,000–200,000\n" in body  # no conversion shown for dollars a year
+    assert "KRW 150M–181M a year <span class=\"salary-usd\">(≈ USD 112,782–136,090 a year)</span>" in body
+    assert "$55–60 an hour" in body and "≈ USD 114,400–124,800 a year" in body
+    assert "$170k–200k a year</li>" in body  # no conversion shown for dollars a year
 
 
 def test_a_one_sided_range_counts_its_end_both_ways(db):

@@ -46,8 +46,8 @@ def caches_bypassed():
     Except the catalogue's size (one EXPLAIN kept for ten minutes): it is no part of a search.
     """
     original = jobs_cache.cached_value
-    jobs_cache.cached_value = lambda key, timeout, compute: (
-        original(key, timeout, compute) if key == jobs_cache.active_planned_key() else compute()
+    jobs_cache.cached_value = lambda key, timeout, compute, **kwargs: (
+        original(key, timeout, compute, **kwargs) if key == jobs_cache.active_planned_key() else compute()
     )
     try:
         yield

@@ -1,0 +1,749 @@
+"""The performance suite behind `manage.py perfsuite`: wrk drives each endpoint of a realistic
+mix against a gunicorn (started here with production settings, or a loopback URL), beside a bare
+Django view served the same way (careercopilot/bare/) as the ceiling, with a pass where the
+caches are bypassed and one with silk on. Per endpoint: latency percentiles, throughput,
+errors, SQL queries per request and cache hit rate (from /metrics scraped before and after),
+server CPU and memory (psutil). Written as JSON and Markdown with SVG charts.
+
+wrk is the load generator (a subprocess, one run per endpoint so each has its own percentiles;
+the Lua in wrk/scenario.lua writes them as JSON). Nothing here times requests itself.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import platform
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psutil
+from prometheus_client.parser import text_string_to_metric_families
+
+ROOT = Path(__file__).resolve().parents[2]
+LUA = Path(__file__).with_name("wrk") / "scenario.lua"
+SLOWER_THAN = 0.20  # --compare flags an endpoint whose p95, as a ratio to the ceiling, grew more
+PORTS = range(21500, 21600)
+
+
+# --- What is requested ----------------------------------------------------------------------
+
+@dataclass
+class Request:
+    path: str
+    method: str = "GET"
+    body: str = ""
+    headers: dict = field(default_factory=dict)
+
+
+@dataclass
+class Endpoint:
+    name: str
+    kind: str  # anonymous, seeker, api, write
+    requests: list[Request]
+    weight: int = 1
+
+
+def _lua_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string is a valid Lua string literal for our ASCII paths
+
+
+def lua_script(requests: list[Request], *, budget: int, out: Path) -> str:
+    rows = []
+    for r in requests:
+        headers = ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in r.headers.items())
+        body = _lua_string(r.body) if r.body else "nil"
+        rows.append(f"  {{method = {_lua_string(r.method)}, path = {_lua_string(r.path)}, headers = {{{headers}}}, body = {body}}},")
+    template = LUA.read_text()
+    return (
+        template.replace("local requests = REQUESTS", "local requests = {\n" + "\n".join(rows) + "\n}")
+        .replace("local budget = BUDGET", f"local budget = {int(budget)}")
+        .replace("local out_path = OUT", f"local out_path = {_lua_string(str(out))}")
+    )
+
+
+def build_endpoints(*, seeker_cookie: str, writer_cookie: str, csrf: str, sample: int = 50) -> list[Endpoint]:
+    """The mix, drawn from the live database: search terms at three frequencies (skills by how
+    many postings carry them), open postings and companies, the seeker's own applications."""
+    from applications.models import Application
+    from jobs.models import Company, Job
+
+    terms = _terms_by_frequency(_skills_by_postings())
+    jobs = list(Job.objects.active().order_by("-id").values_list("id", "slug")[:sample])
+    companies = list(Company.objects.order_by("-id").values_list("slug", flat=True)[:sample])
+    seeker = _user_of(seeker_cookie)
+    own = list(Application.objects.filter(user_id=seeker).order_by("-id").values_list("id", flat=True)[:sample])
+    writer = _user_of(writer_cookie)
+    saved = list(Application.objects.filter(user_id=writer, status="saved").order_by("id").values_list("id", flat=True)[:sample])
+    tracked = set(Application.objects.filter(user_id=writer, job_id__in=[pk for pk, _ in jobs]).values_list("job_id", flat=True))
+    untracked = [pk for pk, _ in jobs if pk not in tracked]
+
+    seeker_headers = {"Cookie": seeker_cookie}
+    writer_headers = {"Cookie": f"{writer_cookie}; csrftoken={csrf}", "X-CSRFToken": csrf,
+                      "Content-Type": "application/x-www-form-urlencoded"}
+    endpoints = [Endpoint("home", "anonymous", [Request("/")], weight=10)]
+    for frequency, words in terms.items():
+        endpoints.append(Endpoint(f"search_{frequency}", "anonymous",
+                                  [Request(f"/jobs/?q={_q(w)}") for w in words], weight=5))
+    endpoints += [
+        Endpoint("search_newest_deep", "anonymous", [Request("/jobs/?sort=newest&page=50")], weight=1),
+        Endpoint("job_detail", "anonymous", [Request(f"/jobs/{pk}/{slug}/") for pk, slug in jobs], weight=10),
+        Endpoint("company", "anonymous", [Request(f"/companies/{slug}/") for slug in companies], weight=3),
+        Endpoint("pipeline", "seeker", [Request("/applications/", headers=seeker_headers)], weight=5),
+        Endpoint("board", "seeker", [Request("/applications/board/", headers=seeker_headers)], weight=3),
+        Endpoint("application", "seeker",
+                 [Request(f"/applications/{pk}/", headers=seeker_headers) for pk in own] or
+                 [Request("/applications/", headers=seeker_headers)], weight=4),
+        Endpoint("dashboard", "seeker", [Request("/dashboard/", headers=seeker_headers)], weight=4),
+        Endpoint("recommendations", "seeker", [Request("/recommendations/", headers=seeker_headers)], weight=2),
+        Endpoint("export_csv", "seeker", [Request("/applications/export.csv", headers=seeker_headers)], weight=1),
+        Endpoint("api_jobs", "api", [Request(f"/api/v1/jobs/?search={_q(w)}") for w in terms["common"]], weight=3),
+        Endpoint("api_applications", "api", [Request("/api/v1/applications/", headers=seeker_headers)], weight=2),
+    ]
+    if untracked:
+        endpoints.append(Endpoint("write_track", "write", [
+            Request(f"/applications/track/{pk}/", "POST", "", writer_headers) for pk in untracked], weight=1))
+    if saved:
+        # Each saved application goes to withdrawn and back: both moves are legal, in this order,
+        # and a list far longer than the connections in flight keeps the order.
+        endpoints.append(Endpoint("write_status", "write", [
+            Request(f"/applications/{pk}/status/", "POST", f"to_status={status}", writer_headers)
+            for status in ("withdrawn", "saved") for pk in saved], weight=1))
+    return endpoints
+
+
+def _q(word: str) -> str:
+    from urllib.parse import quote_plus
+
+    return quote_plus(word)
+
+
+def _skills_by_postings() -> list[tuple[str, int]]:
+    from django.db import connection
+
+    # A sample of the job-skill rows (TABLESAMPLE): ranking skills needs proportions, not counts.
+    with connection.cursor() as cursor:
+        rows = []
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT s.name, count(*) AS n FROM jobs_jobskill js TABLESAMPLE SYSTEM (2) "
+                "JOIN jobs_skill s ON s.id = js.skill_id GROUP BY s.name ORDER BY n DESC"
+            )
+            rows = cursor.fetchall()
+        if len(rows) < 9:
+            cursor.execute("SELECT s.name, count(*) FROM jobs_jobskill js JOIN jobs_skill s ON s.id = js.skill_id "
+                           "GROUP BY s.name ORDER BY 2 DESC")
+            rows = cursor.fetchall()
+    return rows
+
+
+def _terms_by_frequency(skills: list[tuple[str, int]]) -> dict[str, list[str]]:
+    names = [name for name, _ in skills] or ["engineer"]
+    third = max(1, len(names) // 3)
+    return {
+        "common": names[:3],
+        "medium": names[third:third + 3] or names[:3],
+        "rare": names[-3:],
+    }
+
+
+def _user_of(cookie: str) -> int | None:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    key = cookie.split("=", 1)[1] if "=" in cookie else ""
+    data = SessionStore(session_key=key).load()
+    return int(data["_auth_user_id"]) if data.get("_auth_user_id") else None
+
+
+def session_cookie(user) -> str:
+    """A logged-in session for `user`, written where the server reads sessions (the database,
+    through cached_db): no password needed and no log-in throttle met."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.set_expiry(3600)
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def seeker_and_writer(seeker_name: str | None):
+    """The seeker whose pages are measured (by name, else the one with most applications) and a
+    writer of our own whose tracking and status moves do not change the seeker's pages."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+
+    from applications.models import Application
+    from applications.services import application_create
+    from jobs.models import Job
+
+    User = get_user_model()
+    if seeker_name:
+        seeker = User.objects.get(username=seeker_name)
+    else:
+        top = (Application.objects.values("user_id").annotate(n=Count("id")).order_by("-n").first())
+        seeker = User.objects.get(pk=top["user_id"]) if top else User.objects.order_by("id").first()
+    writer, created = User.objects.get_or_create(username="perfsuite-writer", defaults={"email": "perfsuite@localhost"})
+    if created:
+        writer.set_unusable_password()
+        writer.save()
+    have = Application.objects.filter(user=writer, status="saved").count()
+    if have < 100:
+        taken = set(Application.objects.filter(user=writer).values_list("job_id", flat=True))
+        for job in Job.objects.active().order_by("id")[: 100 - have + len(taken)]:
+            if job.pk not in taken:
+                application_create(user=writer, job=job)
+    return seeker, writer
+
+
+# --- Servers --------------------------------------------------------------------------------
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+
+
+@dataclass
+class Server:
+    base: str
+    process: psutil.Process | None
+    metrics_token: str = ""
+
+
+@contextmanager
+def gunicorn(app: str, *, workers: int, extra_env: dict[str, str], metrics: bool = True):
+    from django.conf import settings
+
+    port = free_port()
+    token = secrets.token_hex(16)
+    with tempfile.TemporaryDirectory(prefix="perfsuite-metrics-") as metrics_dir:
+        env = {
+            **os.environ,
+            # This process's key: the sessions it writes for the seeker must verify on the server.
+            "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0",
+            "CSRF_COOKIE_SECURE": "0", "STATIC_MANIFEST": "0", "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": str(workers), "GUNICORN_ACCESS_LOG": "/dev/null", "METRICS_TOKEN": token,
+            # The suite measures speed, not the throttles: a real client is one address among many.
+            "THROTTLE_SEARCH": "1000000/m", "THROTTLE_EXPORT": "1000000/m", "API_THROTTLE_ANON": "1000000/min",
+            "API_THROTTLE_USER": "1000000/min", "GUNICORN_MAX_REQUESTS": "0",
+            **_database_env(), **extra_env,
+        }
+        if metrics:
+            env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        else:
+            env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        if app.startswith("careercopilot.bare"):
+            env["DJANGO_SETTINGS_MODULE"] = "careercopilot.bare.settings"
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), app, "-c", str(ROOT / "gunicorn.conf.py")],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            probe = "/" if app.startswith("careercopilot.bare") else "/health/"
+            while True:
+                try:
+                    urllib.request.urlopen(base + probe, timeout=2)
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"gunicorn {app} did not start: " + process.stderr.read().decode()[-2000:])
+                    time.sleep(0.2)
+            yield Server(base, psutil.Process(process.pid), token)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _database_env() -> dict[str, str]:
+    """The database and cache this process uses (a test's database, not the one in the environment)."""
+    from django.conf import settings
+    from django.db import connection
+
+    env = {"CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", "")}
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+        env["DATABASE_URL"] = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return env
+
+
+def check_target(url: str, *, allow_remote: bool) -> None:
+    host = urlsplit(url).hostname or ""
+    try:
+        local = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = host == "localhost"
+    if not local and not allow_remote:
+        raise ValueError(f"{url} is not a loopback address: pass --allow-remote to load a remote server on purpose")
+
+
+def server_process_for(url: str) -> psutil.Process | None:
+    """The process listening on the URL's port (a gunicorn master), for CPU and memory."""
+    port = urlsplit(url).port or 80
+    try:
+        for conn in psutil.net_connections("tcp"):
+            if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid:
+                process = psutil.Process(conn.pid)
+                return process.parent() if process.parent() and "gunicorn" in " ".join(process.parent().cmdline()) else process
+    except (psutil.AccessDenied, psutil.NoSuchProcess):
+        return None
+    return None
+
+
+def _tree(process: psutil.Process | None) -> list[psutil.Process]:
+    if process is None:
+        return []
+    try:
+        return [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def cpu_seconds(process: psutil.Process | None) -> float:
+    total = 0.0
+    for p in _tree(process):
+        try:
+            times = p.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def rss_mb(process: psutil.Process | None) -> float:
+    total = 0
+    for p in _tree(process):
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return round(total / 2**20, 1)
+
+
+# --- Metrics from /metrics --------------------------------------------------------------------
+
+def scrape(base: str, token: str) -> dict[tuple, float] | None:
+    if not token:
+        return None
+    request = urllib.request.Request(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"})
+    try:
+        text = urllib.request.urlopen(request, timeout=30).read().decode()
+    except OSError:
+        return None
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def _sum(samples: dict | None, name: str, **match) -> float:
+    if not samples:
+        return 0.0
+    return sum(v for (n, labels), v in samples.items()
+               if n == name and all(dict(labels).get(k) == want for k, want in match.items())
+               and dict(labels).get("view") != "prometheus-metrics")
+
+
+def metric_deltas(before: dict | None, after: dict | None) -> dict:
+    if before is None or after is None:
+        return {"sql_queries_per_request": None, "cache_hit_rate": None, "cache_layers": {}, "server_requests": None}
+
+    def delta(name, **match):
+        return _sum(after, name, **match) - _sum(before, name, **match)
+
+    served = delta("django_http_requests_total_by_view_transport_method_total")
+    queries = delta("db_queries_total")
+    hits, misses = delta("cache_layer_requests_total", result="hit"), delta("cache_layer_requests_total", result="miss")
+    layers = {}
+    for (name, labels), _ in after.items():
+        if name == "cache_layer_requests_total":
+            layer = dict(labels)["layer"]
+            h = delta(name, layer=layer, result="hit")
+            m = delta(name, layer=layer, result="miss")
+            if h + m:
+                layers[layer] = {"hits": int(h), "misses": int(m), "hit_rate": round(h / (h + m), 4)}
+    return {
+        "server_requests": int(served),
+        "sql_queries_per_request": round(queries / served, 2) if served else None,
+        "cache_hit_rate": round(hits / (hits + misses), 4) if hits + misses else None,
+        "cache_layers": layers,
+    }
+
+
+# --- One wrk run --------------------------------------------------------------------------------
+
+@dataclass
+class Load:
+    duration: int
+    connections: int
+    threads: int
+    budget: int  # requests per wrk thread, 0 for none
+    timeout: int = 10
+
+
+def run_wrk(base: str, requests: list[Request], load: Load, workdir: Path, name: str) -> dict:
+    out = workdir / f"{name}.json"
+    script = workdir / f"{name}.lua"
+    script.write_text(lua_script(requests, budget=load.budget, out=out))
+    threads = max(1, min(load.threads, load.connections))
+    command = ["wrk", "-t", str(threads), "-c", str(load.connections), "-d", f"{load.duration}s",
+               "--timeout", f"{load.timeout}s", "-s", str(script), base]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=load.duration + 120)
+    if finished.returncode != 0 or not out.exists():
+        raise RuntimeError(f"wrk failed for {name}: {finished.stderr or finished.stdout}")
+    return json.loads(out.read_text())
+
+
+def warm_up(server: Server, endpoint: Endpoint) -> None:
+    """Each distinct page once, so the cached pass measures the steady state, not the first visits."""
+    for request in endpoint.requests[:100]:
+        if request.method != "GET":
+            return
+        try:
+            urllib.request.urlopen(urllib.request.Request(server.base + request.path, headers=request.headers), timeout=60).read()
+        except OSError:
+            pass
+
+
+def measure(server: Server, endpoint: Endpoint, load: Load, workdir: Path) -> dict:
+    before = scrape(server.base, server.metrics_token)
+    cpu_before, wall_before = cpu_seconds(server.process), time.monotonic()
+    result = run_wrk(server.base, endpoint.requests, load, workdir, endpoint.name)
+    wall = time.monotonic() - wall_before
+    cpu = cpu_seconds(server.process) - cpu_before
+    after = scrape(server.base, server.metrics_token)
+    errors = sum(result["errors"].values())
+    return {
+        "kind": endpoint.kind,
+        "requests": result["requests"],
+        "rps": round(result["requests"] / result["duration_s"], 1) if result["duration_s"] else 0.0,
+        "latency_ms": result["latency_ms"],
+        "errors": errors,
+        "error_detail": result["errors"],
+        "error_rate": round(errors / result["requests"], 4) if result["requests"] else None,
+        "bytes_per_request": round(result["bytes"] / result["requests"]) if result["requests"] else None,
+        "server_cpu_percent": round(100 * cpu / wall, 1) if server.process else None,
+        "server_cpu_ms_per_request": round(1000 * cpu / result["requests"], 2) if server.process and result["requests"] else None,
+        "server_rss_mb": rss_mb(server.process) if server.process else None,
+        **metric_deltas(before, after),
+    }
+
+
+def with_ratios(results: dict[str, dict], ceiling: dict) -> dict[str, dict]:
+    for row in results.values():
+        row["ratio_to_ceiling"] = {
+            q: round(row["latency_ms"][q] / ceiling["latency_ms"][q], 2) if ceiling["latency_ms"][q] else None
+            for q in ("p50", "p95", "p99")
+        }
+        row["ratio_to_ceiling"]["rps"] = round(row["rps"] / ceiling["rps"], 4) if ceiling["rps"] else None
+    return results
+
+
+def mix_requests(endpoints: list[Endpoint]) -> list[Request]:
+    """The whole mix as one list, each endpoint's requests in proportion to its weight."""
+    mixed = []
+    for endpoint in endpoints:
+        reqs = endpoint.requests
+        for i in range(endpoint.weight * 4):
+            mixed.append(reqs[i % len(reqs)])
+    # Interleave deterministically so no stretch of the list is one endpoint.
+    return [mixed[(i * 7919) % len(mixed)] for i in range(len(mixed))] if len(mixed) % 7919 else mixed
+
+
+# --- The suite --------------------------------------------------------------------------------
+
+@dataclass
+class Options:
+    url: str | None = None
+    allow_remote: bool = False
+    workers: int = 2
+    load: Load = field(default_factory=lambda: Load(10, 8, 2, 0))
+    only: list[str] | None = None
+    seeker: str | None = None
+    no_cache_pass: bool = True
+    silk_pass: bool = True
+    metrics_token: str = ""
+    repeat: int = 1
+    out_dir: Path = ROOT / "reports" / "performance"
+    compare: Path | None = None
+    log: callable = print
+
+
+def _environment() -> dict:
+    from django.conf import settings
+    from django.db import connection
+
+    load1, load5, load15 = os.getloadavg()
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        sha = ""
+    counts = {}
+    with connection.cursor() as cursor:
+        for table in ("jobs_job", "auth_user", "applications_application"):
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
+            else:
+                cursor.execute(f"SELECT count(*) FROM {table}")
+            row = cursor.fetchone()
+            counts[table] = int(row[0]) if row else None
+    return {
+        "host": platform.node(), "cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(), "git_sha": sha, "load_average_at_start": [load1, load5, load15],
+        "database": connection.vendor, "rows_estimated": counts, "cache": settings.CACHES["default"]["BACKEND"],
+    }
+
+
+def run_suite(options: Options) -> dict:
+    if options.url:
+        check_target(options.url, allow_remote=options.allow_remote)
+    if not shutil.which("wrk"):
+        raise RuntimeError("wrk is not installed (Debian: apt-get install wrk)")
+    started = datetime.now(UTC)
+    report = {
+        "started_at": started.isoformat(timespec="seconds"),
+        "environment": _environment(),
+        "settings": {
+            "target": options.url or "gunicorn started by perfsuite (DEBUG=0)", "workers": options.workers,
+            "duration_s": options.load.duration, "connections": options.load.connections,
+            "threads": options.load.threads, "request_budget_per_thread": options.load.budget,
+            "passes": ["cached"] + (["no_cache"] if options.no_cache_pass else []) + (["silk"] if options.silk_pass else []),
+            "repeat": options.repeat,
+        },
+        "runs": [],
+    }
+    seeker, writer = seeker_and_writer(options.seeker)
+    report["settings"]["seeker"] = seeker.get_username() if seeker else None
+    from applications.models import Application
+
+    report["settings"]["seeker_applications"] = Application.objects.filter(user=seeker).count() if seeker else 0
+    with tempfile.TemporaryDirectory(prefix="perfsuite-") as tmp:
+        workdir = Path(tmp)
+        for repeat in range(options.repeat):
+            report["runs"].append(_one_run(options, seeker, writer, workdir, repeat))
+    report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    report["environment"]["load_average_at_end"] = list(os.getloadavg())
+    report["summary"] = summarise(report["runs"])
+    if options.compare:
+        report["compare"] = compare(report, json.loads(Path(options.compare).read_text()))
+    return report
+
+
+def _one_run(options: Options, seeker, writer, workdir: Path, repeat: int) -> dict:
+    log = options.log
+    run = {"repeat": repeat + 1, "load_average_at_start": list(os.getloadavg()), "passes": {}}
+    csrf = secrets.token_hex(16)  # a 32-character secret: Django accepts it as the cookie and the header
+    cookies = {"seeker_cookie": session_cookie(seeker), "writer_cookie": session_cookie(writer), "csrf": csrf}
+
+    def endpoints_now() -> list[Endpoint]:
+        # Built again for each pass: the writes start from the applications saved at that moment.
+        found = build_endpoints(**cookies)
+        return [e for e in found if e.name in options.only or e.kind in options.only] if options.only else found
+
+    endpoints = endpoints_now()
+    log(f"run {repeat + 1}: {len(endpoints)} endpoints, {options.load.duration}s each, "
+        f"{options.load.connections} connections (load average {os.getloadavg()[0]:.2f})")
+
+    with gunicorn("careercopilot.bare.wsgi", workers=options.workers, extra_env={}, metrics=False) as bare:
+        run["ceiling"] = measure(bare, Endpoint("ceiling", "bare", [Request("/")]), options.load, workdir)
+    log(f"  ceiling: p50 {run['ceiling']['latency_ms']['p50']} ms, {run['ceiling']['rps']} req/s")
+
+    passes = [("cached", {})]
+    if options.no_cache_pass:
+        passes.append(("no_cache", {"CACHE_BYPASS": "1"}))
+    if options.silk_pass:
+        passes.append(("silk", {"SILK_ENABLED": "1", "SILK_INTERCEPT_PERCENT": os.environ.get("SILK_INTERCEPT_PERCENT", "100")}))
+    for index, (name, env) in enumerate(passes):
+        if index:
+            endpoints = endpoints_now()
+        with ExitStack() as stack:
+            if options.url and name == "cached":
+                server = Server(options.url.rstrip("/"), server_process_for(options.url), options.metrics_token)
+            elif options.url:
+                log(f"  {name}: skipped (needs a server started by the suite, not --url)")
+                continue
+            else:
+                if name == "silk":
+                    _migrate_silk()
+                server = stack.enter_context(gunicorn("careercopilot.wsgi", workers=options.workers, extra_env=env))
+            results = {}
+            for endpoint in endpoints:
+                if name != "no_cache":
+                    warm_up(server, endpoint)
+                results[endpoint.name] = measure(server, endpoint, options.load, workdir)
+                row = results[endpoint.name]
+                log(f"  {name:8} {endpoint.name:20} p50 {row['latency_ms']['p50']:8.2f} ms  p95 {row['latency_ms']['p95']:8.2f} ms"
+                    f"  {row['rps']:7.1f} req/s  errors {row['errors']}  sql/req {row['sql_queries_per_request']}"
+                    f"  hit {row['cache_hit_rate']}")
+            mix = measure(server, Endpoint("mix", "mix", mix_requests(endpoints)), options.load, workdir)
+            log(f"  {name:8} {'mix':20} p50 {mix['latency_ms']['p50']:8.2f} ms  {mix['rps']:7.1f} req/s")
+            run["passes"][name] = {"endpoints": with_ratios(results, run["ceiling"]), "mix": mix}
+    run["load_average_at_end"] = list(os.getloadavg())
+    return run
+
+
+def _migrate_silk() -> None:
+    env = {**os.environ, **_database_env(), "SILK_ENABLED": "1"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "silk", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+
+
+def summarise(runs: list[dict]) -> dict:
+    """Per endpoint of the cached pass: the median over repeats, and how far the repeats differ."""
+    summary = {}
+    first = runs[0]["passes"].get("cached", {}).get("endpoints", {})
+    for name in first:
+        rows = [run["passes"]["cached"]["endpoints"][name] for run in runs if name in run["passes"].get("cached", {}).get("endpoints", {})]
+        p50 = [r["ratio_to_ceiling"]["p50"] for r in rows if r["ratio_to_ceiling"]["p50"] is not None]
+        rps = [r["rps"] for r in rows]
+        summary[name] = {
+            "p50_ms_median": statistics.median(r["latency_ms"]["p50"] for r in rows),
+            "p95_ms_median": statistics.median(r["latency_ms"]["p95"] for r in rows),
+            "ratio_p50_median": statistics.median(p50) if p50 else None,
+            "ratio_p50_spread": round((max(p50) - min(p50)) / statistics.median(p50), 3) if len(p50) > 1 and statistics.median(p50) else 0.0,
+            "rps_spread": round((max(rps) - min(rps)) / statistics.median(rps), 3) if len(rps) > 1 and statistics.median(rps) else 0.0,
+        }
+    return summary
+
+
+def compare(report: dict, old: dict) -> dict:
+    """Endpoints whose p95, as a ratio to the ceiling measured in the same run, grew by more
+    than 20 % since `old`: a machine busier as a whole moves both and flags nothing."""
+    def ratios(rep):
+        run = rep["runs"][0]["passes"].get("cached", {}).get("endpoints", {})
+        return {name: row["ratio_to_ceiling"]["p95"] for name, row in run.items()}
+
+    new, before = ratios(report), ratios(old)
+    rows = {}
+    for name, ratio in new.items():
+        if name in before and before[name] and ratio:
+            change = ratio / before[name] - 1
+            rows[name] = {"old_ratio_p95": before[name], "new_ratio_p95": ratio, "change": round(change, 3),
+                          "slower": change > SLOWER_THAN}
+    return {"threshold": SLOWER_THAN, "endpoints": rows, "slower": sorted(n for n, r in rows.items() if r["slower"])}
+
+
+# --- Writing the report ---------------------------------------------------------------------
+
+def write_report(report: dict, out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = report["started_at"].replace(":", "").replace("+0000", "Z")
+    json_path = out_dir / f"perfsuite-{stamp}.json"
+    md_path = json_path.with_suffix(".md")
+    json_path.write_text(json.dumps(report, indent=2))
+    charts = []
+    for i, run in enumerate(report["runs"], 1):
+        svg = out_dir / f"perfsuite-{stamp}-run{i}.svg"
+        svg.write_text(bar_chart(run))
+        charts.append(svg.name)
+    md_path.write_text(markdown(report, charts))
+    return json_path, md_path
+
+
+def bar_chart(run: dict) -> str:
+    """p50 and p95 of each endpoint as a ratio to the ceiling, one bar per pass (log scale)."""
+    import math
+
+    passes = list(run["passes"])
+    names = list(next(iter(run["passes"].values()))["endpoints"]) if passes else []
+    colours = {"cached": "#2b6cb0", "no_cache": "#c05621", "silk": "#6b46c1"}
+    row_h, bar_h, left, width = 14 * max(1, len(passes)) + 10, 12, 170, 560
+    values = [run["passes"][p]["endpoints"][n]["ratio_to_ceiling"]["p50"] or 1 for p in passes for n in names]
+    top = max(values + [2])
+    scale = width / math.log10(top * 1.2)
+    height = 40 + row_h * len(names) + 30
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 80}" height="{height}" font-family="sans-serif" font-size="11">',
+           f'<text x="4" y="14" font-weight="bold">p50 latency as a multiple of the bare Django view (log scale; 1 = ceiling)</text>']
+    for i, name in enumerate(names):
+        y = 30 + i * row_h
+        out.append(f'<text x="4" y="{y + bar_h}">{name}</text>')
+        for j, p in enumerate(passes):
+            ratio = run["passes"][p]["endpoints"][name]["ratio_to_ceiling"]["p50"] or 1
+            w = max(1.0, math.log10(max(ratio, 1.0)) * scale)
+            out.append(f'<rect x="{left}" y="{y + j * 14}" width="{w:.1f}" height="{bar_h}" fill="{colours.get(p, "#555")}"/>')
+            out.append(f'<text x="{left + w + 4:.1f}" y="{y + j * 14 + 10}">{ratio}×</text>')
+    legend_y = height - 12
+    for j, p in enumerate(passes):
+        out.append(f'<rect x="{left + j * 110}" y="{legend_y - 9}" width="10" height="10" fill="{colours.get(p, "#555")}"/>')
+        out.append(f'<text x="{left + j * 110 + 14}" y="{legend_y}">{p}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def markdown(report: dict, charts: list[str]) -> str:
+    env, st = report["environment"], report["settings"]
+    lines = [
+        f"# Performance suite, {report['started_at']}",
+        "",
+        f"Host {env['host']}: {env['cpus']} cores, {env['memory_gb']} GiB; {env['database']}; commit `{env['git_sha'][:12]}`.",
+        f"Rows (estimated): {env['rows_estimated']}. Seeker `{st['seeker']}` with {st['seeker_applications']} applications.",
+        f"Target: {st['target']}, {st['workers']} workers; wrk {st['threads']} threads, {st['connections']} connections, "
+        f"{st['duration_s']} s per endpoint; load average at start {env['load_average_at_start'][0]:.2f}, "
+        f"at end {env['load_average_at_end'][0]:.2f}.",
+        "",
+    ]
+    for i, run in enumerate(report["runs"], 1):
+        c = run["ceiling"]
+        lines += [f"## Run {i} (load average {run['load_average_at_start'][0]:.2f} → {run['load_average_at_end'][0]:.2f})", "",
+                  f"Ceiling (bare Django view, same gunicorn): p50 {c['latency_ms']['p50']} ms, p95 {c['latency_ms']['p95']} ms, "
+                  f"{c['rps']} req/s.", ""]
+        for name, data in run["passes"].items():
+            lines += [f"### Pass: {name}", "",
+                      "| endpoint | p50 ms | p95 ms | p99 ms | req/s | × ceiling p50 | × ceiling p95 | errors | SQL/req | cache hit | CPU ms/req | RSS MB |",
+                      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+            for ep, row in data["endpoints"].items():
+                lat, ratio = row["latency_ms"], row["ratio_to_ceiling"]
+                hit = "n/a" if row["cache_hit_rate"] is None else f"{row['cache_hit_rate']:.0%}"
+                lines.append(f"| {ep} | {lat['p50']:.1f} | {lat['p95']:.1f} | {lat['p99']:.1f} | {row['rps']:.1f} | {ratio['p50']} | "
+                             f"{ratio['p95']} | {row['errors']} | {row['sql_queries_per_request']} | {hit} | "
+                             f"{row['server_cpu_ms_per_request']} | {row['server_rss_mb']} |")
+            m = data["mix"]
+            lines += [f"| **mix** | {m['latency_ms']['p50']:.1f} | {m['latency_ms']['p95']:.1f} | {m['latency_ms']['p99']:.1f} | "
+                      f"{m['rps']:.1f} | | | {m['errors']} | {m['sql_queries_per_request']} | "
+                      f"{'n/a' if m['cache_hit_rate'] is None else format(m['cache_hit_rate'], '.0%')} | {m['server_cpu_ms_per_request']} | {m['server_rss_mb']} |", ""]
+        if i <= len(charts):
+            lines += [f"![p50 as a multiple of the ceiling]({charts[i - 1]})", ""]
+    if len(report["runs"]) > 1:
+        lines += ["## Repeatability (cached pass)", "", "| endpoint | median p50 ms | median × ceiling | spread of × ceiling | spread of req/s |",
+                  "| --- | ---: | ---: | ---: | ---: |"]
+        for ep, s in report["summary"].items():
+            lines.append(f"| {ep} | {s['p50_ms_median']:.1f} | {s['ratio_p50_median']} | {s['ratio_p50_spread']:.0%} | {s['rps_spread']:.0%} |")
+        lines.append("")
+    if "compare" in report:
+        cmp = report["compare"]
+        lines += [f"## Compared with the earlier report (p95 as a ratio to the ceiling; flagged above +{cmp['threshold']:.0%})", "",
+                  "| endpoint | before | now | change | |", "| --- | ---: | ---: | ---: | --- |"]
+        for ep, row in cmp["endpoints"].items():
+            lines.append(f"| {ep} | {row['old_ratio_p95']} | {row['new_ratio_p95']} | {row['change']:+.0%} | {'**slower**' if row['slower'] else ''} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,119 @@
+"""Every SQL statement counted by what ran it, and the slow ones logged once, without parameters.
+
+Django's execute wrapper (`connection.execute_wrappers`) times each statement. Over
+settings.SLOW_QUERY_MS the statement is logged with its duration, its normalised SQL (literals
+replaced by `?`: parameter values can hold personal data) and what ran it: the URL name of the
+request, the Celery task, or the management command.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import sys
+import time
+
+import sqlparse
+from django.conf import settings
+from sqlparse import tokens as T
+
+logger = logging.getLogger("careercopilot.slow_queries")
+
+
+def _default_origin() -> str:
+    if sys.argv and sys.argv[0].endswith("manage.py") and len(sys.argv) > 1:
+        return f"command:{sys.argv[1]}"
+    return "other"
+
+
+DEFAULT_ORIGIN = _default_origin()
+
+
+class _Request:
+    """The URL name is looked up only when first needed, from the path."""
+
+    __slots__ = ("path", "name")
+
+    def __init__(self, path: str):
+        self.path, self.name = path, None
+
+    def __str__(self) -> str:
+        if self.name is None:
+            from django.urls import Resolver404, resolve
+
+            try:
+                self.name = resolve(self.path).view_name
+            except Resolver404:
+                self.name = "<unresolved>"
+        return self.name
+
+
+_origin: contextvars.ContextVar[object] = contextvars.ContextVar("db_origin", default=DEFAULT_ORIGIN)
+
+
+def enter(origin: object) -> None:
+    _origin.set(origin)
+
+
+def leave() -> None:
+    _origin.set(DEFAULT_ORIGIN)
+
+
+def current_origin() -> str:
+    return str(_origin.get())
+
+
+def request_started(environ=None, **kwargs) -> None:
+    enter(_Request((environ or {}).get("PATH_INFO", "/")))
+
+
+def request_finished(**kwargs) -> None:
+    from careercopilot.observability.metrics import update_pool_gauges
+
+    leave()
+    update_pool_gauges()
+
+
+
+
+def normalise(sql: str) -> str:
+    """The statement's shape: literals as ?, placeholders as ?, lists of them as one, one line."""
+    out = []
+    for token in sqlparse.parse(sql)[0].flatten() if sql.strip() else ():
+        if token.ttype in T.Literal.String.Single or token.ttype in T.Literal.Number:
+            out.append("?")
+        elif token.ttype in T.Whitespace or token.ttype in T.Newline or token.ttype in T.Comment:
+            out.append(" ")
+        else:
+            out.append(token.value)
+    text = re.sub(r"\s+", " ", "".join(out)).strip()
+    text = text.replace("%s", "?")
+    text = re.sub(r"%\(\w+\)s", "?", text)
+    return re.sub(r"\(\s*\?(?:\s*,\s*\?)+\s*\)", "(?, …)", text)
+
+
+def wrapper(execute, sql, params, many, context):
+    """connection.execute_wrappers entry: count the statement, log it if it was slow."""
+    from careercopilot.observability.metrics import QUERIES, SLOW_QUERIES
+
+    began = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        elapsed_ms = (time.perf_counter() - began) * 1000
+        origin = current_origin()
+        QUERIES.labels(origin).inc()
+        if elapsed_ms >= settings.SLOW_QUERY_MS:
+            SLOW_QUERIES.labels(origin).inc()
+            statement = normalise(sql if isinstance(sql, str) else str(sql))
+            logger.warning(
+                "slow query %.0f ms in %s: %s", elapsed_ms, origin, statement[:4000],
+                extra={"duration_ms": round(elapsed_ms, 1), "origin": origin, "sql": statement},
+            )
+
+
+def install(connection=None, **kwargs) -> None:
+    """connection_created: wrap this connection once (the wrapper list outlives reconnects)."""
+    if connection is not None and wrapper not in connection.execute_wrappers:
+        connection.execute_wrappers.append(wrapper)

@@ -1,0 +1,27 @@
+"""The project's own periodic work: pruning old silk records (when silk is on)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+
+@shared_task(ignore_result=True, soft_time_limit=10 * 60, time_limit=11 * 60)
+def prune_silk_records(keep_days: int | None = None) -> int:
+    """Delete silk's requests older than SILK_KEEP_DAYS (their queries and profiles go with
+    them, by cascade); silk off, nothing to do. Returns the number of requests deleted."""
+    if not settings.SILK_ENABLED:
+        return 0
+    from silk.models import Request
+
+    cutoff = timezone.now() - timedelta(days=settings.SILK_KEEP_DAYS if keep_days is None else keep_days)
+    deleted = 0
+    while True:  # in batches: one huge DELETE would hold locks on silk's tables for long
+        ids = list(Request.objects.filter(start_time__lt=cutoff).values_list("id", flat=True)[:1000])
+        if not ids:
+            return deleted
+        Request.objects.filter(id__in=ids).delete()
+        deleted += len(ids)

@@ -1,0 +1,187 @@
+"""How pages say dates, salaries and descriptions: one format everywhere, in the seeker's zone.
+
+The seeker's zone is active for the request (accounts.time_zones), so `localtime` here is theirs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import markdown as markdown_lib
+import nh3
+from django import template
+from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+DATE = "j M Y"  # 3 Dec 2026
+DATE_TIME = "j M Y, H:i"  # 3 Dec 2026, 14:05
+FULL = "j M Y, H:i T"  # the tooltip names the zone
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+_PERIODS = {"year": "a year", "month": "a month", "week": "a week", "day": "a day", "hour": "an hour"}
+
+
+def _local(value):
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value) if timezone.is_aware(value) else value
+    return value
+
+
+@register.filter
+def when(value) -> str:
+    """The one way a page writes a moment: "3 Dec 2026, 14:05" (a date alone: "3 Dec 2026")."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    value = _local(value)
+    return date_format(value, DATE_TIME if isinstance(value, dt.datetime) else DATE)
+
+
+@register.filter
+def ago(value, now=None) -> str:
+    """Short relative time: "just now", "5 min ago", "3 h ago", "2 days ago", "3 weeks ago", "4 months ago"."""
+    if value in (None, ""):
+        return ""
+    now = now or timezone.now()
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time.min, tzinfo=timezone.get_current_timezone())
+    seconds = (now - value).total_seconds()
+    future = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 60:
+        return "just now"
+    for size, unit in ((31_536_000, "year"), (2_592_000, "month"), (604_800, "week"), (86_400, "day"),
+                       (3_600, "h"), (60, "min")):
+        if seconds >= size:
+            count = int(seconds // size)
+            word = unit if unit in ("h", "min") else unit + ("s" if count != 1 else "")
+            return f"in {count} {word}" if future else f"{count} {word} ago"
+    return "just now"  # pragma: no cover
+
+
+@register.simple_tag
+def time_tag(value, style: str = "date", prefix: str = ""):
+    """`<time>` with a machine-readable datetime and the full moment in the seeker's zone as its
+    title; the text is the date ("date") or a short relative time ("ago")."""
+    if value in (None, ""):
+        return ""
+    local = _local(value)
+    iso = local.isoformat() if isinstance(local, (dt.datetime, dt.date)) else str(local)
+    title = date_format(local, FULL if isinstance(local, dt.datetime) else DATE)
+    text = ago(value) if style == "ago" else when(value)
+    return format_html('<time datetime="{}" title="{}">{}{}</time>', iso, title, prefix, text)
+
+
+def _amount(value: int, symbol: str) -> str:
+    if value >= 1_000_000 and value % 10_000 == 0:
+        return f"{symbol}{value / 1_000_000:,.2f}".rstrip("0").rstrip(".") + "M"
+    if value >= 1000 and value % 100 == 0:
+        thousands = value / 1000
+        number = f"{thousands:,.0f}" if thousands == int(thousands) else f"{thousands:,.1f}"
+        return f"{symbol}{number}k"
+    return f"{symbol}{value:,}"
+
+
+@register.filter
+def salary(item) -> str:
+    """A human range: "$120k–150k a year", "€60k+", "$45–60 an hour"; "" when nothing was said.
+    Works for a posting and for an application (its own figures, else its posting's)."""
+    low, high = getattr(item, "salary_min", None), getattr(item, "salary_max", None)
+    currency = getattr(item, "salary_currency", "") or ""
+    period = getattr(item, "salary_period", "year") or "year"
+    job = getattr(item, "job", None) if hasattr(item, "job_id") else None
+    if low is None and high is None and job is not None:
+        return salary(job)
+    if low is None and high is None:
+        return ""
+    symbol = _SYMBOLS.get(currency, "")
+    prefix = symbol or (f"{currency} " if currency else "")
+    per = _PERIODS.get(period, "")
+    if low is not None and high is not None and low != high:
+        low_text = _amount(low, prefix)
+        high_text = _amount(high, "")
+        if low_text[-1:] != high_text[-1:] and not (low_text[-1:].isdigit() and high_text[-1:].isdigit()):  # 900–1.2k reads badly: say both in full
+            low_text, high_text = f"{prefix}{low:,}", f"{high:,}"
+        text = f"{low_text}–{high_text}"
+    else:
+        text = _amount(low if low is not None else high, prefix) + ("+" if high is None else "")
+    return f"{text} {per}".strip()
+
+
+# What a description may keep: the structure Markdown produces, nothing that runs or styles.
+_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "h3", "h4", "h5", "blockquote", "code", "pre", "a", "hr"}
+_HEADING = re.compile(r"^(#{1,2})(?=\s)", re.MULTILINE)
+
+
+@register.filter
+def markdown(text: str) -> str:
+    """A posting's description as paragraphs, lists and headings. Markdown (python-markdown)
+    makes the structure; nh3 then keeps only the tags above, so HTML an import carried in is
+    never passed through. Headings start at h3: the page has its own h1 and h2."""
+    if not text:
+        return ""
+    source = _HEADING.sub("###", text)
+    html = markdown_lib.markdown(source, extensions=["sane_lists"], output_format="html")
+    clean = nh3.clean(html, tags=_TAGS, attributes={"a": {"href"}}, link_rel="nofollow noopener noreferrer",
+                      url_schemes={"http", "https", "mailto"})
+    return mark_safe(clean)
+
+
+@register.simple_tag
+def icon(name: str, label: str = ""):
+    """An icon from the SVG sprite; decorative unless given a label."""
+    href = static("icons.svg") + "#" + name
+    if label:
+        return format_html('<svg class="icon" role="img" aria-label="{}"><use href="{}"></use></svg>', label, href)
+    return format_html('<svg class="icon" aria-hidden="true" focusable="false"><use href="{}"></use></svg>', href)
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context, prefix: str) -> str:
+    """aria-current on the navigation link of the section the page is in."""
+    request = context.get("request")
+    path = getattr(request, "path", "")
+    if prefix == "/":
+        current = path == "/"
+    else:
+        current = path.startswith(prefix)
+    return mark_safe(' aria-current="page"') if current else ""
+
+
+# A sentence ends, and the next one starts with a capital (markup between them allowed).
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=(?:<mark>)?[A-Z0-9])")
+
+
+# Markdown's markers read as noise in a plain-text snippet: headings, emphasis, list bullets.
+_MARKDOWN_MARKS = re.compile(r"(?:(?<=\s)|^)#{1,6}\s+|\*\*|__|(?:(?<=\s)|^)[-*+]\s+(?=\S)")
+
+
+@register.filter
+def sentence_start(snippet) -> str:
+    """A search snippet that starts at a sentence rather than mid-phrase: the words before the
+    first sentence break are dropped when the break comes before the first match."""
+    text = _MARKDOWN_MARKS.sub("", str(snippet or ""))
+    lead = text[:2] == "… "
+    body = text[2:] if lead else text
+    if not body or (body[:1].isupper() and not lead):
+        return mark_safe(text)
+    first_mark = body.find("<mark>")
+    limit = min(first_mark if first_mark >= 0 else len(body), 160)
+    found = _SENTENCE_BREAK.search(body, 0, limit + 8)
+    if found and found.end() <= limit:
+        return mark_safe(body[found.end():])
+    return mark_safe(text)
+
+
+@register.filter
+def is_closed_status(status: str) -> bool:
+    from applications.models import CLOSED_STATUSES
+
+    return status in CLOSED_STATUSES

@@ -1,0 +1,66 @@
+"""manage.py perfsuite: a small bounded mix against servers it starts itself, writing the report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from careercopilot.observability import perf
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ENDPOINT_FIELDS = {
+    "kind", "requests", "rps", "latency_ms", "errors", "error_rate", "sql_queries_per_request", "cache_hit_rate",
+    "cache_layers", "server_cpu_percent", "server_cpu_ms_per_request", "server_rss_mb", "ratio_to_ceiling",
+}
+
+
+def test_it_measures_a_bounded_mix_and_writes_json_markdown_and_charts(tmp_path, settings):
+    call_command("seed_demo", jobs=60, users=3, applications=40, seed=5, stdout=None)
+    call_command("recompute_metrics", all=True, stdout=None)
+
+    call_command("perfsuite", duration=1, users=2, threads=1, requests=5, skip_silk=True, out=tmp_path,
+                 mix="home,search_rare,job_detail,pipeline,dashboard,api_jobs,write_status", stdout=None)
+
+    (report_path,) = tmp_path.glob("perfsuite-*.json")
+    report = json.loads(report_path.read_text())
+    assert report_path.with_suffix(".md").exists() and list(tmp_path.glob("perfsuite-*.svg"))
+    assert report["settings"]["passes"] == ["cached", "no_cache"]
+    (run,) = report["runs"]
+    assert run["ceiling"]["requests"] > 0 and run["ceiling"]["errors"] == 0
+    for name in ("cached", "no_cache"):
+        endpoints = run["passes"][name]["endpoints"]
+        assert set(endpoints) == {"home", "search_rare", "job_detail", "pipeline", "dashboard", "api_jobs", "write_status"}
+        for endpoint, row in endpoints.items():
+            assert ENDPOINT_FIELDS <= set(row), endpoint
+            assert set(row["latency_ms"]) >= {"p50", "p95", "p99"} and row["latency_ms"]["p50"] > 0
+            assert row["requests"] > 0 and row["errors"] == 0, (name, endpoint, row["error_detail"])
+            assert row["server_requests"] >= row["requests"]  # the scrape before and after saw them
+            assert row["ratio_to_ceiling"]["p50"] > 0
+        assert endpoints["pipeline"]["sql_queries_per_request"] > 0  # logged in: the seeker's own rows
+        assert run["passes"][name]["mix"]["requests"] > 0
+    assert run["passes"]["cached"]["endpoints"]["home"]["cache_hit_rate"] == 1.0  # warmed, then every page a hit
+    assert run["passes"]["no_cache"]["endpoints"]["home"]["cache_hit_rate"] == 0.0  # every accessor computed afresh
+    assert run["passes"]["no_cache"]["endpoints"]["home"]["sql_queries_per_request"] > 0
+    assert report["summary"]["home"]["ratio_p50_median"] > 0
+
+
+def test_it_refuses_a_remote_target_unless_told():
+    with pytest.raises(CommandError, match="not a loopback address"):
+        call_command("perfsuite", url="http://203.0.113.5:8000/", stdout=None)
+    perf.check_target("http://127.0.0.1:8000/", allow_remote=False)
+    perf.check_target("http://203.0.113.5:8000/", allow_remote=True)
+
+
+def _report(ratios: dict[str, float]) -> dict:
+    return {"runs": [{"passes": {"cached": {"endpoints": {
+        name: {"ratio_to_ceiling": {"p95": ratio}} for name, ratio in ratios.items()}}}}]}
+
+
+def test_compare_flags_endpoints_slower_relative_to_the_ceiling():
+    result = perf.compare(_report({"home": 3.0, "search_rare": 12.4, "board": 5.0}),
+                          _report({"home": 3.1, "search_rare": 10.0, "board": 5.0}))
+    assert result["slower"] == ["search_rare"]  # +24 %; home got faster, board did not move
+    assert result["endpoints"]["search_rare"]["change"] == 0.24

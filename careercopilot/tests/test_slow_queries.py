@@ -1,0 +1,66 @@
+"""The slow-query log: over SLOW_QUERY_MS, one line with the duration, the statement's shape
+(no parameter values: they can hold personal data) and what ran it."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.db import connection
+from prometheus_client import REGISTRY
+
+from careercopilot.observability.slow_queries import normalise
+
+pytestmark = pytest.mark.django_db
+
+
+def _slow(caplog) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.name == "careercopilot.slow_queries"]
+
+
+def test_it_logs_a_slow_query_with_its_view_name_and_no_parameter_values(client, settings, caplog):
+    settings.SLOW_QUERY_MS = 0  # every statement is "slow"
+    before = REGISTRY.get_sample_value("db_slow_queries_total", {"view": "job_list"}) or 0
+    with caplog.at_level(logging.WARNING, logger="careercopilot.slow_queries"):
+        response = client.get("/jobs/", {"q": "zanzibarquux", "location": "Privatestreet 12"})
+    assert response.status_code == 200
+    records = _slow(caplog)
+    assert records, "no statement was logged"
+    assert {record.origin for record in records} == {"job_list"}
+    for record in records:
+        text = record.getMessage()
+        assert text.startswith("slow query ") and " ms in job_list: " in text
+        assert "zanzibarquux" not in text and "Privatestreet" not in text
+    counted = REGISTRY.get_sample_value("db_slow_queries_total", {"view": "job_list"}) - before
+    assert counted == len(records)
+
+
+def test_it_stays_quiet_under_the_threshold(client, settings, caplog):
+    settings.SLOW_QUERY_MS = 60_000
+    with caplog.at_level(logging.WARNING, logger="careercopilot.slow_queries"):
+        client.get("/jobs/", {"q": "python"})
+    assert _slow(caplog) == []
+
+
+def test_it_names_the_command_or_task_outside_a_request(settings, caplog):
+    from careercopilot.observability import slow_queries
+
+    settings.SLOW_QUERY_MS = 0
+    slow_queries.enter("task:analytics.tasks.refresh_trending")
+    try:
+        with caplog.at_level(logging.WARNING, logger="careercopilot.slow_queries"):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT %s::text", ["alice@example.com"])
+    finally:
+        slow_queries.leave()
+    (record,) = _slow(caplog)
+    assert record.origin == "task:analytics.tasks.refresh_trending"
+    assert "alice@example.com" not in record.getMessage() and "SELECT ?::text" in record.getMessage()
+
+
+def test_normalising_drops_literals_and_folds_lists():
+    sql = """SELECT "jobs_job"."id" FROM "jobs_job"\n WHERE "title" = 'Secret Corp' AND "id" IN (%s, %s, %s)
+             AND salary > 120000 LIMIT 20"""
+    assert normalise(sql) == (
+        'SELECT "jobs_job"."id" FROM "jobs_job" WHERE "title" = ? AND "id" IN (?, …) AND salary > ? LIMIT ?'
+    )

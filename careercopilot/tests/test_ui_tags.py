@@ -1,0 +1,81 @@
+"""How pages say dates, salaries, snippets and descriptions (careercopilot/templatetags/ui.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from types import SimpleNamespace
+
+import pytest
+from django.template import Context, Template
+from django.utils import timezone
+
+from careercopilot.templatetags.ui import ago, markdown, salary, sentence_start, when
+
+NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def pay(low, high, currency="USD", period="year"):
+    return SimpleNamespace(salary_min=low, salary_max=high, salary_currency=currency, salary_period=period)
+
+
+def test_it_writes_every_moment_one_way_in_the_seekers_zone():
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")):
+        assert when(NOW) == "1 Dec 2026, 21:00"
+        assert when(dt.date(2026, 12, 3)) == "3 Dec 2026"
+        assert when("2026-12-03") == "3 Dec 2026"
+        html = Template("{% load ui %}{% time_tag moment %}").render(Context({"moment": NOW}))
+    assert html == '<time datetime="2026-12-01T21:00:00+09:00" title="1 Dec 2026, 21:00 JST">1 Dec 2026, 21:00</time>'
+    assert when(None) == ""
+
+
+@pytest.mark.parametrize(("before", "text"), [
+    (dt.timedelta(seconds=20), "just now"),
+    (dt.timedelta(minutes=5), "5 min ago"),
+    (dt.timedelta(hours=3), "3 h ago"),
+    (dt.timedelta(days=1), "1 day ago"),
+    (dt.timedelta(days=22), "3 weeks ago"),
+    (dt.timedelta(days=130), "4 months ago"),
+    (dt.timedelta(days=800), "2 years ago"),
+    (-dt.timedelta(days=2), "in 2 days"),
+])
+def test_it_says_relative_times_short(before, text):
+    assert ago(NOW - before, NOW) == text
+
+
+@pytest.mark.parametrize(("given", "text"), [
+    (pay(120_000, 150_000), "$120k–150k a year"),
+    (pay(60_000, 80_000, "EUR"), "€60k–80k a year"),
+    (pay(60_000, None, "GBP"), "£60k+ a year"),
+    (pay(None, 90_000), "$90k a year"),
+    (pay(45, 60, period="hour"), "$45–60 an hour"),
+    (pay(900, 1_200, period="week"), "$900–1,200 a week"),
+    (pay(150_000_000, 181_000_000, "KRW"), "KRW 150M–181M a year"),
+    (pay(62_500, 62_500, "CHF"), "CHF 62.5k a year"),
+    (pay(None, None), ""),
+])
+def test_it_says_salary_ranges_as_people_do(given, text):
+    assert salary(given) == text
+
+
+def test_an_application_without_its_own_figures_shows_its_postings():
+    job = pay(70_000, 90_000)
+    application = SimpleNamespace(salary_min=None, salary_max=None, salary_currency="", job_id=1, job=job)
+    assert salary(application) == "$70k–90k a year"
+
+
+def test_a_snippet_starts_at_a_sentence_before_the_first_match():
+    assert sentence_start("… the team. We ship <mark>Django</mark> code.") == "We ship <mark>Django</mark> code."
+    # A match before any sentence break is never cut away.
+    assert sentence_start("… of <mark>Django</mark> code. More.") == "… of <mark>Django</mark> code. More."
+    # Markdown's markers are not read out as text.
+    assert sentence_start("We build the **pipeline**. ## What you do - Own it") == "We build the pipeline. What you do Own it"
+
+
+def test_a_description_keeps_its_structure_and_loses_any_markup_it_carried():
+    html = markdown("We **build** things.\n\n## Duties\n\n- Code\n- Review\n\n<script>alert(1)</script>"
+                    '<img src=x onerror=alert(1)><a href="javascript:alert(1)">x</a> <a href="https://a.example">a</a>')
+    assert "<strong>build</strong>" in html and "<h3>Duties</h3>" in html and "<li>Code</li>" in html
+    assert "<script" not in html and "alert(1)" not in html.replace('href="javascript:alert(1)"', "") and "<img" not in html
+    assert "javascript:" not in html
+    assert '<a href="https://a.example" rel="nofollow noopener noreferrer">a</a>' in html
