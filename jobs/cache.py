@@ -135,6 +135,8 @@ def posting_generation(job_id: int) -> str:
     if postings is None:
         cache.add(POSTINGS_GENERATION_KEY, int(time.time() * 1000), timeout=None)
         postings = cache.get(POSTINGS_GENERATION_KEY)
+    if postings is None:  # no cache at all (Redis away): a number no page is stored under
+        postings = int(time.time() * 1000)
     return f"{postings}.{stored.get(posting_key(job_id), 0)}"
 
 
@@ -168,8 +170,10 @@ def active_planned_key() -> str:
     return "jobs:active-planned"
 
 
-def page_key(generation: int | str, name: str, path: str, canonical_query: str) -> str:
-    return f"jobs:page:{name}:{generation}:{_digest(path, canonical_query)}"
+def page_key(name: str, path: str, canonical_query: str) -> str:
+    # The generation is stored in the value, not the key, so one round trip reads the
+    # generation and the page together (a page built under an older one is a miss).
+    return f"jobs:page:{name}:{_digest(path, canonical_query)}"
 
 
 def page_budget_key(name: str, window: int) -> str:
@@ -241,6 +245,20 @@ def _within_budget(name: str, timeout: int) -> bool:
         return True
 
 
+def _generation_and_page(job_id: int | None, key: str) -> tuple[str, Any]:
+    """The generation a page is built under and the stored page, in one round trip: the
+    catalogue's for lists, the postings-wide and the posting's own for a posting's page."""
+    names = [POSTINGS_GENERATION_KEY, posting_key(job_id)] if job_id is not None else [GENERATION_KEY]
+    stored = cache.get_many([*names, key])
+    if names[0] not in stored:  # first use, or evicted: made as the accessors make it
+        generation = posting_generation(job_id) if job_id is not None else str(catalogue_generation())
+    elif job_id is not None:
+        generation = f"{stored[names[0]]}.{stored.get(names[1], 0)}"
+    else:
+        generation = str(int(stored[names[0]]))
+    return generation, stored.get(key)
+
+
 def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (), posting: str | None = None):
     """Serve anonymous visitors a stored copy of the page, built under the current generation.
 
@@ -263,15 +281,16 @@ def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             shared = shared_request(request)
-            if not shared and not _cacheable_request(request):
+            if settings.CACHE_BYPASS or (not shared and not _cacheable_request(request)):
                 return view(request, *args, **kwargs)
             query = canonical_query(request, params)
-            generation = posting_generation(kwargs[posting]) if posting else catalogue_generation()
-            key = page_key(generation, name, request.path, query)
-            stored = cache.get(key)
+            key = page_key(name, request.path, query)
+            generation, stored = _generation_and_page(kwargs[posting] if posting else None, key)
+            if stored is not None and stored[0] != generation:
+                stored = None  # built before the last change
             count_lookup("pages", stored is not None)
             if stored is not None:
-                content, content_type = stored
+                _, content, content_type = stored
                 response = HttpResponse(content, content_type=content_type)
                 response["X-Page-Cache"] = "hit"
             else:
@@ -282,7 +301,7 @@ def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (
                     response = response.render()
                 stored = response.status_code == 200 and not response.cookies and _within_budget(name, timeout)
                 if stored:
-                    cache.set(key, (response.content, response["Content-Type"]), timeout)
+                    cache.set(key, (generation, response.content, response["Content-Type"]), timeout)
                 response["X-Page-Cache"] = "miss" if stored else "skip"
             if shared and response.status_code == 200:
                 mark_public(response)
