@@ -23,3 +23,4 @@ if settings.SILK_ENABLED:
 
 # A 404 under /api/ is JSON like every other API answer (a non-numeric id never reaches a view).
 handler404 = "careercopilot.views.not_found"
+handler500 = "careercopilot.views.server_error"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hmac
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -140,6 +141,38 @@ def rate_limited(request: HttpRequest, exception: Exception | None = None) -> Ht
     response = render(request, "429.html", status=429)
     response["Retry-After"] = "60"
     return response
+
+
+DATABASE_UNAVAILABLE_RETRY_SECONDS = 5
+
+
+def _database_unavailable(exc: BaseException | None) -> bool:
+    """The database could not be reached or dropped the connection (Django wraps psycopg's
+    errors, the pool's PoolTimeout included, in OperationalError / InterfaceError)."""
+    from django.db import InterfaceError, OperationalError
+
+    while exc is not None:
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. A database outage is a 503 saying to try again (JSON under /api/, a page that
+    needs no database elsewhere), answered as soon as the pool gives up (DATABASE_POOL_TIMEOUT);
+    anything else is Django's 500."""
+    if _database_unavailable(sys.exc_info()[1]):
+        headers = {"Retry-After": str(DATABASE_UNAVAILABLE_RETRY_SECONDS)}
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": "The service is temporarily unavailable; try again in a few seconds."},
+                                status=503, headers=headers)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = headers["Retry-After"]
+        return response
+    from django.views.defaults import server_error as page
+
+    return page(request)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from jobs import cache as jobs_cache
 from jobs.forms import JobSearchForm
 from jobs.models import Company, Job
 from jobs.selectors import (
@@ -139,8 +140,17 @@ class JobListAPI(APIView):
             with search_deadline():
                 page = search_jobs(form.params())
         except SearchTimedOut:
+            # Never marked public: a slow moment is not worth keeping in a proxy.
             return Response({"detail": SEARCH_TIMED_OUT}, status=503, headers={"Retry-After": "10"})
-        return Response(_page_payload(page, request))
+        return _answer(request, _page_payload(page, request))
+
+
+def _answer(request: Request, data: dict) -> Response:
+    """Anonymous answers are the same for everyone: browsers and nginx may keep them a while."""
+    response = Response(data)
+    if jobs_cache.shared_request(request._request):
+        jobs_cache.mark_public(response)
+    return response
 
 
 def _job_or_404(pk: int) -> Job:
@@ -153,7 +163,7 @@ def _job_or_404(pk: int) -> Job:
 class JobDetailAPI(APIView):
     @extend_schema(operation_id="jobs_retrieve", responses={200: JobDetailSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(JobDetailSerializer(_job_or_404(pk), context={"request": request}).data)
+        return _answer(request, JobDetailSerializer(_job_or_404(pk), context={"request": request}).data)
 
 
 class SimilarJobsAPI(APIView):
@@ -162,7 +172,7 @@ class SimilarJobsAPI(APIView):
     def get(self, request: Request, pk: int) -> Response:
         job = _job_or_404(pk)
         items = similar_jobs(job) if job.is_open else []
-        return Response({"items": SimilarJobSerializer(items, many=True, context={"request": request}).data})
+        return _answer(request, {"items": SimilarJobSerializer(items, many=True, context={"request": request}).data})
 
 
 urlpatterns = [

@@ -1,9 +1,19 @@
-"""Every cached thing about the job catalogue, and the one switch that makes it all stale.
+"""Every cached thing about the job catalogue, and the switches that make it stale.
 
-Keys carry the catalogue *generation*: a number kept under one key. Any change to a job,
-company or skill bumps it after commit, so every key built from the old number is simply
-never read again and expires on its own timeout. No key is ever searched for or deleted,
-which keeps invalidation O(1) on Redis whatever the number of cached pages.
+Keys carry *generations*: numbers kept under a few keys. A change bumps the ones it affects
+after commit, so every key built from an old number is simply never read again and expires
+on its own timeout. No key is ever searched for or deleted, which keeps invalidation O(1)
+on Redis whatever the number of cached pages. Three of them:
+
+- the *catalogue* generation (`catalogue_generation()`): everything that lists postings —
+  search pages, totals, facets, the home and company pages, the trending list. Bumped when
+  a posting appears, goes, or changes a field a list shows or filters on.
+- the *postings* generation: every posting's own page and similar jobs. Bumped, with the
+  catalogue's, by what changes many postings at once (a company or skill renamed, bulk
+  closing, an import, new exchange rates): `catalogue_changed()`.
+- one generation per posting: its page and its similar jobs. An edit to one posting
+  (`posting_changed()`) evicts those and, only if a list shows what changed, the lists —
+  never the other million postings' pages.
 """
 
 from __future__ import annotations
@@ -15,11 +25,12 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.messages import get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 from prometheus_client import Counter
 
@@ -37,6 +48,7 @@ def count_lookup(layer: str, hit: bool) -> None:
     CACHE_LAYER_REQUESTS.labels(layer, "hit" if hit else "miss").inc()
 
 GENERATION_KEY = "jobs:generation"
+POSTINGS_GENERATION_KEY = "jobs:postings-generation"
 
 # Timeouts, in seconds. Pages are short because they are cheap to rebuild and a visitor
 # should see a new posting within a minute; computed values are dearer and last longer.
@@ -48,6 +60,20 @@ FACETS_TIMEOUT = 5 * 60
 TOTAL_TIMEOUT = 5 * 60
 SIMILAR_TIMEOUT = 15 * 60
 ACTIVE_PLANNED_TIMEOUT = 10 * 60
+# A posting's generation outlives everything built under the generation before it, so a
+# page cached before an edit has expired by the time the key does (and reads 0 again).
+POSTING_GENERATION_TIMEOUT = max(DETAIL_PAGE_TIMEOUT, SIMILAR_TIMEOUT) + 60
+# What browsers and shared caches may keep of an anonymous page or API answer. nginx's
+# micro-cache keeps it for seconds only (deploy/nginx/), whatever this says.
+PUBLIC_MAX_AGE = 60
+
+# Fields a list (search card, company page, home page, facets, totals) shows or filters on:
+# an edit to anything else (the description, the link to apply) evicts only the posting's page.
+LISTED_FIELDS = frozenset({
+    "title", "slug", "company", "company_id", "location", "remote_policy", "job_type", "experience_level",
+    "salary_min", "salary_max", "salary_currency", "salary_period", "salary_min_usd", "salary_max_usd",
+    "posted_at", "expires_at", "is_active",
+})
 
 
 def catalogue_generation() -> int:
@@ -62,20 +88,56 @@ def catalogue_generation() -> int:
     return int(generation)
 
 
-def bump_catalogue_generation() -> None:
+def _bump(key: str, timeout: int | None = None) -> None:
     try:
-        cache.incr(GENERATION_KEY)
+        cache.incr(key)
     except ValueError:  # key missing: any fresh value is newer than what pages were built with
-        cache.add(GENERATION_KEY, int(time.time() * 1000), timeout=None)
+        cache.add(key, int(time.time() * 1000), timeout=timeout)
+
+
+def bump_catalogue_generation() -> None:
+    """Lists and every posting's own page: what a change to many postings at once calls."""
+    _bump(GENERATION_KEY)
+    _bump(POSTINGS_GENERATION_KEY)
 
 
 def catalogue_changed() -> None:
-    """Call from any write to jobs, companies or skills; stale data goes once the write commits.
+    """Call from any write that changes many postings (or companies, skills, rates); stale data
+    goes once the write commits. One posting: posting_changed().
 
     Before commit a reader could rebuild a page from the old rows under the new generation,
     so the bump waits for the commit (and a rolled-back write bumps nothing).
     """
     transaction.on_commit(bump_catalogue_generation)
+
+
+def posting_key(job_id: int) -> str:
+    return f"jobs:posting-generation:{job_id}"
+
+
+def bump_posting_generation(job_id: int, *, listed: bool) -> None:
+    _bump(posting_key(job_id), POSTING_GENERATION_TIMEOUT)
+    if listed:
+        _bump(GENERATION_KEY)
+
+
+def posting_changed(job_id: int, *, listed: bool = True) -> None:
+    """One posting changed: its page and similar jobs go after commit, and the lists too when
+    `listed` (it appeared, went, or changed a field in LISTED_FIELDS or its skills)."""
+    transaction.on_commit(lambda: bump_posting_generation(job_id, listed=listed))
+
+
+def posting_generation(job_id: int) -> str:
+    """The generation a posting's own page and similar jobs are keyed on: the postings-wide
+    one and the posting's own (0 until its first edit), read in one round trip."""
+    stored = cache.get_many([POSTINGS_GENERATION_KEY, posting_key(job_id)])
+    postings = stored.get(POSTINGS_GENERATION_KEY)
+    if postings is None:
+        cache.add(POSTINGS_GENERATION_KEY, int(time.time() * 1000), timeout=None)
+        postings = cache.get(POSTINGS_GENERATION_KEY)
+    if postings is None:  # no cache at all (Redis away): a number no page is stored under
+        postings = int(time.time() * 1000)
+    return f"{postings}.{stored.get(posting_key(job_id), 0)}"
 
 
 def _digest(*parts: Any) -> str:
@@ -93,7 +155,8 @@ def total_key(generation: int, filters_key: str) -> str:
     return f"jobs:total:{generation}:{_digest(filters_key)}"
 
 
-def similar_key(generation: int, job_id: int, limit: int) -> str:
+def similar_key(generation: int | str, job_id: int, limit: int) -> str:
+    # generation: posting_generation(job_id), so an edit elsewhere leaves it alone.
     return f"jobs:similar:{generation}:{job_id}:{limit}"
 
 
@@ -107,8 +170,10 @@ def active_planned_key() -> str:
     return "jobs:active-planned"
 
 
-def page_key(generation: int, name: str, path: str, canonical_query: str) -> str:
-    return f"jobs:page:{name}:{generation}:{_digest(path, canonical_query)}"
+def page_key(name: str, path: str, canonical_query: str) -> str:
+    # The generation is stored in the value, not the key, so one round trip reads the
+    # generation and the page together (a page built under an older one is a miss).
+    return f"jobs:page:{name}:{_digest(path, canonical_query)}"
 
 
 def page_budget_key(name: str, window: int) -> str:
@@ -134,11 +199,28 @@ def cached_value(
 # --- Whole anonymous pages -----------------------------------------------------------------
 
 
+def shared_request(request: HttpRequest) -> bool:
+    """A request that can only come from an anonymous visitor with nothing pending: no session
+    cookie (so no log-in and no messages kept in a session), no messages cookie, no credentials.
+    Its page is the same for everyone, so it is marked public for browsers and proxies, and
+    deciding that reads no session (reading one would add `Vary: Cookie`)."""
+    cookies = request.COOKIES
+    return (request.method in ("GET", "HEAD") and settings.SESSION_COOKIE_NAME not in cookies
+            and CookieStorage.cookie_name not in cookies and "HTTP_AUTHORIZATION" not in request.META)
+
+
 def _cacheable_request(request: HttpRequest) -> bool:
     if settings.CACHE_BYPASS:  # perfsuite's no-cache pass: the page is built every time
         return False
     # A pending flash message would be rendered into the stored page and shown to everyone.
     return request.method in ("GET", "HEAD") and not request.user.is_authenticated and not len(get_messages(request))
+
+
+def mark_public(response: HttpResponse, max_age: int = PUBLIC_MAX_AGE) -> HttpResponse:
+    """Let browsers and shared caches keep this anonymous answer. careercopilot.middleware
+    drops `Vary: Cookie` from it (and withdraws `public` if anything set a cookie after all)."""
+    patch_cache_control(response, public=True, max_age=max_age)
+    return response
 
 
 def canonical_query(request: HttpRequest, params: tuple[str, ...]) -> str:
@@ -163,7 +245,21 @@ def _within_budget(name: str, timeout: int) -> bool:
         return True
 
 
-def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = ()):
+def _generation_and_page(job_id: int | None, key: str) -> tuple[str, Any]:
+    """The generation a page is built under and the stored page, in one round trip: the
+    catalogue's for lists, the postings-wide and the posting's own for a posting's page."""
+    names = [POSTINGS_GENERATION_KEY, posting_key(job_id)] if job_id is not None else [GENERATION_KEY]
+    stored = cache.get_many([*names, key])
+    if names[0] not in stored:  # first use, or evicted: made as the accessors make it
+        generation = posting_generation(job_id) if job_id is not None else str(catalogue_generation())
+    elif job_id is not None:
+        generation = f"{stored[names[0]]}.{stored.get(names[1], 0)}"
+    else:
+        generation = str(int(stored[names[0]]))
+    return generation, stored.get(key)
+
+
+def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (), posting: str | None = None):
     """Serve anonymous visitors a stored copy of the page, built under the current generation.
 
     Only the body and content type are stored, never cookies, so one visitor's session or
@@ -172,20 +268,29 @@ def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (
 
     The key is the path and the canonical query (`params` are the names the page reads);
     the view sees that same canonical query, so the stored page matches its key exactly and
-    junk parameters can neither make new keys nor end up in its links.
+    junk parameters can neither make new keys nor end up in its links. `posting` names the
+    URL argument holding a posting's id: its page is keyed on that posting's generation,
+    not the catalogue's, so other postings' edits leave it cached.
+
+    Visitors without a session cookie get `Cache-Control: public` and no `Vary: Cookie`, so
+    nginx and browsers can keep the page too; anonymous visitors with a session (after a
+    log-out, say) share Django's copy but get it with `Vary: Cookie` and no `public`.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not _cacheable_request(request):
+            shared = shared_request(request)
+            if settings.CACHE_BYPASS or (not shared and not _cacheable_request(request)):
                 return view(request, *args, **kwargs)
             query = canonical_query(request, params)
-            key = page_key(catalogue_generation(), name, request.path, query)
-            stored = cache.get(key)
+            key = page_key(name, request.path, query)
+            generation, stored = _generation_and_page(kwargs[posting] if posting else None, key)
+            if stored is not None and stored[0] != generation:
+                stored = None  # built before the last change
             count_lookup("pages", stored is not None)
             if stored is not None:
-                content, content_type = stored
+                _, content, content_type = stored
                 response = HttpResponse(content, content_type=content_type)
                 response["X-Page-Cache"] = "hit"
             else:
@@ -196,9 +301,12 @@ def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (
                     response = response.render()
                 stored = response.status_code == 200 and not response.cookies and _within_budget(name, timeout)
                 if stored:
-                    cache.set(key, (response.content, response["Content-Type"]), timeout)
+                    cache.set(key, (generation, response.content, response["Content-Type"]), timeout)
                 response["X-Page-Cache"] = "miss" if stored else "skip"
-            patch_vary_headers(response, ("Cookie",))
+            if shared and response.status_code == 200:
+                mark_public(response)
+            elif not shared:
+                patch_vary_headers(response, ("Cookie",))
             return response
 
         return wrapper

@@ -694,7 +694,7 @@ def _compute_similar(job: Job, skill_ids: list[int], limit: int) -> list[Job]:
 def similar_jobs(job: Job, *, limit: int = 5) -> list[Job]:
     """Cached; `job` must come with its skills loaded (job_for_detail does it)."""
     skill_ids = sorted(skill.pk for skill in job.skills.all())
-    key = jobs_cache.similar_key(jobs_cache.catalogue_generation(), job.pk, limit)
+    key = jobs_cache.similar_key(jobs_cache.posting_generation(job.pk), job.pk, limit)
     return jobs_cache.cached_value(
         key, jobs_cache.SIMILAR_TIMEOUT, lambda: _compute_similar(job, skill_ids, limit), layer="similar",
         to_cache=lambda jobs: plain.list_to_plain(jobs, related=("company",), extra=("shared",)),

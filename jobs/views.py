@@ -39,7 +39,7 @@ def job_redirect(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponsePermanentRedirect(job.get_absolute_url())
 
 
-@jobs_cache.cache_anonymous_page("detail", jobs_cache.DETAIL_PAGE_TIMEOUT)
+@jobs_cache.cache_anonymous_page("detail", jobs_cache.DETAIL_PAGE_TIMEOUT, posting="pk")
 def job_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     try:
         job = job_for_detail(pk)

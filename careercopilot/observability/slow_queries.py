@@ -14,9 +14,7 @@ import re
 import sys
 import time
 
-import sqlparse
 from django.conf import settings
-from sqlparse import tokens as T
 
 logger = logging.getLogger("careercopilot.slow_queries")
 
@@ -77,19 +75,28 @@ def request_finished(**kwargs) -> None:
 
 
 
+# Quoted strings (with '' inside), dollar-quoted bodies, and numbers that stand alone (not
+# the digits in an identifier such as t1 or a placeholder's name).
+_STRING = re.compile(r"'(?:[^']|'')*'|\$\$.*?\$\$", re.S)
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.])")
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+NORMALISE_MAX_CHARS = 20_000
+
+
 def normalise(sql: str) -> str:
-    """The statement's shape: literals as ?, placeholders as ?, lists of them as one, one line."""
-    out = []
-    for token in sqlparse.parse(sql)[0].flatten() if sql.strip() else ():
-        if token.ttype in T.Literal.String.Single or token.ttype in T.Literal.Number:
-            out.append("?")
-        elif token.ttype in T.Whitespace or token.ttype in T.Newline or token.ttype in T.Comment:
-            out.append(" ")
-        else:
-            out.append(token.value)
-    text = re.sub(r"\s+", " ", "".join(out)).strip()
+    """The statement's shape: literals as ?, placeholders as ?, lists of them as one, one line.
+
+    Regular expressions over the first NORMALISE_MAX_CHARS characters, not a SQL parser: a
+    statement with thousands of ids must cost little and never raise (sqlparse refuses more than
+    10,000 tokens).
+    """
+    text = sql[:NORMALISE_MAX_CHARS]
+    text = _COMMENT.sub(" ", text)
+    text = _STRING.sub("?", text)
     text = text.replace("%s", "?")
     text = re.sub(r"%\(\w+\)s", "?", text)
+    text = _NUMBER.sub("?", text)
+    text = re.sub(r"\s+", " ", text).strip()
     return re.sub(r"\(\s*\?(?:\s*,\s*\?)+\s*\)", "(?, …)", text)
 
 
@@ -106,7 +113,10 @@ def wrapper(execute, sql, params, many, context):
         QUERIES.labels(origin).inc()
         if elapsed_ms >= settings.SLOW_QUERY_MS:
             SLOW_QUERIES.labels(origin).inc()
-            statement = normalise(sql if isinstance(sql, str) else str(sql))
+            try:
+                statement = normalise(sql if isinstance(sql, str) else str(sql))
+            except Exception:  # the log must never cost the query its answer
+                statement = "(statement could not be normalised)"
             logger.warning(
                 "slow query %.0f ms in %s: %s", elapsed_ms, origin, statement[:4000],
                 extra={"duration_ms": round(elapsed_ms, 1), "origin": origin, "sql": statement},

@@ -173,8 +173,8 @@ class Client:
             status, text, head = response.status, response.read().decode(), response.headers
         except HTTPError as error:
             status, text, head = error.code, error.read().decode(), error.headers
-        except URLError as error:
-            status, text, head = 0, str(error), {}
+        except (URLError, OSError) as error:  # refused, reset, or no answer within `timeout`: status 0
+            status, text, head = 0, f"{type(error).__name__}: {error}", {}
         elapsed = time.monotonic() - started
         self.timings.append(elapsed)
         return status, text, head, elapsed

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import re
 import urllib.request
@@ -55,9 +56,12 @@ def gunicorn(*, workers: int = 2, ports: range = PORTS, **env: str):
         "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers), "GUNICORN_ACCESS_LOG": "/dev/null",
         "STATIC_MANIFEST": "0", **env,
     }
+    # The log goes to a file, not a pipe: a pipe nobody reads fills up (a fault test logs a traceback
+    # per request) and every worker then hangs writing to it.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "careercopilot.wsgi", "-c", "gunicorn.conf.py"],
-        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -68,7 +72,8 @@ def gunicorn(*, workers: int = 2, ports: range = PORTS, **env: str):
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode()[-2000:]) from None
+                    log.seek(0)
+                    raise RuntimeError("gunicorn did not start: " + log.read().decode()[-2000:]) from None
                 time.sleep(0.2)
         yield base
     finally:
@@ -78,6 +83,7 @@ def gunicorn(*, workers: int = 2, ports: range = PORTS, **env: str):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 class Browser:

@@ -64,3 +64,19 @@ def test_normalising_drops_literals_and_folds_lists():
     assert normalise(sql) == (
         'SELECT "jobs_job"."id" FROM "jobs_job" WHERE "title" = ? AND "id" IN (?, …) AND salary > ? LIMIT ?'
     )
+
+
+def test_normalising_a_statement_with_thousands_of_ids_is_bounded_and_never_raises():
+    ids = ", ".join(str(n) for n in range(20_000))  # more tokens than sqlparse accepts
+    sql = f"SELECT \"id\" FROM \"jobs_job\" WHERE \"id\" IN ({ids}) AND note = 'it''s -- private'"
+
+    statement = normalise(sql)
+
+    assert statement.startswith('SELECT "id" FROM "jobs_job" WHERE "id" IN (?, ')
+    assert "private" not in statement and "19999" not in statement
+    assert len(statement) <= 20_000
+
+
+def test_identifiers_with_digits_and_named_placeholders_keep_their_shape():
+    sql = 'SELECT t1."col2" FROM "t1" WHERE x = %(cutoff)s AND y = ANY(%(ids)s::bigint[]) -- by 42'
+    assert normalise(sql) == 'SELECT t1."col2" FROM "t1" WHERE x = ? AND y = ANY(?::bigint[])'

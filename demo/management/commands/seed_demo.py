@@ -1151,10 +1151,13 @@ class Command(BaseCommand):
                             help="when job postings already exist, only create the demo and admin logins if they are missing")
         parser.add_argument("--batch-size", type=int, default=5000, help="rows per batch and transaction (default 5,000)")
         parser.add_argument("--seed", type=int, default=None, help="random seed, for the same data twice")
+        parser.add_argument("--heavy-seeker", type=int, default=0, metavar="N",
+                            help="also bring the 'heavy' seeker (demo password) to N applications, through the services")
         parser.add_argument("--writers", type=int, default=2,
                             help="PostgreSQL connections writing batches in parallel (default 2, one per core here)")
 
-    def handle(self, *args, jobs, users, applications, reset, if_empty, batch_size, seed, writers, verbosity, **options):
+    def handle(self, *args, jobs, users, applications, reset, if_empty, batch_size, seed, writers, verbosity,
+               heavy_seeker=0, **options):
         for name, value in (("--jobs", jobs), ("--users", users), ("--applications", applications)):
             if value < 0:
                 raise CommandError(f"{name} must be 0 or more (got {value}).")
@@ -1199,3 +1202,10 @@ class Command(BaseCommand):
                 "as they are (their passwords and permissions are never reset)."
             )
         self.stdout.write(f"Every seeded user (e-mail @{SEEDED_EMAIL_DOMAIN}) logs in with {DEMO_PASSWORD}.")
+        if heavy_seeker:
+            from demo.heavy import HEAVY_USERNAME, seed_heavy_seeker
+
+            started = time.monotonic()
+            user, added = seed_heavy_seeker(heavy_seeker, password=DEMO_PASSWORD, seed=seeder.seed)
+            self.stdout.write(f"Heavy seeker '{HEAVY_USERNAME}' / {DEMO_PASSWORD}: {added:,} applications added "
+                              f"in {time.monotonic() - started:.1f}s.")

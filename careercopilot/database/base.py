@@ -1,0 +1,50 @@
+"""django-prometheus's PostgreSQL backend, failing fast for a moment after a failed connection.
+
+With the database away, a request waits up to DATABASE_POOL_TIMEOUT for the pool before its 503.
+A request can touch the database more than once on the way to that 503 (the view, then a
+middleware that asks who the user is), and every request of a busy worker would wait in turn.
+So for DATABASE_FAIL_FAST_SECONDS after a connection attempt on an alias failed, this process
+refuses new connections to that alias at once (the same OperationalError, so the same 503); the
+first attempt after the window tries the database again, so a database that returns is used
+again within that window.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.conf import settings
+from django.db.utils import OperationalError
+from django_prometheus.db.backends.postgresql.base import DatabaseWrapper as PrometheusDatabaseWrapper
+
+_failures: dict[str, tuple[float, str]] = {}  # alias → (monotonic time of the failure, what failed)
+_lock = threading.Lock()
+
+
+def fail_fast_seconds() -> float:
+    return float(getattr(settings, "DATABASE_FAIL_FAST_SECONDS", 2.0))
+
+
+def forget_failures() -> None:
+    with _lock:
+        _failures.clear()
+
+
+class DatabaseWrapper(PrometheusDatabaseWrapper):
+    def get_new_connection(self, conn_params):
+        failure = _failures.get(self.alias)
+        if failure is not None:
+            ago = time.monotonic() - failure[0]
+            if ago < fail_fast_seconds():
+                raise OperationalError(f"database {self.alias!r} failed {ago:.1f} s ago ({failure[1]}); not retried yet")
+        try:
+            connection = super().get_new_connection(conn_params)
+        except Exception as exc:
+            with _lock:
+                _failures[self.alias] = (time.monotonic(), f"{type(exc).__name__}: {exc}"[:200])
+            raise
+        if failure is not None:
+            with _lock:
+                _failures.pop(self.alias, None)
+        return connection

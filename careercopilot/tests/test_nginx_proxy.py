@@ -1,0 +1,147 @@
+"""deploy/nginx/ as it runs in production: Debian's nginx with the repository's config, in front
+of a gunicorn this test starts (DEBUG=0, two workers) on this test's database.
+
+    pytest careercopilot/tests/test_nginx_proxy.py
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from string import Template
+
+import pytest
+from django.db import connection
+
+from careercopilot.tests.gunicorn_server import Browser, gunicorn
+from jobs.tests.factories import CompanyFactory, JobFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+PORTS = range(21200, 21300)  # beside gunicorn_server's share
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="gunicorn's workers need a shared database"),
+]
+
+
+def _free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORTS}")
+
+
+@contextmanager
+def nginx(upstream: str):
+    """nginx with deploy/nginx/careercopilot.conf.template, everything under a temporary prefix."""
+    if not os.path.exists(NGINX):
+        if os.environ.get("REQUIRE_FULL_STACK") == "1":
+            pytest.fail("nginx is required but missing (.ci/run installs Debian's)")
+        pytest.skip("nginx not installed")
+    prefix = Path(tempfile.mkdtemp(prefix="cc-nginx-"))
+    prefix.chmod(0o755)
+    (prefix / "cache").mkdir()
+    port = _free_port()
+    site = Template((ROOT / "deploy/nginx/careercopilot.conf.template").read_text()).safe_substitute(
+        NGINX_LISTEN=f"127.0.0.1:{port}", NGINX_UPSTREAM=upstream, NGINX_CACHE_DIR=str(prefix / "cache"))
+    (prefix / "site.conf").write_text(site)
+    temp_paths = "\n".join(f"  {kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (prefix / "nginx.conf").write_text(f"""
+{f"user {getpass.getuser()};" if os.geteuid() == 0 else ""}
+worker_processes 1;
+error_log {prefix / "error.log"} warn;
+pid {prefix / "nginx.pid"};
+events {{ worker_connections 256; }}
+http {{
+  include /etc/nginx/mime.types;
+  access_log off;
+{temp_paths}
+  include {prefix / "site.conf"};
+}}
+""")
+    process = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/health/", timeout=2)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    errors = (prefix / "error.log").read_text() if (prefix / "error.log").exists() else ""
+                    raise RuntimeError("nginx did not start: " + process.stderr.read().decode()[-2000:] + errors[-2000:]) from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+def _get(url: str, headers: dict | None = None) -> tuple[str, str, dict]:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=10) as response:
+        return response.headers.get("X-Cache-Status", ""), response.read().decode(), dict(response.headers)
+
+
+@pytest.fixture
+def job():
+    return JobFactory(title="Plumber", company=CompanyFactory(name="Pipes"))
+
+
+def test_anonymous_pages_come_from_the_proxy_and_logged_in_ones_never_do(alice, job):
+    with gunicorn(workers=2) as upstream, nginx(upstream.removeprefix("http://")) as base:
+        for path in ("/jobs/", job.get_absolute_url(), f"/api/v1/jobs/{job.pk}/"):
+            first, page, _ = _get(base + path)
+            second, again, headers = _get(base + path)
+            assert (first, second) == ("MISS", "HIT"), path
+            assert again == page
+            assert "public" in headers["Cache-Control"]
+
+        seeker = Browser(base)
+        status, _, _ = seeker.log_in("alice", "alice-password-1")
+        assert status == 200
+        cookie = {"Cookie": seeker.cookie_header()}
+        for _ in range(2):
+            cache_status, page, headers = _get(base + "/jobs/", cookie)
+            assert cache_status == "BYPASS"  # never served from the micro-cache
+            assert "alice" in page
+            assert "private" in headers["Cache-Control"] and "no-store" in headers["Cache-Control"]
+        # ...and never stored for anyone else either.
+        assert "alice" not in _get(base + "/jobs/")[1]
+
+
+def test_pages_with_a_csrf_token_are_not_kept_by_the_proxy(job):
+    with gunicorn(workers=2) as upstream, nginx(upstream.removeprefix("http://")) as base:
+        statuses = [_get(base + "/login/")[0] for _ in range(2)]
+    assert "HIT" not in statuses
+
+
+def test_an_edit_shows_within_the_micro_caches_lifetime(job, django_capture_on_commit_callbacks):
+    with gunicorn(workers=2) as upstream, nginx(upstream.removeprefix("http://")) as base:
+        url = base + job.get_absolute_url()
+        _get(url)
+        assert _get(url)[0] == "HIT"
+
+        job.title = "Master plumber"
+        with django_capture_on_commit_callbacks(execute=True):
+            job.save()
+        edited = time.monotonic()
+        while "Master plumber" not in _get(url)[1]:
+            assert time.monotonic() - edited < 3.0, "the edit did not show within the 2 s micro-cache"
+            time.sleep(0.2)
