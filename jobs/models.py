@@ -13,6 +13,24 @@ from jobs.search import current_aliases, parse_query, plain_terms
 from jobs.salaries import current_rates, usd_range
 
 
+
+class SkillIdsField(ArrayField):
+    """ArrayField that the SQLite default can also write: PostgreSQL's triggers keep the real
+    array; elsewhere the column stays NULL (its `%s::integer[]` cast is PostgreSQL syntax).
+    Deconstructs as ArrayField, so the migrations do not change."""
+
+    def get_placeholder(self, value, compiler, connection):
+        return super().get_placeholder(value, compiler, connection) if connection.vendor == "postgresql" else "%s"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if connection.vendor != "postgresql":
+            return None
+        return super().get_db_prep_value(value, connection, prepared)
+
+    def deconstruct(self):
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.contrib.postgres.fields.ArrayField", args, kwargs
+
 class Company(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
@@ -181,7 +199,7 @@ class Job(models.Model):
     search_title = SearchVectorField(null=True, editable=False)
     # The posting's skill ids, sorted, kept by the same triggers: a skill filter is then an
     # index condition (GIN, `skill_ids @> ARRAY[...]`), not a lookup per row. PostgreSQL only.
-    skill_ids = ArrayField(models.IntegerField(), null=True, blank=True, editable=False)
+    skill_ids = SkillIdsField(models.IntegerField(), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
