@@ -17,7 +17,6 @@ import os
 import platform
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from urllib.parse import urlsplit
 
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
+from careercopilot.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LUA = Path(__file__).with_name("wrk") / "scenario.lua"
@@ -215,15 +215,6 @@ def seeker_and_writer(seeker_name: str | None):
 
 # --- Servers --------------------------------------------------------------------------------
 
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
 @dataclass
@@ -237,7 +228,7 @@ class Server:
 def gunicorn(app: str, *, workers: int, extra_env: dict[str, str], metrics: bool = True):
     from django.conf import settings
 
-    port = free_port()
+    port = free_port(PORTS)
     token = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="perfsuite-metrics-") as metrics_dir:
         env = {

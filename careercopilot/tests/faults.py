@@ -21,20 +21,12 @@ from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
 
 import pytest
+from careercopilot.ports import free_port
 
 REDIS_PORTS = range(20000, 20100)
 POSTGRES_PORTS = range(20100, 20200)
 
 
-def free_port(ports: range) -> int:
-    for port in ports:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {ports}")
 
 
 def require(binary: str) -> str:

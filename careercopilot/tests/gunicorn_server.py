@@ -7,7 +7,6 @@ The test must use a committed database (transactional_db): the workers are other
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,20 +22,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from careercopilot.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(21100, 21200)  # this checkout's share of the machine's ports
 
 
-def _free_port(ports: range = PORTS) -> int:
-    for port in ports:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {ports}")
 
 
 def database_url() -> str:
@@ -48,7 +39,7 @@ def database_url() -> str:
 @contextmanager
 def gunicorn(*, workers: int = 2, ports: range = PORTS, **env: str):
     """`ports`: a test that counts requests takes a range no other checkout's start-up probe can wander into."""
-    port = _free_port(ports)
+    port = free_port(ports)
     environment = {
         **os.environ, "DEBUG": "0", "SECRET_KEY": "gunicorn-test-" + "x" * 40, "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",

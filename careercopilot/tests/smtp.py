@@ -3,13 +3,13 @@ fixture (registered in the root conftest) that points Django's SMTP backend at i
 
 from __future__ import annotations
 
-import socket
 import time
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 
 import pytest
+from careercopilot.ports import free_port
 
 # This checkout's share of the machine's ports (see the README's test notes).
 SMTP_PORTS = range(24025, 24100)
@@ -44,15 +44,6 @@ class SMTPServer:
         return self.received
 
 
-def _free_port() -> int:
-    for port in SMTP_PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {SMTP_PORTS}")
 
 
 @pytest.fixture
@@ -61,7 +52,7 @@ def smtp_server(settings):
     (what EMAIL_URL=smtp://127.0.0.1:PORT sets, see careercopilot/env.py)."""
     from aiosmtpd.controller import Controller
 
-    server = SMTPServer(port=_free_port())
+    server = SMTPServer(port=free_port(SMTP_PORTS))
     controller = Controller(server, hostname="127.0.0.1", port=server.port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

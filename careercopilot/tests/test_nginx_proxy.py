@@ -9,7 +9,6 @@ from __future__ import annotations
 import getpass
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,7 @@ from django.db import connection
 
 from careercopilot.tests.gunicorn_server import Browser, gunicorn
 from jobs.tests.factories import CompanyFactory, JobFactory
+from careercopilot.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -34,15 +34,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
 
 
 @contextmanager
@@ -55,7 +46,7 @@ def nginx(upstream: str):
     prefix = Path(tempfile.mkdtemp(prefix="cc-nginx-"))
     prefix.chmod(0o755)
     (prefix / "cache").mkdir()
-    port = _free_port()
+    port = free_port(PORTS)
     site = Template((ROOT / "deploy/nginx/careercopilot.conf.template").read_text()).safe_substitute(
         NGINX_LISTEN=f"127.0.0.1:{port}", NGINX_UPSTREAM=upstream, NGINX_CACHE_DIR=str(prefix / "cache"))
     (prefix / "site.conf").write_text(site)

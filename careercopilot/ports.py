@@ -1,0 +1,17 @@
+"""A free loopback port from a range, for the servers the suite and perfsuite start themselves.
+
+Each user of it owns a range (below 32768, apart from the others) so two checkouts running at
+once on one machine do not race for the same port.
+"""
+import socket
+
+
+def free_port(ports: range) -> int:
+    for port in ports:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
