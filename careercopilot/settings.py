@@ -50,6 +50,9 @@ METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 # Measurement only (perfsuite's no-cache pass): every cached value and anonymous page is computed
 # afresh, to show what the caches buy. Never in production.
 CACHE_BYPASS = env_bool("CACHE_BYPASS", False)
+# Measurement only (perfsuite's no-metrics pass): without django-prometheus's request middleware,
+# to show what the request metrics cost. Production keeps them (the alerts read them).
+PROMETHEUS_REQUEST_METRICS = env_bool("PROMETHEUS_REQUEST_METRICS", True)
 # Statements slower than this are logged (normalised, without parameters) and counted by view.
 SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 200)
 
@@ -113,6 +116,9 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a lockout flagged during the view into the locked-out page (~3 µs).
     "axes.middleware.AxesMiddleware",
 ]
+
+if not PROMETHEUS_REQUEST_METRICS:
+    MIDDLEWARE = [m for m in MIDDLEWARE if "Prometheus" not in m]
 
 if SILK_ENABLED:
     INSTALLED_APPS.append("silk")
