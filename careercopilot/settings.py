@@ -192,11 +192,24 @@ if DATABASE_URL:
     if DATABASE_REPLICA_URL:
         replica = database_from_url("DATABASE_REPLICA_URL", DATABASE_REPLICA_URL)
         replica["ENGINE"] = default_db["ENGINE"]
-        replica["OPTIONS"].setdefault("pool", default_db["OPTIONS"].get("pool", False))
+        if default_db["OPTIONS"].get("pool"):
+            # A replica that is down costs the request that finds it this long, then reads fall back
+            # to the primary for DATABASE_REPLICA_RETRY_SECONDS (careercopilot/routers.py).
+            replica["OPTIONS"].setdefault("pool", {**default_db["OPTIONS"]["pool"],
+                                                   "timeout": float(env_str("DATABASE_REPLICA_POOL_TIMEOUT", "0.5"))})
+            replica["CONN_HEALTH_CHECKS"] = True
         replica["OPTIONS"].setdefault("connect_timeout", default_db["OPTIONS"]["connect_timeout"])
         replica["TEST"] = {"MIRROR": "default"}
         DATABASES["replica"] = replica
         DATABASE_ROUTERS = ["careercopilot.routers.PrimaryReplicaRouter"]
+        DATABASE_REPLICA_RETRY_SECONDS = float(env_str("DATABASE_REPLICA_RETRY_SECONDS", "10"))
+        # After an unsafe request (or any that wrote) that browser reads the primary this long:
+        # its own writes are never read back from a standby that has not replayed them yet.
+        REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10)
+        REPLICA_PIN_COOKIE_NAME = "cc_primary"
+        # Around the session middleware: a session saved counts as a write.
+        MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                          "careercopilot.routers.replica_reads")
 else:
     DATABASES = {
         "default": {
