@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "jobs",
     "applications",
     "analytics",
+    "notifications",
     "demo",
 ]
 
