@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "jobs",
     "applications",
     "analytics",
+    "notifications",
     "demo",
 ]
 
