@@ -393,6 +393,10 @@ globals().update(email_from_url("EMAIL_URL", EMAIL_URL))
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # an unreachable relay must not hold a worker for minutes
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Career Copilot <noreply@careercopilot.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where links in emails point (alerts, reminders, unsubscribe): the site's public address.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The seeker's local hour for the morning emails: the daily digest and the reminders.
+NOTIFICATIONS_MORNING_HOUR = env_int("NOTIFICATIONS_MORNING_HOUR", 7)
 
 # --- I18N / static --------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

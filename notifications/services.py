@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.models import Profile
+from applications.services import application_set_follow_up
 from jobs.models import Job
 from notifications.models import SavedSearch
 from notifications.queries import query_key
@@ -52,3 +56,27 @@ def saved_search_mark_seen(*, saved_search: SavedSearch) -> None:
     """The seeker looked: nothing is new any more (one conditional UPDATE, nothing when already so)."""
     if saved_search.unseen_count:
         SavedSearch.objects.filter(pk=saved_search.pk).update(unseen_count=0, seen_at=timezone.now())
+
+
+# --- Email preferences and reminders ------------------------------------------------------
+
+
+def email_unsubscribe(*, user_id: int, kind: str) -> bool:
+    """Turn one kind of email off for a seeker (what the signed link names); True if it was on."""
+    field = {"alerts": "email_alerts", "reminders": "email_reminders"}[kind]
+    changed = Profile.objects.filter(user_id=user_id, **{field: True}).update(**{field: False})
+    if not changed and not Profile.objects.filter(user_id=user_id).exists():
+        Profile.objects.create(user_id=user_id, **{field: False})
+        return True
+    return bool(changed)
+
+
+def follow_up_done(*, application, by) -> None:
+    """The follow-up happened: clear it (the timeline records it)."""
+    application_set_follow_up(application=application, on=None, by=by)
+
+
+def follow_up_snooze(*, application, by, today, days: int = 1) -> None:
+    """Remind again `days` after the later of the due date and today (the seeker's today)."""
+    start = max(application.next_follow_up or today, today)
+    application_set_follow_up(application=application, on=start + timedelta(days=days), by=by)

@@ -12,3 +12,8 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
     path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
 ]
+urlpatterns += [
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("reminders/<str:token>/", views.reminder_action, name="reminder_action"),
+    path("follow-ups/<int:pk>/<str:action>/", views.follow_up_action, name="follow_up_action"),
+]
