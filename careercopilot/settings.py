@@ -53,6 +53,12 @@ CACHE_BYPASS = env_bool("CACHE_BYPASS", False)
 # Measurement only (perfsuite's no-metrics pass): without django-prometheus's request middleware,
 # to show what the request metrics cost. Production keeps them (the alerts read them).
 PROMETHEUS_REQUEST_METRICS = env_bool("PROMETHEUS_REQUEST_METRICS", True)
+# After the catalogue changes (an import, an edit a list shows), a Celery task rebuilds the pages
+# people hit first: home, /jobs/, the first page of the CACHE_WARMING_SEARCHES most frequent terms
+# (careercopilot/cache_warming.py). Bumps within CACHE_WARMING_DELAY seconds make one warming.
+CACHE_WARMING = env_bool("CACHE_WARMING", True)
+CACHE_WARMING_DELAY = env_int("CACHE_WARMING_DELAY", 5)
+CACHE_WARMING_SEARCHES = env_int("CACHE_WARMING_SEARCHES", 10)
 # Statements slower than this are logged (normalised, without parameters) and counted by view.
 SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 200)
 
