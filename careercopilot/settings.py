@@ -286,8 +286,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
+# Every task finishes within four minutes (long jobs run as chains of chunks), so a task whose
+# worker died is delivered again within CELERY_VISIBILITY_TIMEOUT, five minutes (below).
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 3 * 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 4 * 60)
+# A chunk of a long analytics job stops after the batch that ends past this (analytics/tasks.py).
+ANALYTICS_CHUNK_SECONDS = env_int("ANALYTICS_CHUNK_SECONDS", 90)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Applications still "applied" with no reply after this many days are marked ghosted by beat.
@@ -307,9 +311,9 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # acknowledged (acks_late), so it is delivered again instead of finishing twice.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # How long a task taken by a worker that died stays invisible before Redis hands it out again:
-# just above the longest task's hard time limit (analytics' 32-minute weekly jobs), so a task
-# still running is never handed out twice, and a lost one comes back within minutes.
-CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 33 * 60)
+# just above the longest task's hard time limit (4 minutes: analytics' long jobs run as chunks),
+# so a task still running is never handed out twice, and a lost one comes back within 5 minutes.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 5 * 60)
 BROKER_SOCKET_TIMEOUT = float(env_str("BROKER_SOCKET_TIMEOUT", "1"))
 if REDIS_URL:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
