@@ -48,6 +48,7 @@ from applications.selectors import (
     get_interview_for,
     interviews_for,
     similar_applications,
+    table_rows,
     timeline_for,
     tracked_keys,
 )
@@ -89,7 +90,7 @@ IMPORT_REQUEST_MAX_BYTES = 3 * IMPORT_MAX_BYTES
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET)
-    page = Paginator(applications_filtered(request.user, form.filters()).for_display(), TABLE_PAGE_SIZE)
+    page = Paginator(table_rows(request.user, form.filters()), TABLE_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "applications/list.html", {
