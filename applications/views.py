@@ -48,7 +48,7 @@ from applications.selectors import (
     get_interview_for,
     interviews_for,
     similar_applications,
-    table_rows,
+    TablePaginator,
     timeline_for,
     tracked_keys,
 )
@@ -90,7 +90,7 @@ IMPORT_REQUEST_MAX_BYTES = 3 * IMPORT_MAX_BYTES
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET)
-    page = Paginator(table_rows(request.user, form.filters()), TABLE_PAGE_SIZE)
+    page = TablePaginator(request.user, form.filters(), TABLE_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "applications/list.html", {
