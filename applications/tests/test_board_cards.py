@@ -134,3 +134,20 @@ def test_a_stored_card_holds_no_csrf_token_and_the_served_one_works(alice, alice
 
     assert response.status_code == 302
     assert Application.objects.get(pk=alice_app.pk).status == "applied"
+
+
+def test_a_closed_column_shows_its_newest_cards_and_links_the_rest(alice_client, alice):
+    from applications.selectors import BOARD_CLOSED_COLUMN_LIMIT, BOARD_COLUMN_LIMIT
+
+    make_applications(alice, BOARD_CLOSED_COLUMN_LIMIT + 4, status="rejected")
+    make_applications(alice, BOARD_CLOSED_COLUMN_LIMIT + 4, status="applied")
+
+    response = alice_client.get(BOARD)
+
+    columns = {column["status"]: column for column in response.context["columns"]}
+    rejected, applied = columns["rejected"], columns["applied"]
+    assert (len(rejected["cards"]), rejected["count"], rejected["hidden"]) == (BOARD_CLOSED_COLUMN_LIMIT, BOARD_CLOSED_COLUMN_LIMIT + 4, 4)
+    assert len(applied["cards"]) == min(BOARD_COLUMN_LIMIT, BOARD_CLOSED_COLUMN_LIMIT + 4)
+    newest = max(Application.objects.filter(user=alice, status="rejected"), key=lambda a: (a.updated_at, a.pk))
+    assert rejected["cards"][0].pk == newest.pk
+    assert "4 more in the table" in response.content.decode()
