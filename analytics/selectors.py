@@ -17,6 +17,7 @@ from prometheus_client import Counter
 
 from accounts.models import Profile
 from analytics.cache import (
+    last_change,
     lookup,
     platform_generation,
     platform_key,
@@ -75,6 +76,21 @@ def user_metrics_for(user_id: int) -> UserMetrics | None:
             return plain.from_plain(UserMetrics, stored)
     # The filler is slow or died: read what is stored, but never compute outside the lock.
     return UserMetrics.objects.filter(user_id=user_id).first()
+
+
+def figures_updating(user_id: int, metrics: UserMetrics | None) -> float | None:
+    """The moment of the seeker's last change if their snapshot does not show it yet, else None.
+
+    A change notes its moment after it commits, before its refresh is queued (analytics/receivers.py);
+    a snapshot shows every change committed before its `computed_at`. A later change means a
+    refresh is on its way, a few seconds behind (the debounce, then the worker).
+    """
+    changed = last_change(user_id)
+    if changed is None:
+        return None if metrics is not None else time.time()
+    if metrics is None or changed > metrics.computed_at.timestamp():
+        return changed
+    return None
 
 
 def _load_or_compute(user_id: int) -> UserMetrics:
