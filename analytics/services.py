@@ -26,7 +26,7 @@ from prometheus_client import Counter, Histogram
 
 from analytics import sql
 from analytics.cache import bump_platform
-from analytics.models import Checkpoint, PlatformDailyStats, TrendingJob, TrendingSkill
+from analytics.models import Checkpoint, NotInterested, PlatformDailyStats, TrendingJob, TrendingSkill
 from accounts.models import Profile
 from accounts.time_zones import DEFAULT as DEFAULT_TIME_ZONE
 from accounts.time_zones import time_zone_names
@@ -281,3 +281,21 @@ def trending_recompute(*, days: int = TRENDING_DAYS, limit: int = TRENDING_LIMIT
         TrendingSkill.objects.filter(rank__gt=len(top_skills)).delete()
         transaction.on_commit(bump_platform)
     return len(top_jobs), len(top_skills)
+
+
+# --- "Not interested" ------------------------------------------------------------------------
+
+
+def recommendation_hide(*, user, job) -> bool:
+    """Never recommend `job` to `user` again (until undone); False when it was hidden already.
+
+    The recommendations' cache key holds the hidden ids, so the next page view shows the change.
+    """
+    _row, created = NotInterested.objects.get_or_create(user=user, job=job)
+    return created
+
+
+def recommendation_unhide(*, user, job) -> bool:
+    """Undo recommendation_hide; False when the posting was not hidden."""
+    deleted, _ = NotInterested.objects.filter(user=user, job=job).delete()
+    return bool(deleted)

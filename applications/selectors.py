@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from applications.cache import UPCOMING_TIMEOUT, lookup, schedule_generation, upcoming_key
 from applications.models import (
     CLOSED_STATUSES as CLOSED,
     Application,
@@ -132,6 +134,29 @@ def upcoming_interviews(user, *, limit: int = UPCOMING_LIMIT, now=None) -> list[
         .defer("application__job__description", "application__job__search_vector", "application__job__company__description")
         .order_by("starts_at", "id")[:limit]
     )
+
+
+def upcoming_schedule(user, *, limit: int = UPCOMING_LIMIT) -> list[dict]:
+    """The dashboard's upcoming interviews as plain rows, from the cache (no query when warm).
+
+    Cached under the seeker's schedule generation (applications/cache.py) until the first of them
+    starts; rows already started are dropped on reading, so a late expiry never shows a past one.
+    """
+    key = upcoming_key(user.pk, schedule_generation(user.pk), limit)
+    rows = lookup(key, layer="upcoming")
+    now = timezone.now()
+    if rows is None:
+        rows = [
+            {
+                "starts_at": interview.starts_at, "kind": interview.get_kind_display(), "with_whom": interview.with_whom,
+                "url": interview.application.get_absolute_url(), "title": interview.application.display_title,
+                "company": interview.application.display_company,
+            }
+            for interview in upcoming_interviews(user, limit=limit, now=now)
+        ]
+        until_first = (rows[0]["starts_at"] - now).total_seconds() if rows else UPCOMING_TIMEOUT
+        cache.set(key, rows, max(1, min(UPCOMING_TIMEOUT, int(until_first))))
+    return [row for row in rows if row["starts_at"] >= now]
 
 
 def deletions_for(user):

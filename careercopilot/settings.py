@@ -50,6 +50,15 @@ METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 # Measurement only (perfsuite's no-cache pass): every cached value and anonymous page is computed
 # afresh, to show what the caches buy. Never in production.
 CACHE_BYPASS = env_bool("CACHE_BYPASS", False)
+# Measurement only (perfsuite's no-metrics pass): without django-prometheus's request middleware,
+# to show what the request metrics cost. Production keeps them (the alerts read them).
+PROMETHEUS_REQUEST_METRICS = env_bool("PROMETHEUS_REQUEST_METRICS", True)
+# After the catalogue changes (an import, an edit a list shows), a Celery task rebuilds the pages
+# people hit first: home, /jobs/, the first page of the CACHE_WARMING_SEARCHES most frequent terms
+# (careercopilot/cache_warming.py). Bumps within CACHE_WARMING_DELAY seconds make one warming.
+CACHE_WARMING = env_bool("CACHE_WARMING", True)
+CACHE_WARMING_DELAY = env_int("CACHE_WARMING_DELAY", 5)
+CACHE_WARMING_SEARCHES = env_int("CACHE_WARMING_SEARCHES", 10)
 # Statements slower than this are logged (normalised, without parameters) and counted by view.
 SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 200)
 
@@ -82,6 +91,7 @@ INSTALLED_APPS = [
     "jobs",
     "applications",
     "analytics",
+    "notifications",
     "demo",
 ]
 
@@ -113,6 +123,9 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a lockout flagged during the view into the locked-out page (~3 µs).
     "axes.middleware.AxesMiddleware",
 ]
+
+if not PROMETHEUS_REQUEST_METRICS:
+    MIDDLEWARE = [m for m in MIDDLEWARE if "Prometheus" not in m]
 
 if SILK_ENABLED:
     INSTALLED_APPS.append("silk")
@@ -390,6 +403,10 @@ globals().update(email_from_url("EMAIL_URL", EMAIL_URL))
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # an unreachable relay must not hold a worker for minutes
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Career Copilot <noreply@careercopilot.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where links in emails point (alerts, reminders, unsubscribe): the site's public address.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The seeker's local hour for the morning emails: the daily digest and the reminders.
+NOTIFICATIONS_MORNING_HOUR = env_int("NOTIFICATIONS_MORNING_HOUR", 7)
 
 # --- I18N / static --------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -32,3 +32,18 @@ def prune_silk_records(keep_days: int | None = None) -> int:
         if time.monotonic() >= deadline:
             prune_silk_records.delay(keep_days=keep_days)
             return deleted
+
+
+@shared_task(ignore_result=True, soft_time_limit=180, time_limit=240)
+def warm_catalogue_caches() -> dict[str, str]:
+    """Rebuild the pages people hit first after the catalogue changed (careercopilot/cache_warming.py).
+    Idempotent: a page already stored under the current generation is a hit and is left alone."""
+    from django.core.cache import cache
+
+    from careercopilot import cache_warming
+
+    # From here on a new bump schedules the next warming: the pages built below may predate it.
+    cache.delete(cache_warming.SCHEDULED_KEY)
+    if not settings.CACHE_WARMING:
+        return {}
+    return cache_warming.warm()

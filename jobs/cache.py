@@ -29,6 +29,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.conf import settings
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
@@ -42,6 +43,13 @@ T = TypeVar("T")
 CACHE_LAYER_REQUESTS = Counter(
     "cache_layer_requests_total", "Cached-value lookups by named cache layer and result (hit or miss)", ["layer", "result"]
 )
+
+
+# Sent after commit whenever the lists' generation moves (an import, a posting appearing, going or
+# changing what a list shows, a company or skill renamed): every cached list of postings is stale
+# from now on. `every_posting` is True when each posting's own page went too. The catalogue knows
+# nothing of who listens; the project warms the pages people hit first (careercopilot/cache_warming.py).
+catalogue_generation_bumped = Signal()
 
 
 def count_lookup(layer: str, hit: bool) -> None:
@@ -99,6 +107,7 @@ def bump_catalogue_generation() -> None:
     """Lists and every posting's own page: what a change to many postings at once calls."""
     _bump(GENERATION_KEY)
     _bump(POSTINGS_GENERATION_KEY)
+    catalogue_generation_bumped.send(sender=None, every_posting=True)
 
 
 def catalogue_changed() -> None:
@@ -119,6 +128,7 @@ def bump_posting_generation(job_id: int, *, listed: bool) -> None:
     _bump(posting_key(job_id), POSTING_GENERATION_TIMEOUT)
     if listed:
         _bump(GENERATION_KEY)
+        catalogue_generation_bumped.send(sender=None, every_posting=False)
 
 
 def posting_changed(job_id: int, *, listed: bool = True) -> None:
