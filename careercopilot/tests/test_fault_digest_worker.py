@@ -7,7 +7,7 @@ its main process is then SIGKILLed. The task is delivered again after the visibi
 a second worker, which passes over the two sent (their rows say so) and sends the other three:
 five emails, one per seeker.
 
-    pytest notifications/tests/test_fault_digest_worker.py -s    # prints what happened
+    pytest careercopilot/tests/test_fault_digest_worker.py -s    # prints what happened
 """
 
 from __future__ import annotations
