@@ -235,6 +235,52 @@ def filtered_jobs(params: SearchParams) -> JobQuerySet:
     return qs.order_by()
 
 
+# The columns row_filter reads (and "skill_ids", a set of the posting's skill ids).
+ROW_FILTER_FIELDS = ("id", "location", "remote_policy", "job_type", "experience_level", "salary_min_usd",
+                     "salary_max_usd", "company_id", "posted_at")
+
+
+def row_filter(params: SearchParams) -> Callable[[dict], bool]:
+    """filtered_jobs' filters except the text query, as a test of one open posting's row.
+
+    For a batch that tests a few thousand postings already in memory against thousands of filter
+    sets (notifications' alert matcher): the text query, the dear part, still runs in SQL through
+    filtered_jobs; these column tests need no statement each. The same rules as filtered_jobs,
+    kept so by jobs/tests/test_row_filter.py: `location` is a case-insensitive containment (the
+    upper-cased LIKE of icontains), salaries overlap in annual dollars, every skill is required,
+    an unknown company or skill matches nothing.
+    """
+    location = params.location.upper()
+    remote, job_type, experience = set(params.remote), set(params.job_type), set(params.experience)
+    low, high = params.salary_min, params.salary_max
+    company_id = company_id_for(params.company) if params.company else None
+    skills = set(skill_ids_for(params.skills)) if params.skills else None
+    since = timezone.now() - timedelta(days=params.posted_within) if params.posted_within else None
+
+    def test(row: dict) -> bool:
+        return not (
+            (location and location not in (row["location"] or "").upper())
+            or (remote and row["remote_policy"] not in remote)
+            or (job_type and row["job_type"] not in job_type)
+            or (experience and row["experience_level"] not in experience)
+            or (low is not None and (row["salary_max_usd"] is None or row["salary_max_usd"] < low))
+            or (high is not None and (row["salary_min_usd"] is None or row["salary_min_usd"] > high))
+            or (params.company and row["company_id"] != company_id)
+            or (skills is not None and not skills <= row["skill_ids"])
+            or (since is not None and row["posted_at"] < since)
+        )
+
+    return test
+
+
+def company_id_for(slug: str) -> int | None:
+    """The id of the company with this slug (None: no such company), cached per catalogue generation."""
+    key = f"jobs:company-id:{jobs_cache.catalogue_generation()}:{slug}"
+    found = jobs_cache.cached_value(key, SKILL_IDS_TIMEOUT, lambda: Company.objects.filter(slug=slug).values_list("pk", flat=True).first() or 0,
+                                    layer="company-ids")
+    return found or None
+
+
 SKILL_IDS_TIMEOUT = 60 * 60
 
 

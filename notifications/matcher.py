@@ -4,9 +4,13 @@ One run:
 1. the postings after the lowest high-water mark (and settled: posted at least SETTLE ago, so
    a posting whose transaction commits late still lands after the mark) go into a temporary
    table, once;
-2. saved searches are grouped by their normalised query, and each distinct query runs once,
-   through the jobs app's own `filtered_jobs` (what /jobs/ shows for it), restricted to that
-   small table: a few thousand distinct queries, never one full search per saved search;
+2. saved searches are grouped by their normalised query. Each distinct text (a few hundred:
+   "python developer", "data engineer") runs once in SQL through the jobs app's own
+   `filtered_jobs`, restricted to that small table; each distinct query's other filters
+   (remote, level, city, salary, skills: thousands of combinations) test those candidates in
+   memory with jobs' `row_filter`, the same rules as `filtered_jobs` (a jobs test keeps them
+   equal). So a run is a few dozen statements whatever the number of saved searches, never one
+   full search per saved search, and matches what /jobs/ shows for each query;
 3. each saved search keeps the matches after its own mark; the matches (at most MATCHES_KEPT
    per search and run; the count is exact), one inbox notification per seeker, the instant
    emails to send and every mark's advance are written in one transaction.
@@ -27,8 +31,9 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Profile
-from jobs.models import Job
-from jobs.selectors import filtered_jobs
+from jobs import cache as jobs_cache
+from jobs.models import Job, JobSkill
+from jobs.selectors import ROW_FILTER_FIELDS, SearchParams, filtered_jobs, row_filter
 from notifications.models import AlertMatch, Delivery, Notification, SavedSearch
 from notifications.queries import search_params
 
@@ -49,6 +54,7 @@ class MatchRun:
     new_postings: int = 0
     saved_searches: int = 0
     distinct_queries: int = 0
+    distinct_texts: int = 0
     matched_searches: int = 0
     matches: int = 0
     kept: int = 0
@@ -68,10 +74,11 @@ def _lowest_mark() -> tuple[datetime, int] | None:
     return tuple(lowest) if lowest else None
 
 
-def _load_new_postings(low: tuple[datetime, int], upper: datetime, limit: int) -> list[tuple[int, datetime]]:
-    """The new postings into the temporary table (one statement), and their (id, posted_at)."""
+def _load_new_postings(low: tuple[datetime, int], upper: datetime, limit: int) -> dict[int, dict]:
+    """The new postings into the temporary table (one statement), and their rows by id: the
+    columns jobs' row_filter reads, and each posting's skill ids."""
     qs = (Job.objects.active().filter(_after("", *low), posted_at__lte=upper)
-          .order_by("posted_at", "id").values("id", "posted_at")[:limit])
+          .order_by("posted_at", "id").values(*ROW_FILTER_FIELDS)[:limit])
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {NEW_POSTINGS_TABLE}")
@@ -81,10 +88,14 @@ def _load_new_postings(low: tuple[datetime, int], upper: datetime, limit: int) -
         if connection.vendor == "postgresql":
             cursor.execute(f"CREATE UNIQUE INDEX ON {NEW_POSTINGS_TABLE} (id)")
             cursor.execute(f"ANALYZE {NEW_POSTINGS_TABLE}")
-        cursor.execute(f"SELECT id, posted_at FROM {NEW_POSTINGS_TABLE} ORDER BY posted_at, id")
-        rows = cursor.fetchall()
-    if connection.vendor != "postgresql":  # SQLite hands back text
-        rows = [(pk, _as_datetime(posted)) for pk, posted in rows]
+        columns = ", ".join(ROW_FILTER_FIELDS)
+        cursor.execute(f"SELECT {columns} FROM {NEW_POSTINGS_TABLE} ORDER BY posted_at, id")
+        rows = {row[0]: dict(zip(ROW_FILTER_FIELDS, row), skill_ids=set()) for row in cursor.fetchall()}
+    for row in rows.values():
+        row["posted_at"] = _as_datetime(row["posted_at"])  # SQLite hands back text
+    skills = JobSkill.objects.filter(job_id__in=RawSQL(f"SELECT id FROM {NEW_POSTINGS_TABLE}", [])).values_list("job_id", "skill_id")
+    for job_id, skill_id in skills:
+        rows[job_id]["skill_ids"].add(skill_id)
     return rows
 
 
@@ -100,19 +111,16 @@ def _drop_new_postings() -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {NEW_POSTINGS_TABLE}")
 
 
-def _matches_by_query(queries: dict[str, dict]) -> dict[str, set[int]]:
-    """query_key -> ids of the new postings it matches: each distinct query once, batched."""
+def _text_matches(texts: set[str]) -> dict[str, set[int]]:
+    """For each distinct text query, the new postings it matches: jobs' own filtered_jobs in SQL,
+    restricted to the temporary table, QUERIES_PER_STATEMENT queries a statement (UNION ALL)."""
     in_new = Q(pk__in=RawSQL(f"SELECT id FROM {NEW_POSTINGS_TABLE}", []))
-    branches = []
-    for key, query in queries.items():
-        params = search_params(query)
-        if params is not None:
-            branches.append((key, filtered_jobs(params).filter(in_new).values_list("pk", flat=True)))
-    found: dict[str, set[int]] = defaultdict(set)
+    branches = [(text, filtered_jobs(SearchParams(q=text)).filter(in_new).values_list("pk", flat=True)) for text in sorted(texts)]
+    found: dict[str, set[int]] = {text: set() for text in texts}
     for start in range(0, len(branches), QUERIES_PER_STATEMENT):
         chunk = branches[start : start + QUERIES_PER_STATEMENT]
         parts, params = [], []
-        for i, (_key, qs) in enumerate(chunk):
+        for i, (_text, qs) in enumerate(chunk):
             sql, branch_params = qs.query.sql_with_params()
             parts.append(f"SELECT {i} AS branch, matched.* FROM ({sql}) AS matched")
             params += branch_params
@@ -121,6 +129,22 @@ def _matches_by_query(queries: dict[str, dict]) -> dict[str, set[int]]:
             for branch, job_id in cursor.fetchall():
                 found[chunk[branch][0]].add(job_id)
     return found
+
+
+def _matches_by_query(queries: dict[str, dict], rows: dict[int, dict]) -> tuple[dict[str, set[int]], int]:
+    """(query_key -> ids of the new postings it matches. Each distinct text runs once in SQL (the
+    search proper); each distinct query's other filters test those candidates' rows in memory
+    (jobs.selectors.row_filter): thousands of saved filters cost no statement each. And the
+    number of distinct texts run.)"""
+    params_by_key = {key: params for key, query in queries.items() if (params := search_params(query)) is not None}
+    texts = _text_matches({params.q for params in params_by_key.values() if params.q})
+    everything = set(rows)
+    found: dict[str, set[int]] = {}
+    for key, params in params_by_key.items():
+        test = row_filter(params)
+        candidates = texts[params.q] if params.q else everything
+        found[key] = {job_id for job_id in candidates if test(rows[job_id])}
+    return found, len(texts)
 
 
 def alerts_match(*, now: datetime | None = None, max_new: int = MAX_NEW_POSTINGS) -> MatchRun:
@@ -140,15 +164,17 @@ def alerts_match(*, now: datetime | None = None, max_new: int = MAX_NEW_POSTINGS
         new = _load_new_postings(low, now - SETTLE, max_new)
         run.new_postings = len(new)
         if new:
-            high = (new[-1][1], new[-1][0])
+            last = max(new.values(), key=lambda row: (row["posted_at"], row["id"]))
+            high = (last["posted_at"], last["id"])
             run.high = high
-            posted = dict(new)
+            posted = {job_id: row["posted_at"] for job_id, row in new.items()}
             behind = SavedSearch.objects.filter(Q(mark_posted_at__lt=high[0]) | Q(mark_posted_at=high[0], mark_job_id__lt=high[1]))
             searches = list(behind.values_list("id", "user_id", "query_key", "mark_posted_at", "mark_job_id", "frequency"))
             run.saved_searches = len(searches)
             queries = dict(behind.order_by().values_list("query_key", "query").distinct())
             run.distinct_queries = len(queries)
-            found = _matches_by_query(queries)
+            with jobs_cache.pinned_reads():  # aliases, rates, skill ids: one cache read each, not one per query
+                found, run.distinct_texts = _matches_by_query(queries, new)
             _record(run, searches, found, posted, now)
             behind.update(mark_posted_at=high[0], mark_job_id=high[1])
         _drop_new_postings()
