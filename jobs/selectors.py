@@ -739,10 +739,13 @@ def _compute_facets(params: SearchParams, candidates: Candidates | None = None) 
     chosen = [name for name in FACETS if getattr(params, name)]
     unchosen = [name for name in FACETS if name not in chosen]
     counts: dict[str, dict[str, tuple[int, bool]]] = {}
-    steering = search_total(params)  # cached already by the page's own search
     if unchosen and candidates is not None:
         counts.update(_candidate_counts(candidates, unchosen))
-    elif unchosen:
+    if candidates is not None:  # the total they were counted for, without reading it again
+        steering = Total(len(candidates.rows), big=_is_postgres(Job.objects.all()) and _active_planned() >= BIG_CATALOGUE)
+    else:
+        steering = search_total(params)  # cached already by the page's own search
+    if unchosen and candidates is None:
         counts.update(_facet_counts(params, unchosen, steering))
     for name in chosen:
         counts.update(_facet_counts(dataclasses.replace(params, **{name: ()}), [name], steering))
