@@ -7,6 +7,7 @@ its key), never by scanning Redis for keys.
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from django.conf import settings
@@ -16,6 +17,9 @@ from jobs.cache import count_lookup
 
 SCHEMA = 2  # part of every key: a deploy that changes a snapshot's shape starts from fresh keys
 GENERATION_TIMEOUT = 60 * 60 * 24 * 30
+# How long a seeker's last change is remembered: far longer than a refresh takes, so the
+# dashboard can tell a snapshot that predates it; after that the beat has caught up anyway.
+CHANGED_AT_TIMEOUT = 60 * 60
 
 
 # --- Key functions --------------------------------------------------------------------------
@@ -30,6 +34,10 @@ def user_metrics_generation_key(user_id: int) -> str:
 
 def user_metrics_key(user_id: int, generation: str) -> str:
     return f"analytics:user-metrics:v{SCHEMA}:{generation}:{user_id}"
+
+
+def changed_at_key(user_id: int) -> str:
+    return f"analytics:changed-at:{user_id}"
 
 
 def refresh_window_key(user_id: int) -> str:
@@ -102,3 +110,13 @@ def bump_platform() -> None:
 def claim_refresh_window(user_id: int, *, seconds: int) -> bool:
     """True for the first change of a burst: it schedules the refresh; the rest ride along."""
     return cache.add(refresh_window_key(user_id), 1, seconds)
+
+
+def note_change(user_id: int) -> None:
+    """Remember when this seeker last changed something (after commit), for `last_change`."""
+    cache.set(changed_at_key(user_id), time.time(), CHANGED_AT_TIMEOUT)
+
+
+def last_change(user_id: int) -> float | None:
+    """The moment (epoch seconds) of the seeker's last committed change, if within the hour."""
+    return cache.get(changed_at_key(user_id))

@@ -17,6 +17,7 @@ from prometheus_client import Counter
 
 from accounts.models import Profile
 from analytics.cache import (
+    last_change,
     lookup,
     platform_generation,
     platform_key,
@@ -25,7 +26,7 @@ from analytics.cache import (
     user_metrics_generation,
     user_metrics_key,
 )
-from analytics.models import PlatformDailyStats, TrendingJob, TrendingSkill, UserMetrics
+from analytics.models import NotInterested, PlatformDailyStats, TrendingJob, TrendingSkill, UserMetrics
 from analytics.snapshots import user_metrics_recompute
 from jobs import cache as jobs_cache
 from jobs import plain
@@ -75,6 +76,21 @@ def user_metrics_for(user_id: int) -> UserMetrics | None:
             return plain.from_plain(UserMetrics, stored)
     # The filler is slow or died: read what is stored, but never compute outside the lock.
     return UserMetrics.objects.filter(user_id=user_id).first()
+
+
+def figures_updating(user_id: int, metrics: UserMetrics | None) -> float | None:
+    """The moment of the seeker's last change if their snapshot does not show it yet, else None.
+
+    A change notes its moment after it commits, before its refresh is queued (analytics/receivers.py);
+    a snapshot shows every change committed before its `computed_at`. A later change means a
+    refresh is on its way, a few seconds behind (the debounce, then the worker).
+    """
+    changed = last_change(user_id)
+    if changed is None:
+        return None if metrics is not None else time.time()
+    if metrics is None or changed > metrics.computed_at.timestamp():
+        return changed
+    return None
 
 
 def _load_or_compute(user_id: int) -> UserMetrics:
@@ -160,14 +176,19 @@ MAX_LOCATIONS = 5
 
 
 def _profile_inputs(user) -> dict:
+    # Postings the seeker said "Not interested" to: part of the cache key, so hiding or
+    # undoing shows at once.
+    hidden = sorted(NotInterested.objects.filter(user=user).values_list("job_id", flat=True))
     profile = Profile.objects.filter(user=user).first()
     if profile is None:
-        return {"skills": [], "locations": [], "remote": "any", "experience": "", "salary": None, "currency": "USD"}
+        return {"skills": [], "locations": [], "remote": "any", "experience": "", "salary": None, "currency": "USD",
+                "hidden": hidden}
     skills = list(profile.skills.order_by("name").values_list("id", "name")[:MAX_SKILLS])
     locations = [str(place).strip() for place in (profile.preferred_locations or []) if str(place).strip()]
     return {
         "skills": skills, "locations": locations[:MAX_LOCATIONS], "remote": profile.remote_preference,
         "experience": profile.desired_experience, "salary": profile.desired_salary, "currency": profile.salary_currency,
+        "hidden": hidden,
     }
 
 
@@ -185,6 +206,15 @@ def recommendations_for(user, *, limit: int = RECOMMENDATIONS) -> list[dict]:
         found = _recommend(inputs, limit=limit)
         cache.set(key, found, RECOMMENDATIONS_TIMEOUT)
     return found
+
+
+HIDDEN_SHOWN = 20
+
+
+def hidden_recommendations(user, *, limit: int = HIDDEN_SHOWN) -> list[NotInterested]:
+    """The postings the seeker said "Not interested" to, newest first, for undoing (one query)."""
+    return list(NotInterested.objects.filter(user=user).select_related("job__company")
+                .only("created_at", "job__title", "job__slug", "job__company__name").order_by("-created_at", "-id")[:limit])
 
 
 def _candidate_pool(inputs: dict) -> tuple[str, list]:
@@ -256,6 +286,7 @@ def _recommend(inputs: dict, *, limit: int) -> list[dict]:
     jobs = list(
         Job.objects.active()
         .filter(id__in=RawSQL(pool_sql, pool_params))
+        .exclude(id__in=inputs["hidden"])
         .filter(required)
         .annotate(
             skill_matches=Count("job_skills", filter=Q(job_skills__skill_id__in=skill_ids or [0])),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from applications.cache import UPCOMING_TIMEOUT, lookup, schedule_generation, upcoming_key
 from applications.models import (
     CLOSED_STATUSES as CLOSED,
     Application,
@@ -23,6 +25,18 @@ from applications.models import (
 )
 
 BOARD_COLUMN_LIMIT = 30
+# Closed columns start folded to their name and count; opened, their newest cards are enough,
+# the rest are a link to the table away. A long history stays off the page.
+BOARD_CLOSED_COLUMN_LIMIT = 10
+# What a board card shows and is cached under (applications/cards.py), and nothing else: a card
+# is most often served from the cache, and loading whole rows (thirteen dates each, three model
+# instances) was most of a cached board's time.
+CARD_FIELDS = (
+    "id", "user_id", "job_id", "status", "title", "company_name", "salary_min", "salary_max", "salary_currency",
+    "applied_at", "created_at", "updated_at", "next_follow_up",
+    "job__id", "job__company_id", "job__title", "job__salary_min", "job__salary_max", "job__salary_currency",
+    "job__salary_period", "job__company__id", "job__company__name",
+)
 UPCOMING_LIMIT = 5
 DELETIONS_SHOWN = 100
 # The calendar feed: interviews from a month back (so last week's still show), follow-ups still open.
@@ -72,15 +86,15 @@ def applications_filtered(user, filters: dict, *, archived: str = "active"):
     )
 
 
-def board_for(user, *, per_column: int = BOARD_COLUMN_LIMIT) -> list[dict]:
+def board_for(user, *, per_column: int = BOARD_COLUMN_LIMIT, per_closed_column: int = BOARD_CLOSED_COLUMN_LIMIT) -> list[dict]:
     """One column per status of the active (not archived) applications, newest cards first, each
     with its full count and its next interview: two queries."""
-    slots = list(Application.objects.of(user).active().board_slots(per_column=per_column))
+    slots = list(Application.objects.of(user).active().board_slots(per_column=per_column, per_closed_column=per_closed_column))
     counts = {status: count for _, status, count in slots}
     columns = {status: [] for status in Status.values}
     cards = (
-        Application.objects.filter(pk__in=[pk for pk, _, _ in slots]).for_display()
-        .with_next_interview(timezone.now()).order_by("-updated_at", "-id")
+        Application.objects.filter(pk__in=[pk for pk, _, _ in slots]).select_related("job__company")
+        .only(*CARD_FIELDS).with_next_interview(timezone.now()).order_by("-updated_at", "-id")
     )
     for application in cards:
         if application.next_interview_kind:
@@ -132,6 +146,29 @@ def upcoming_interviews(user, *, limit: int = UPCOMING_LIMIT, now=None) -> list[
         .defer("application__job__description", "application__job__search_vector", "application__job__company__description")
         .order_by("starts_at", "id")[:limit]
     )
+
+
+def upcoming_schedule(user, *, limit: int = UPCOMING_LIMIT) -> list[dict]:
+    """The dashboard's upcoming interviews as plain rows, from the cache (no query when warm).
+
+    Cached under the seeker's schedule generation (applications/cache.py) until the first of them
+    starts; rows already started are dropped on reading, so a late expiry never shows a past one.
+    """
+    key = upcoming_key(user.pk, schedule_generation(user.pk), limit)
+    rows = lookup(key, layer="upcoming")
+    now = timezone.now()
+    if rows is None:
+        rows = [
+            {
+                "starts_at": interview.starts_at, "kind": interview.get_kind_display(), "with_whom": interview.with_whom,
+                "url": interview.application.get_absolute_url(), "title": interview.application.display_title,
+                "company": interview.application.display_company,
+            }
+            for interview in upcoming_interviews(user, limit=limit, now=now)
+        ]
+        until_first = (rows[0]["starts_at"] - now).total_seconds() if rows else UPCOMING_TIMEOUT
+        cache.set(key, rows, max(1, min(UPCOMING_TIMEOUT, int(until_first))))
+    return [row for row in rows if row["starts_at"] >= now]
 
 
 def deletions_for(user):

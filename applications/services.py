@@ -43,6 +43,7 @@ from applications.models import (
     last_undoable_change,
     new_feed_token,
 )
+from applications.cache import schedule_changed
 from applications.signals import announce_change
 from jobs import dates
 
@@ -676,6 +677,7 @@ def interview_schedule(
         if current.interviews.count() >= INTERVIEWS_PER_APPLICATION:
             raise InvalidInput(f"An application holds at most {INTERVIEWS_PER_APPLICATION} interviews.")
         now = timezone.now()
+        schedule_changed(current.user_id)
         return Interview.objects.create(user_id=current.user_id, application=current, created_at=now, updated_at=now, **fields)
 
 
@@ -689,12 +691,15 @@ def interview_update(*, interview: Interview, by, **fields) -> Interview:
             setattr(current, name, value)
         current.updated_at = timezone.now()
         current.save(update_fields=[*fields, "updated_at"])
+        schedule_changed(current.user_id)
     _copy_back(interview, current, [*fields, "updated_at"])
     return interview
 
 
 def interview_delete(*, interview: Interview, by) -> None:
-    Interview.objects.filter(pk=interview.pk).delete()
+    with transaction.atomic():
+        Interview.objects.filter(pk=interview.pk).delete()
+        schedule_changed(interview.user_id)
 
 
 # --- Contacts -----------------------------------------------------------------------------

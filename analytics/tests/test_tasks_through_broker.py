@@ -2,55 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from datetime import date
 
 import pytest
-from django.conf import settings
 from prometheus_client import REGISTRY
 
 from analytics.models import UserMetrics
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker():
-    if not settings.REDIS_URL:
-        if os.environ.get("REQUIRE_FULL_STACK") == "1":
-            pytest.fail("the broker tests need REDIS_URL")
-        pytest.skip("the broker tests need REDIS_URL (the embedded filesystem broker is not tested here)")
-    from celery.contrib.testing.worker import start_worker
-
-    from analytics.tasks import refresh_user_metrics
-
-    app = refresh_user_metrics.app  # the project's Celery app, without reaching up for it
-
-    assert app.conf.broker_url.startswith("redis://")
-    # A queue of the test's own: the worker takes nothing a developer's running site queued
-    # on the same Redis, and leaves nothing behind for a real worker.
-    queue = f"test-analytics-{uuid.uuid4().hex[:8]}"
-    _route_analytics_tasks(app, {"analytics.tasks.*": {"queue": queue}})
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30, queues=[queue]) as running:
-            yield running
-    finally:
-        app.conf.task_always_eager = True
-        _route_analytics_tasks(app, None)
-        with app.connection_for_write() as connection:
-            channel = connection.default_channel
-            channel.queue_delete(queue)
-            # kombu's Redis transport keeps the queue's exchange bindings; they name only this queue.
-            channel.client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
-
-
-def _route_analytics_tasks(app, routes):
-    app.conf.task_routes = routes
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)  # a cached property built from the old routes
 
 
 def _wait_for(condition, timeout: float = 30.0):

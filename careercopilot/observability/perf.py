@@ -271,10 +271,10 @@ class Server:
 
 
 @contextmanager
-def gunicorn(app: str, *, workers: int, extra_env: dict[str, str], metrics: bool = True):
+def gunicorn(app: str, *, workers: int, extra_env: dict[str, str], metrics: bool = True, ports: range = PORTS):
     from django.conf import settings
 
-    port = free_port(PORTS)
+    port = free_port(ports)
     token = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="perfsuite-metrics-") as metrics_dir, tempfile.TemporaryFile() as log:
         env = {

@@ -14,7 +14,8 @@ htmx.config.responseHandling = [
 // Keyboard and screen-reader users after a partial update (swapped regions are replaced whole,
 // so what the seeker was on must be found again in the new HTML):
 // - focus returns to the control that triggered the swap (same id), else to the moved card's
-//   move control or the card, else to the updated region;
+//   move control or the card, else to the updated region; a swap nobody asked for (a poll,
+//   [data-background]) moves focus only if it was inside what was replaced;
 // - the board keeps its sideways scroll and the window its position;
 // - open panels (the filter drawer, expanded board columns) stay open;
 // - the news of the swap (a [data-announce] element or a message) is read out by #live, a
@@ -24,10 +25,12 @@ htmx.config.responseHandling = [
 
   document.addEventListener("htmx:beforeSwap", function (e) {
     var active = document.activeElement;
-    var card = e.detail.requestConfig && e.detail.requestConfig.elt && e.detail.requestConfig.elt.closest(".card");
+    var elt = e.detail.requestConfig && e.detail.requestConfig.elt;
+    var card = elt && elt.closest(".card");
     var scroller = e.detail.target.querySelector(".board-columns");
     saved = {
       activeId: active && active.id,
+      quiet: !!(elt && elt.hasAttribute("data-background")) && !(active && e.detail.target.contains(active)),
       cardId: card && card.id,
       scrollLeft: scroller ? scroller.scrollLeft : 0,
       windowY: window.scrollY,
@@ -57,7 +60,8 @@ htmx.config.responseHandling = [
       var pk = state.cardId.replace("card-", "");
       focusTo = document.getElementById("move-" + pk) || document.getElementById(state.cardId) || focusTo;
     }
-    if ((!focusTo || focusTo === document.body) && region) {
+    if (state.quiet) focusTo = null; // focus was elsewhere and is still there
+    if (!state.quiet && (!focusTo || focusTo === document.body) && region) {
       focusTo = region;
       if (!focusTo.hasAttribute("tabindex") && !focusTo.matches("a[href], button, input, select, textarea")) focusTo.setAttribute("tabindex", "-1");
     }

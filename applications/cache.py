@@ -1,0 +1,55 @@
+"""Applications' cached reads, one key function each: the seeker's upcoming interviews.
+
+The dashboard lists the next interviews on every view; reading them from the cache keeps it at
+one query warm (the signed-in user). They go stale by a per-seeker *schedule* generation,
+bumped after commit by every service that changes an interview or an application (a title, an
+archive, a deletion), never by scanning keys. The entry also expires when its first interview
+starts (the list moves with the clock) and after UPCOMING_TIMEOUT, which bounds what a change
+outside the services (the admin, a posting renamed) leaves stale.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from jobs.cache import count_lookup
+
+SCHEMA = 1
+GENERATION_TIMEOUT = 60 * 60 * 24 * 30
+UPCOMING_TIMEOUT = 10 * 60
+
+
+def schedule_generation_key(user_id: int) -> str:
+    return f"applications:gen:schedule:{user_id}"
+
+
+def upcoming_key(user_id: int, generation: str, limit: int) -> str:
+    return f"applications:upcoming:v{SCHEMA}:{generation}:{user_id}:{limit}"
+
+
+def schedule_generation(user_id: int) -> str:
+    key = schedule_generation_key(user_id)
+    generation = cache.get(key)
+    if generation is None:
+        cache.add(key, uuid.uuid4().hex[:12], GENERATION_TIMEOUT)
+        generation = cache.get(key, "0")
+    return str(generation)
+
+
+def bump_schedule(user_id: int) -> None:
+    cache.set(schedule_generation_key(user_id), uuid.uuid4().hex[:12], GENERATION_TIMEOUT)
+
+
+def schedule_changed(user_id: int) -> None:
+    """After the surrounding transaction commits, this seeker's cached schedule is stale."""
+    transaction.on_commit(lambda: bump_schedule(user_id))
+
+
+def lookup(key: str, *, layer: str):
+    found = None if settings.CACHE_BYPASS else cache.get(key)
+    count_lookup(layer, found is not None)
+    return found
