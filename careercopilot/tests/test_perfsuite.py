@@ -25,7 +25,8 @@ def test_it_measures_a_bounded_mix_and_writes_json_markdown_and_charts(tmp_path,
     call_command("recompute_metrics", all=True, stdout=None)
 
     # Two wrk threads: the status moves still arrive in turn (each thread has lanes of its own).
-    call_command("perfsuite", duration=1, users=4, threads=2, requests=5, skip_silk=True, no_metrics_pass=True,
+    # 3 s per endpoint: on a loaded machine a cold logged-in page can take over a second.
+    call_command("perfsuite", duration=3, users=4, threads=2, requests=5, skip_silk=True, no_metrics_pass=True,
                  crowd="20", crowd_duration=2, out=tmp_path, mix="health,home,search_rare,job_detail,pipeline,dashboard,api_jobs,write_status", stdout=None)
 
     (report_path,) = tmp_path.glob("perfsuite-*.json")
