@@ -110,6 +110,10 @@ def build_endpoints(*, seeker_cookie: str, writer_cookie: str, csrf: str, sample
         Endpoint("search_newest_deep", "anonymous", [Request("/jobs/?sort=newest&page=50")], weight=1),
         Endpoint("job_detail", "anonymous", [Request(f"/jobs/{pk}/{slug}/") for pk, slug in jobs], weight=10),
         Endpoint("company", "anonymous", [Request(f"/companies/{slug}/") for slug in companies], weight=3),
+        # Logged in, a search is always built for the visitor (never a stored page); the totals and
+        # facets it reads may still come from their caches.
+        Endpoint("search_seeker", "seeker", [Request(f"/jobs/?q={_q(w)}", headers=seeker_headers)
+                                             for w in terms["medium"] + terms["rare"]], weight=2),
         Endpoint("pipeline", "seeker", [Request("/applications/", headers=seeker_headers)], weight=5),
         Endpoint("board", "seeker", [Request("/applications/board/", headers=seeker_headers)], weight=3),
         Endpoint("application", "seeker",
