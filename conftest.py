@@ -74,6 +74,10 @@ def pytest_configure(config):
     # test. Same algorithm, fewer rounds: the hash names its rounds, so a gunicorn started by a
     # test (with the production settings) still verifies it. Tests about hashing set their own.
     settings.PASSWORD_HASHERS = ["conftest.FewRoundsPBKDF2PasswordHasher"]
+    # Warming renders a dozen pages after every catalogue commit (tasks run inline in tests):
+    # off, so a test's query counts and time are its own; careercopilot/tests/test_cache_warming.py
+    # turns it on.
+    settings.CACHE_WARMING = False
     # Files uploaded by any test (documents) land in a temporary folder, never in the checkout.
     import tempfile
 

@@ -108,7 +108,8 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
         fields = ("headline", "skills", "preferred_locations", "remote_preference", "desired_experience",
-                  "desired_salary", "salary_currency", "time_zone")
+                  "desired_salary", "salary_currency", "time_zone",
+                  "email_alerts", "email_reminders")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -33,6 +33,9 @@ class Profile(models.Model):
         max_length=64, default=DEFAULT_TIME_ZONE, validators=[validate_time_zone],
         help_text="Every date and time you see is shown in this zone.",
     )
+    # Email per kind (notifications sends them; each email's one-click unsubscribe turns its kind off).
+    email_alerts = models.BooleanField("Email me new matches of my saved searches", default=True, db_default=True)
+    email_reminders = models.BooleanField("Email me my follow-ups and interviews each morning", default=True, db_default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

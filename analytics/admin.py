@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from analytics.models import Checkpoint, PlatformDailyStats, TrendingJob, TrendingSkill, UserMetrics
+from analytics.models import Checkpoint, NotInterested, PlatformDailyStats, TrendingJob, TrendingSkill, UserMetrics
 from analytics.services import user_metrics_recompute
 
 
@@ -49,3 +49,12 @@ class TrendingSkillAdmin(admin.ModelAdmin):
 class CheckpointAdmin(admin.ModelAdmin):
     list_display = ("name", "ran_at")
     readonly_fields = ("name", "ran_at")
+
+
+@admin.register(NotInterested)
+class NotInterestedAdmin(admin.ModelAdmin):
+    list_display = ("user", "job", "created_at")
+    list_select_related = ("user", "job")
+    search_fields = ("^user__username",)
+    raw_id_fields = ("user", "job")
+    show_full_result_count = False

@@ -118,3 +118,21 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.ran_at:%Y-%m-%d %H:%M}"
+
+
+class NotInterested(models.Model):
+    """A posting a seeker asked not to be recommended again ("Not interested"), until undone."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey("jobs.Job", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "not interested"
+        verbose_name_plural = "not interested"
+        constraints = [models.UniqueConstraint(fields=["user", "job"], name="notinterested_unique_user_job")]
+        # The seeker's own list, newest first; the unique (user, job) index serves the exclusion.
+        indexes = [models.Index(fields=["user", "-created_at"], name="notinterested_user_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} not interested in job {self.job_id}"

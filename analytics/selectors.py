@@ -26,7 +26,7 @@ from analytics.cache import (
     user_metrics_generation,
     user_metrics_key,
 )
-from analytics.models import PlatformDailyStats, TrendingJob, TrendingSkill, UserMetrics
+from analytics.models import NotInterested, PlatformDailyStats, TrendingJob, TrendingSkill, UserMetrics
 from analytics.snapshots import user_metrics_recompute
 from jobs import cache as jobs_cache
 from jobs import plain
@@ -176,14 +176,19 @@ MAX_LOCATIONS = 5
 
 
 def _profile_inputs(user) -> dict:
+    # Postings the seeker said "Not interested" to: part of the cache key, so hiding or
+    # undoing shows at once.
+    hidden = sorted(NotInterested.objects.filter(user=user).values_list("job_id", flat=True))
     profile = Profile.objects.filter(user=user).first()
     if profile is None:
-        return {"skills": [], "locations": [], "remote": "any", "experience": "", "salary": None, "currency": "USD"}
+        return {"skills": [], "locations": [], "remote": "any", "experience": "", "salary": None, "currency": "USD",
+                "hidden": hidden}
     skills = list(profile.skills.order_by("name").values_list("id", "name")[:MAX_SKILLS])
     locations = [str(place).strip() for place in (profile.preferred_locations or []) if str(place).strip()]
     return {
         "skills": skills, "locations": locations[:MAX_LOCATIONS], "remote": profile.remote_preference,
         "experience": profile.desired_experience, "salary": profile.desired_salary, "currency": profile.salary_currency,
+        "hidden": hidden,
     }
 
 
@@ -201,6 +206,15 @@ def recommendations_for(user, *, limit: int = RECOMMENDATIONS) -> list[dict]:
         found = _recommend(inputs, limit=limit)
         cache.set(key, found, RECOMMENDATIONS_TIMEOUT)
     return found
+
+
+HIDDEN_SHOWN = 20
+
+
+def hidden_recommendations(user, *, limit: int = HIDDEN_SHOWN) -> list[NotInterested]:
+    """The postings the seeker said "Not interested" to, newest first, for undoing (one query)."""
+    return list(NotInterested.objects.filter(user=user).select_related("job__company")
+                .only("created_at", "job__title", "job__slug", "job__company__name").order_by("-created_at", "-id")[:limit])
 
 
 def _candidate_pool(inputs: dict) -> tuple[str, list]:
@@ -272,6 +286,7 @@ def _recommend(inputs: dict, *, limit: int) -> list[dict]:
     jobs = list(
         Job.objects.active()
         .filter(id__in=RawSQL(pool_sql, pool_params))
+        .exclude(id__in=inputs["hidden"])
         .filter(required)
         .annotate(
             skill_matches=Count("job_skills", filter=Q(job_skills__skill_id__in=skill_ids or [0])),

@@ -9,6 +9,7 @@ write is an upsert, so running twice, or twice at once, leaves the same rows.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -25,11 +26,17 @@ from prometheus_client import Counter, Histogram
 
 from analytics import sql
 from analytics.cache import bump_platform
-from analytics.models import Checkpoint, PlatformDailyStats, TrendingJob, TrendingSkill
+from analytics.models import Checkpoint, NotInterested, PlatformDailyStats, TrendingJob, TrendingSkill
 from accounts.models import Profile
 from accounts.time_zones import DEFAULT as DEFAULT_TIME_ZONE
 from accounts.time_zones import time_zone_names
-from analytics.snapshots import BATCH_SIZE, user_metrics_recompute, user_metrics_recompute_all
+from analytics.snapshots import (
+    BATCH_SIZE,
+    user_metrics_recompute,
+    user_metrics_recompute_all,
+    user_metrics_recompute_all_chunk,
+    user_metrics_recompute_chunk,
+)
 from applications.models import ALLOWED_TRANSITIONS, Application, ApplicationEvent, Status
 from jobs.models import Job, JobSkill
 
@@ -45,24 +52,47 @@ GHOSTED = Counter("analytics_applications_ghosted_total", "Applications marked g
 
 # --- Per-user metrics ------------------------------------------------------------------------
 
-def users_active_since(since: datetime, *, today) -> Iterable[int]:
+def users_active_since(since: datetime, *, today, after_id: int = 0) -> Iterable[int]:
     """Users with an application changed since `since`, or a follow-up that fell due since then."""
     changed = Q(updated_at__gte=since) | Q(next_follow_up__gt=since.date(), next_follow_up__lte=today)
-    return Application.objects.filter(changed).order_by().values_list("user_id", flat=True).distinct().iterator()
+    applications = Application.objects.filter(changed)
+    if after_id:
+        applications = applications.filter(user_id__gt=after_id)
+    return applications.order_by().values_list("user_id", flat=True).distinct().iterator()
 
 
 def user_metrics_recompute_active(*, batch_size: int = BATCH_SIZE) -> int:
     """Recompute the users active since the last run; the first run recomputes everyone."""
-    started = timezone.now()
-    checkpoint = Checkpoint.objects.filter(name="user-metrics").first()
-    if checkpoint is None:
-        done = user_metrics_recompute_all(batch_size=batch_size)
-    else:
+    return user_metrics_recompute_active_chunk(batch_size=batch_size)[0]
+
+
+def user_metrics_recompute_active_chunk(
+    *, resume: dict | None = None, deadline: float = math.inf, batch_size: int = BATCH_SIZE,
+) -> tuple[int, dict | None]:
+    """One chunk of user_metrics_recompute_active: (users done, what the next chunk resumes
+    from, or None when the run is complete). The first chunk fixes the run's start and its
+    `since`; the checkpoint moves to that start only when the last chunk is done, so a chain
+    that breaks off is simply covered again by the next run."""
+    if resume is None:
+        started = timezone.now()
+        checkpoint = Checkpoint.objects.filter(name="user-metrics").first()
         # Overlap by a minute: a change committed just before the last run started is not lost.
-        since = checkpoint.ran_at - timedelta(minutes=1)
-        done = user_metrics_recompute(user_ids=users_active_since(since, today=started.date()), batch_size=batch_size)
+        since = None if checkpoint is None else checkpoint.ran_at - timedelta(minutes=1)
+        after_id = 0
+    else:
+        started = datetime.fromisoformat(resume["started"])
+        since = datetime.fromisoformat(resume["since"]) if resume["since"] else None
+        after_id = int(resume["after_id"])
+    if since is None:  # the first run ever: everyone
+        done, last_id = user_metrics_recompute_all_chunk(after_id=after_id, deadline=deadline, batch_size=batch_size)
+    else:
+        done, last_id = user_metrics_recompute_chunk(
+            user_ids=users_active_since(since, today=started.date(), after_id=after_id), after_id=after_id,
+            deadline=deadline, batch_size=batch_size)
+    if last_id is not None:
+        return done, {"started": started.isoformat(), "since": since.isoformat() if since else None, "after_id": last_id}
     Checkpoint.objects.update_or_create(name="user-metrics", defaults={"ran_at": started})
-    return done
+    return done, None
 
 
 def zones_at_local_midnight(now: datetime) -> list[str]:
@@ -86,8 +116,16 @@ def user_metrics_recompute_at_local_midnight(*, now: datetime | None = None, bat
     rolling over on their Monday), and their "today" begins at their midnight, not the server's.
     Every zone passes through hour 0 once a day, so each seeker is refreshed once a day.
     """
+    return user_metrics_recompute_at_local_midnight_chunk(now=now, batch_size=batch_size)[0]
+
+
+def user_metrics_recompute_at_local_midnight_chunk(
+    *, now: datetime | None = None, after_id: int = 0, deadline: float = math.inf, batch_size: int = BATCH_SIZE,
+) -> tuple[int, int | None]:
+    """One chunk of it: the seekers above `after_id` (every chunk of a run passes the same `now`)."""
     now = now or timezone.now()
-    return user_metrics_recompute(user_ids=users_at_local_midnight(now), batch_size=batch_size, now=now)
+    return user_metrics_recompute_chunk(user_ids=users_at_local_midnight(now), after_id=after_id, deadline=deadline,
+                                        batch_size=batch_size, now=now)
 
 
 # --- Ghosting -------------------------------------------------------------------------------
@@ -101,15 +139,21 @@ def applications_mark_ghosted(*, after_days: int | None = None, batch_size: int 
     """Move applications with no reply for `after_days` from applied to ghosted, a batch at a time.
 
     Each batch is one transaction that changes the rows and writes one timeline event per row,
-    as applications' own status change does. The owners' metrics are then recomputed together,
-    a batch of users at a time; if this stops half-way, the active-users job catches them up
-    (ghosting touches updated_at).
+    as applications' own status change does; the batch's owners' metrics are then recomputed.
+    If this stops half-way, the active-users job catches them up (ghosting touches updated_at).
     """
+    return applications_mark_ghosted_chunk(after_days=after_days, batch_size=batch_size)[0]
+
+
+def applications_mark_ghosted_chunk(
+    *, after_days: int | None = None, batch_size: int = GHOST_BATCH_SIZE, deadline: float = math.inf,
+) -> tuple[int, bool]:
+    """Ghosting batches until one ends past `deadline`: (applications moved, whether some may be left)."""
     _ghosting_is_allowed()
     after_days = after_days if after_days is not None else settings.ANALYTICS_GHOST_AFTER_DAYS
     if after_days < 1:
         raise ValueError("after_days must be at least 1")
-    total, owners = 0, set()
+    total = 0
     while True:
         now = timezone.now()
         cutoff = now - timedelta(days=after_days)
@@ -120,14 +164,14 @@ def applications_mark_ghosted(*, after_days: int | None = None, batch_size: int 
             else:
                 moved_by_owner = _ghost_batch_in_orm(cutoff=cutoff, now=now, note=note, limit=batch_size)
         moved = sum(moved_by_owner.values())
-        owners.update(moved_by_owner)
         total += moved
         GHOSTED.inc(moved)
+        if moved_by_owner:  # at most one batch of owners at a time, so a chunk's length stays bounded
+            user_metrics_recompute(user_ids=moved_by_owner)
         if moved < batch_size:
-            break
-    if owners:
-        user_metrics_recompute(user_ids=owners)
-    return total
+            return total, False
+        if time.monotonic() >= deadline:
+            return total, True
 
 
 def _ghost_batch_in_sql(*, cutoff: datetime, now: datetime, note: str, limit: int) -> dict[int, int]:
@@ -237,3 +281,21 @@ def trending_recompute(*, days: int = TRENDING_DAYS, limit: int = TRENDING_LIMIT
         TrendingSkill.objects.filter(rank__gt=len(top_skills)).delete()
         transaction.on_commit(bump_platform)
     return len(top_jobs), len(top_skills)
+
+
+# --- "Not interested" ------------------------------------------------------------------------
+
+
+def recommendation_hide(*, user, job) -> bool:
+    """Never recommend `job` to `user` again (until undone); False when it was hidden already.
+
+    The recommendations' cache key holds the hidden ids, so the next page view shows the change.
+    """
+    _row, created = NotInterested.objects.get_or_create(user=user, job=job)
+    return created
+
+
+def recommendation_unhide(*, user, job) -> bool:
+    """Undo recommendation_hide; False when the posting was not hidden."""
+    deleted, _ = NotInterested.objects.filter(user=user, job=job).delete()
+    return bool(deleted)

@@ -8,6 +8,7 @@ and an upsert either way, so running twice, or twice at once, leaves the same ro
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -144,7 +145,17 @@ def user_metrics_recompute(
     With `bump`, each user's cached snapshot goes stale once the batch commits. `now` is the
     moment the figures are as of (weeks, follow-ups due); tests pin it.
     """
-    ids = sorted({int(user_id) for user_id in user_ids})
+    return user_metrics_recompute_chunk(user_ids=user_ids, batch_size=batch_size, progress=progress, bump=bump, now=now)[0]
+
+
+def user_metrics_recompute_chunk(
+    *, user_ids: Iterable[int], after_id: int = 0, deadline: float = math.inf, batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None, bump: bool = True, now: datetime | None = None,
+) -> tuple[int, int | None]:
+    """user_metrics_recompute for the ids above `after_id`, in id order, stopping after the first
+    batch that ends past `deadline` (time.monotonic()): (users done, the id to resume after, or
+    None when all are done). A beat task runs as a chain of these (analytics/tasks.py)."""
+    ids = sorted({int(user_id) for user_id in user_ids if int(user_id) > after_id})
     done = 0
     for batch in _existing_user_ids(ids, batch_size):
         _recompute_batch(batch, now=now)
@@ -153,15 +164,26 @@ def user_metrics_recompute(
         done += len(batch)
         if progress:
             progress(len(batch))
-    return done
+        if time.monotonic() >= deadline and batch[-1] < ids[-1]:
+            return done, batch[-1]
+    return done, None
 
 
 def user_metrics_recompute_all(
     *, batch_size: int = BATCH_SIZE, progress: Callable[[int], None] | None = None, now: datetime | None = None
 ) -> int:
     """Every user, walking the user table by id so memory stays one batch whatever the size."""
+    return user_metrics_recompute_all_chunk(batch_size=batch_size, progress=progress, now=now)[0]
+
+
+def user_metrics_recompute_all_chunk(
+    *, after_id: int = 0, deadline: float = math.inf, batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None, now: datetime | None = None,
+) -> tuple[int, int | None]:
+    """The users above `after_id`, by id, until a batch ends past `deadline`: (users done, the id
+    to resume after, or None when the table is done)."""
     User = get_user_model()
-    last_id, done = 0, 0
+    last_id, done, resume = after_id, 0, None
     while True:
         batch = list(User.objects.filter(id__gt=last_id).order_by("id").values_list("id", flat=True)[:batch_size])
         if not batch:
@@ -171,6 +193,9 @@ def user_metrics_recompute_all(
         last_id = batch[-1]
         if progress:
             progress(len(batch))
+        if time.monotonic() >= deadline:
+            resume = last_id
+            break
     # One bump makes every cached snapshot stale, without touching 100,000 keys.
     transaction.on_commit(bump_all_user_metrics)
-    return done
+    return done, resume

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value, Window
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import Coalesce, NullIf, RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -170,19 +170,22 @@ class ApplicationQuerySet(models.QuerySet):
         )
         return self.filter(Q(company_name__iexact=company, title__iexact=title) | Q(pk__in=blank))
 
-    def board_slots(self, *, per_column: int):
-        """(id, status, cards in that status) of the newest `per_column` cards of every status.
+    def board_slots(self, *, per_column: int, per_closed_column: int | None = None):
+        """(id, status, cards in that status) of the newest `per_column` cards of every status
+        (`per_closed_column` of a closed one).
 
         One narrow query: the window functions rank and count only ids, statuses and dates, so
         a seeker with thousands of applications does not drag every row through the sort.
         """
         column = {"partition_by": F("status")}
+        closed = per_column if per_closed_column is None else per_closed_column
         return (
             self.annotate(
                 column_rank=Window(RowNumber(), order_by=[F("updated_at").desc(), F("id").desc()], **column),
                 column_count=Window(Count("id"), **column),
+                column_limit=Case(When(status__in=CLOSED_STATUSES, then=Value(closed)), default=Value(per_column)),
             )
-            .filter(column_rank__lte=per_column)
+            .filter(column_rank__lte=F("column_limit"))
             .values_list("id", "status", "column_count")
         )
 

@@ -25,6 +25,18 @@ from applications.models import (
 )
 
 BOARD_COLUMN_LIMIT = 30
+# Closed columns start folded to their name and count; opened, their newest cards are enough,
+# the rest are a link to the table away. A long history stays off the page.
+BOARD_CLOSED_COLUMN_LIMIT = 10
+# What a board card shows and is cached under (applications/cards.py), and nothing else: a card
+# is most often served from the cache, and loading whole rows (thirteen dates each, three model
+# instances) was most of a cached board's time.
+CARD_FIELDS = (
+    "id", "user_id", "job_id", "status", "title", "company_name", "salary_min", "salary_max", "salary_currency",
+    "applied_at", "created_at", "updated_at", "next_follow_up",
+    "job__id", "job__company_id", "job__title", "job__salary_min", "job__salary_max", "job__salary_currency",
+    "job__salary_period", "job__company__id", "job__company__name",
+)
 UPCOMING_LIMIT = 5
 DELETIONS_SHOWN = 100
 # The calendar feed: interviews from a month back (so last week's still show), follow-ups still open.
@@ -74,15 +86,15 @@ def applications_filtered(user, filters: dict, *, archived: str = "active"):
     )
 
 
-def board_for(user, *, per_column: int = BOARD_COLUMN_LIMIT) -> list[dict]:
+def board_for(user, *, per_column: int = BOARD_COLUMN_LIMIT, per_closed_column: int = BOARD_CLOSED_COLUMN_LIMIT) -> list[dict]:
     """One column per status of the active (not archived) applications, newest cards first, each
     with its full count and its next interview: two queries."""
-    slots = list(Application.objects.of(user).active().board_slots(per_column=per_column))
+    slots = list(Application.objects.of(user).active().board_slots(per_column=per_column, per_closed_column=per_closed_column))
     counts = {status: count for _, status, count in slots}
     columns = {status: [] for status in Status.values}
     cards = (
-        Application.objects.filter(pk__in=[pk for pk, _, _ in slots]).for_display()
-        .with_next_interview(timezone.now()).order_by("-updated_at", "-id")
+        Application.objects.filter(pk__in=[pk for pk, _, _ in slots]).select_related("job__company")
+        .only(*CARD_FIELDS).with_next_interview(timezone.now()).order_by("-updated_at", "-id")
     )
     for application in cards:
         if application.next_interview_kind:

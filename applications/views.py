@@ -14,6 +14,7 @@ from django_ratelimit.decorators import ratelimit
 
 from applications import exports
 from applications.calendar import calendar_bytes
+from applications.cards import attach_card_html
 from applications.documents import DOCUMENT_MAX_BYTES
 from applications.forms import (
     ApplicationEditForm,
@@ -99,7 +100,9 @@ def application_list(request: HttpRequest) -> HttpResponse:
 def _render_board(request: HttpRequest, *, error: str = "", notice: str = "", undo=None, status: int = 200) -> HttpResponse:
     """The board; `undo` is the change just made ("Moved to Offer. Undo"), as (application, event)."""
     template = "applications/_board.html" if request.htmx else "applications/board.html"
-    context = {"columns": board_for(request.user), "error": error, "notice": notice, "undo": undo}
+    columns = board_for(request.user)
+    attach_card_html(request, [card for column in columns for card in column["cards"]])
+    context = {"columns": columns, "error": error, "notice": notice, "undo": undo}
     return render(request, template, context, status=status)
 
 

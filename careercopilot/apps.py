@@ -22,3 +22,9 @@ class CareerCopilotConfig(AppConfig):
         celery_signals.task_postrun.connect(metrics.task_finished, dispatch_uid="task-metrics", weak=False)
         celery_signals.worker_init.connect(metrics.worker_started, dispatch_uid="metrics-group", weak=False)
         celery_signals.worker_process_shutdown.connect(metrics.worker_child_exiting, dispatch_uid="metrics-dead", weak=False)
+
+        # After the catalogue changes, rebuild the pages people hit first (careercopilot/cache_warming.py).
+        from careercopilot import cache_warming
+        from jobs.cache import catalogue_generation_bumped
+
+        catalogue_generation_bumped.connect(cache_warming.schedule_warming, dispatch_uid="cache-warming")

@@ -134,8 +134,11 @@ but a swallowed error still costs the full socket timeout on every call, and its
 - the first connection error or timeout opens the breaker (process-local: each gunicorn worker
   or Celery process learns on its own first failed call); while it is open no call goes to
   Redis at all, and each one gets the answer of the FALLBACK cache instead;
-- after CACHE_BREAKER_RESET_SECONDS one call is let through (half-open): if Redis answers the
-  breaker closes and everything resumes by itself; if not it opens again;
+- every CACHE_BREAKER_RESET_SECONDS while it is open, the next call starts a probe (a PING) in
+  a thread of its own and is itself answered by the fallback at once: if Redis answers the
+  breaker closes and everything resumes by itself; if not it stays open. No request waits for a
+  probe, so a frozen Redis costs each process one socket timeout per outage, not one per reset
+  period (with the probe inside a request, the test's frozen Redis added 78 ms to the p95);
 - the fallback is Django's DummyCache (a cache that keeps nothing: every read misses and is
   rebuilt from the database, `add` succeeds, `incr` says the key is missing: exactly the
   answers of an empty cache), except for keys under LOCAL_FALLBACK_PREFIXES, the throttle
@@ -147,6 +150,7 @@ but a swallowed error still costs the full socket timeout on every call, and its
 import logging  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 
 from django.core.cache.backends.dummy import DummyCache  # noqa: E402
 from django_prometheus.cache.backends.redis import RedisCache as PrometheusRedisCache  # noqa: E402
@@ -175,15 +179,36 @@ class CircuitBreaker:
         self.state = "closed"
         self.opened_at = 0.0
         self._lock = threading.Lock()
+        # Set by the cache: asks Redis once, raising if it does not answer. With a probe the
+        # half-open call happens in a thread of its own; without one, the caller is the probe.
+        self.probe: Callable[[], object] | None = None
+        self._probing = False
 
     def allow(self) -> bool:
         if self.state == "closed":  # the fast path: no lock while Redis is healthy
             return True
         with self._lock:
-            if self.state == "open" and time.monotonic() - self.opened_at >= self.reset_after:
+            if self.state != "open" or time.monotonic() - self.opened_at < self.reset_after:
+                return False
+            if self.probe is None:
                 self.state = "half-open"  # this caller is the one probe
                 return True
-            return False
+            if self._probing:
+                return False
+            self._probing = True
+        threading.Thread(target=self._run_probe, name=f"cache-probe-{self.name}", daemon=True).start()
+        return False
+
+    def _run_probe(self) -> None:
+        try:
+            self.probe()
+        except Exception as exc:  # still away: open for another period
+            self.failure(exc)
+        else:
+            self.success()
+        finally:
+            with self._lock:
+                self._probing = False
 
     def success(self) -> None:
         if self.state != "closed":
@@ -249,11 +274,15 @@ class ResilientRedisCache(PrometheusRedisCache):
         super().__init__(server, params)
         self.alias = params.get("ALIAS", server)
         self.breaker = breaker_for(f"{self.alias}@{server}", reset_after)
+        self.breaker.probe = self._ping
         fallback_params = {key: value for key, value in params.items() if key in ("TIMEOUT", "KEY_PREFIX", "VERSION")}
         self.fallback = DummyCache("", fallback_params)
         self.local_prefixes = local_prefixes
         self.local_fallback = MessagePackLocMemCache(
             f"fallback-{self.alias}", {**fallback_params, "OPTIONS": {"MAX_ENTRIES": 10_000}}) if local_prefixes else None
+
+    def _ping(self) -> None:
+        self.client.get_client(write=True).ping()
 
     def available(self) -> bool:
         """False while the breaker is open (Redis failed lately and has not answered since)."""

@@ -50,6 +50,15 @@ METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 # Measurement only (perfsuite's no-cache pass): every cached value and anonymous page is computed
 # afresh, to show what the caches buy. Never in production.
 CACHE_BYPASS = env_bool("CACHE_BYPASS", False)
+# Measurement only (perfsuite's no-metrics pass): without django-prometheus's request middleware,
+# to show what the request metrics cost. Production keeps them (the alerts read them).
+PROMETHEUS_REQUEST_METRICS = env_bool("PROMETHEUS_REQUEST_METRICS", True)
+# After the catalogue changes (an import, an edit a list shows), a Celery task rebuilds the pages
+# people hit first: home, /jobs/, the first page of the CACHE_WARMING_SEARCHES most frequent terms
+# (careercopilot/cache_warming.py). Bumps within CACHE_WARMING_DELAY seconds make one warming.
+CACHE_WARMING = env_bool("CACHE_WARMING", True)
+CACHE_WARMING_DELAY = env_int("CACHE_WARMING_DELAY", 5)
+CACHE_WARMING_SEARCHES = env_int("CACHE_WARMING_SEARCHES", 10)
 # Statements slower than this are logged (normalised, without parameters) and counted by view.
 SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 200)
 
@@ -82,6 +91,7 @@ INSTALLED_APPS = [
     "jobs",
     "applications",
     "analytics",
+    "notifications",
     "demo",
 ]
 
@@ -96,6 +106,11 @@ MIDDLEWARE = [
     "careercopilot.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, header built once (47 → 18 µs)
     "django_permissions_policy.PermissionsPolicyMiddleware",  # ~2 µs: features no page uses are off
     "whitenoise.middleware.WhiteNoiseMiddleware",  # ~2 µs: static files with far-future headers
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",  # ~2 µs: X-Frame-Options for old browsers
+    # Above early_answers, so the answers it gives early are counted too (process_view stands in).
+    "careercopilot.middleware.PrometheusAfterMiddleware",  # django-prometheus's, labelled children kept (50 → 33 µs)
+    # /health/ and stored anonymous pages, answered without the session, CSRF, auth and the rest below.
+    "careercopilot.middleware.early_answers",
     # Sees every response after the view, so it knows who the view served (token users too),
     # and after SessionMiddleware, so a public page loses the `Vary: Cookie` that one adds.
     "careercopilot.middleware.private_responses",
@@ -105,14 +120,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",  # ~3 µs: request.user, lazily
     "accounts.time_zones.seeker_time_zone_middleware",  # ~6 µs: dates in the seeker's zone
     "careercopilot.middleware.MessageMiddleware",  # Django's, storage made on first use (16 → 1 µs)
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",  # ~2 µs: X-Frame-Options for old browsers
     "django_htmx.middleware.HtmxMiddleware",  # <1 µs: request.htmx for the board and track buttons
-    "careercopilot.middleware.PrometheusAfterMiddleware",  # django-prometheus's, labelled children kept (50 → 33 µs)
     # Turns django-ratelimit's refusal into the 429 page (~2 µs).
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the view into the locked-out page (~3 µs).
     "axes.middleware.AxesMiddleware",
 ]
+
+if not PROMETHEUS_REQUEST_METRICS:
+    MIDDLEWARE = [m for m in MIDDLEWARE if "Prometheus" not in m]
 
 if SILK_ENABLED:
     INSTALLED_APPS.append("silk")
@@ -186,11 +202,24 @@ if DATABASE_URL:
     if DATABASE_REPLICA_URL:
         replica = database_from_url("DATABASE_REPLICA_URL", DATABASE_REPLICA_URL)
         replica["ENGINE"] = default_db["ENGINE"]
-        replica["OPTIONS"].setdefault("pool", default_db["OPTIONS"].get("pool", False))
+        if default_db["OPTIONS"].get("pool"):
+            # A replica that is down costs the request that finds it this long, then reads fall back
+            # to the primary for DATABASE_REPLICA_RETRY_SECONDS (careercopilot/routers.py).
+            replica["OPTIONS"].setdefault("pool", {**default_db["OPTIONS"]["pool"],
+                                                   "timeout": float(env_str("DATABASE_REPLICA_POOL_TIMEOUT", "0.5"))})
+            replica["CONN_HEALTH_CHECKS"] = True
         replica["OPTIONS"].setdefault("connect_timeout", default_db["OPTIONS"]["connect_timeout"])
         replica["TEST"] = {"MIRROR": "default"}
         DATABASES["replica"] = replica
         DATABASE_ROUTERS = ["careercopilot.routers.PrimaryReplicaRouter"]
+        DATABASE_REPLICA_RETRY_SECONDS = float(env_str("DATABASE_REPLICA_RETRY_SECONDS", "10"))
+        # After an unsafe request (or any that wrote) that browser reads the primary this long:
+        # its own writes are never read back from a standby that has not replayed them yet.
+        REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10)
+        REPLICA_PIN_COOKIE_NAME = "cc_primary"
+        # Around the session middleware: a session saved counts as a write.
+        MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                          "careercopilot.routers.replica_reads")
 else:
     DATABASES = {
         "default": {
@@ -260,8 +289,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
+# Every task finishes within four minutes (long jobs run as chains of chunks), so a task whose
+# worker died is delivered again within CELERY_VISIBILITY_TIMEOUT, five minutes (below).
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 3 * 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 4 * 60)
+# A chunk of a long analytics job stops after the batch that ends past this (analytics/tasks.py).
+ANALYTICS_CHUNK_SECONDS = env_int("ANALYTICS_CHUNK_SECONDS", 90)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Applications still "applied" with no reply after this many days are marked ghosted by beat.
@@ -281,9 +314,9 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # acknowledged (acks_late), so it is delivered again instead of finishing twice.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # How long a task taken by a worker that died stays invisible before Redis hands it out again:
-# just above the longest task's hard time limit (analytics' 32-minute weekly jobs), so a task
-# still running is never handed out twice, and a lost one comes back within minutes.
-CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 33 * 60)
+# just above the longest task's hard time limit (4 minutes: analytics' long jobs run as chunks),
+# so a task still running is never handed out twice, and a lost one comes back within 5 minutes.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 5 * 60)
 BROKER_SOCKET_TIMEOUT = float(env_str("BROKER_SOCKET_TIMEOUT", "1"))
 if REDIS_URL:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
@@ -373,6 +406,10 @@ globals().update(email_from_url("EMAIL_URL", EMAIL_URL))
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # an unreachable relay must not hold a worker for minutes
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Career Copilot <noreply@careercopilot.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where links in emails point (alerts, reminders, unsubscribe): the site's public address.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The seeker's local hour for the morning emails: the daily digest and the reminders.
+NOTIFICATIONS_MORNING_HOUR = env_int("NOTIFICATIONS_MORNING_HOUR", 7)
 
 # --- I18N / static --------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("jobs.urls")),
     path("", include("applications.urls")),
     path("", include("analytics.urls")),
+    path("", include("notifications.urls")),
     path("api/v1/", include("careercopilot.api_urls")),
 ]
 

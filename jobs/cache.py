@@ -29,9 +29,12 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.conf import settings
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.urls import Resolver404, resolve
 from django.utils.http import urlencode
+from django_ratelimit.core import is_ratelimited
 from prometheus_client import Counter
 
 T = TypeVar("T")
@@ -42,6 +45,13 @@ T = TypeVar("T")
 CACHE_LAYER_REQUESTS = Counter(
     "cache_layer_requests_total", "Cached-value lookups by named cache layer and result (hit or miss)", ["layer", "result"]
 )
+
+
+# Sent after commit whenever the lists' generation moves (an import, a posting appearing, going or
+# changing what a list shows, a company or skill renamed): every cached list of postings is stale
+# from now on. `every_posting` is True when each posting's own page went too. The catalogue knows
+# nothing of who listens; the project warms the pages people hit first (careercopilot/cache_warming.py).
+catalogue_generation_bumped = Signal()
 
 
 def count_lookup(layer: str, hit: bool) -> None:
@@ -99,6 +109,7 @@ def bump_catalogue_generation() -> None:
     """Lists and every posting's own page: what a change to many postings at once calls."""
     _bump(GENERATION_KEY)
     _bump(POSTINGS_GENERATION_KEY)
+    catalogue_generation_bumped.send(sender=None, every_posting=True)
 
 
 def catalogue_changed() -> None:
@@ -119,6 +130,7 @@ def bump_posting_generation(job_id: int, *, listed: bool) -> None:
     _bump(posting_key(job_id), POSTING_GENERATION_TIMEOUT)
     if listed:
         _bump(GENERATION_KEY)
+        catalogue_generation_bumped.send(sender=None, every_posting=False)
 
 
 def posting_changed(job_id: int, *, listed: bool = True) -> None:
@@ -259,7 +271,8 @@ def _generation_and_page(job_id: int | None, key: str) -> tuple[str, Any]:
     return generation, stored.get(key)
 
 
-def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (), posting: str | None = None):
+def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (), posting: str | None = None,
+                         throttle: dict | None = None):
     """Serve anonymous visitors a stored copy of the page, built under the current generation.
 
     Only the body and content type are stored, never cookies, so one visitor's session or
@@ -275,6 +288,11 @@ def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (
     Visitors without a session cookie get `Cache-Control: public` and no `Vary: Cookie`, so
     nginx and browsers can keep the page too; anonymous visitors with a session (after a
     log-out, say) share Django's copy but get it with `Vary: Cookie` and no `public`.
+
+    A stored page for such a visitor is answered before the session, CSRF and log-in
+    middleware even run (`stored_page_response`, called by careercopilot.middleware.early_answers);
+    `throttle` names the django-ratelimit arguments the view is throttled with, so a stored
+    page counts against the same limit there.
     """
 
     def decorator(view):
@@ -309,9 +327,39 @@ def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (
                 patch_vary_headers(response, ("Cookie",))
             return response
 
+        wrapper.anonymous_page = {"name": name, "params": params, "posting": posting, "throttle": throttle}
         return wrapper
 
     return decorator
+
+
+def stored_page_response(request: HttpRequest) -> HttpResponse | None:
+    """The stored page for a shared request (no session, no messages, no credentials) to a page
+    cached with cache_anonymous_page, or None (not such a page, not stored, or throttled: the
+    full stack then answers as usual). Costs the URL resolution and one cache round trip (three
+    for a throttled page: the throttle's count is django-ratelimit's own, on the same key)."""
+    if settings.CACHE_BYPASS or not shared_request(request):
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    spec = getattr(match.func, "anonymous_page", None)
+    if spec is None:
+        return None
+    request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it (DisallowedHost: 400)
+    key = page_key(spec["name"], request.path, canonical_query(request, spec["params"]))
+    generation, stored = _generation_and_page(match.kwargs[spec["posting"]] if spec["posting"] else None, key)
+    if stored is None or stored[0] != generation:
+        return None  # the view builds it (and counts the miss)
+    if spec["throttle"] and is_ratelimited(request, fn=match.func, increment=True, **spec["throttle"]):
+        return None  # the view's own decorator answers 429
+    count_lookup("pages", True)
+    request.resolver_match = match
+    _, content, content_type = stored
+    response = HttpResponse(content, content_type=content_type)
+    response["X-Page-Cache"] = "hit"
+    return mark_public(response)
 
 
 def shared_page_context(request: HttpRequest) -> dict:

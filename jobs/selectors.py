@@ -41,6 +41,7 @@ from django.utils.safestring import SafeString, mark_safe
 from jobs import cache as jobs_cache
 from jobs import plain
 from jobs.models import SEARCH_CONFIG, TITLE_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms
+from jobs.role_families import role_family
 from jobs.search import ParsedQuery, current_aliases, parse_query
 
 COUNT_CAP = 1000
@@ -63,6 +64,7 @@ EXCERPT_CHARS = 240
 SIMILAR_SKILLS = 8
 SIMILAR_PER_SKILL = 200
 SIMILAR_SAME_COMPANY = 50
+SIMILAR_CANDIDATES_PER_SHOWN = 20  # read this many times `limit`, then keep the role family
 
 # Markers ts_headline puts around matches. The snippet is HTML-escaped first and only then
 # are they turned into <mark>, so a description's own markup is never trusted.
@@ -656,10 +658,14 @@ def seniority_band(level: str) -> list[str]:
 
 
 def _compute_similar(job: Job, skill_ids: list[int], limit: int) -> list[Job]:
-    """Active postings in the same seniority band sharing the most skills (or the company), in one bounded query.
+    """Active postings in the same seniority band and role family sharing the most skills (or
+    the company), in one bounded query.
 
     Each skill contributes only its newest SIMILAR_PER_SKILL postings, read backwards off the
-    (skill, job) index, so a skill on 100,000 postings costs the same as one on ten.
+    (skill, job) index, so a skill on 100,000 postings costs the same as one on ten. The role
+    family comes from the title (jobs/role_families.py) and is kept on the query's few
+    candidates in Python: a designer's neighbours are designers even when engineers share
+    more of its skills.
     """
     connection = connections[Job.objects.db]
     band = seniority_band(job.experience_level)
@@ -684,8 +690,10 @@ def _compute_similar(job: Job, skill_ids: list[int], limit: int) -> list[Job]:
         f" AND j.experience_level IN ({', '.join(['%s'] * len(band))})"
         f" ORDER BY m.shared DESC, j.posted_at DESC, j.id DESC LIMIT %s"
     )
-    params += [limit * 10, True, connection.ops.adapt_datetimefield_value(timezone.now()), *band, limit]
-    similar = list(Job.objects.raw(sql, params))
+    candidates = limit * SIMILAR_CANDIDATES_PER_SHOWN
+    params += [candidates, True, connection.ops.adapt_datetimefield_value(timezone.now()), *band, candidates]
+    family = role_family(job.title)
+    similar = [other for other in Job.objects.raw(sql, params) if family is None or role_family(other.title) == family][:limit]
     for other in similar:
         other.company = Company(id=other.company_id, name=other.company_name, slug=other.company_slug)
     return similar

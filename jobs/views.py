@@ -12,9 +12,14 @@ from jobs.vocabulary import FEW_RESULTS, did_you_mean, suggest_terms
 from jobs.selectors import SearchParams, SearchTimedOut, Sort, job_facets, job_for_detail, search_deadline, search_jobs, similar_jobs
 
 
-# Outside the page cache: a stored page is cheap, but each search counts.
-@ratelimit(key="ip", rate=lambda group, request: settings.THROTTLE_SEARCH, block=True)
-@jobs_cache.cache_anonymous_page("list", jobs_cache.LIST_PAGE_TIMEOUT, params=tuple(JobSearchForm.base_fields))
+# Outside the page cache: a stored page is cheap, but each search counts (a stored page
+# answered early counts on the same key: jobs.cache.stored_page_response).
+SEARCH_THROTTLE = {"key": "ip", "rate": lambda group, request: settings.THROTTLE_SEARCH}
+
+
+@ratelimit(**SEARCH_THROTTLE, block=True)
+@jobs_cache.cache_anonymous_page("list", jobs_cache.LIST_PAGE_TIMEOUT, params=tuple(JobSearchForm.base_fields),
+                                 throttle=SEARCH_THROTTLE)
 def job_list(request: HttpRequest) -> HttpResponse:
     form = JobSearchForm(request.GET)
     context = {"form": form, **jobs_cache.shared_page_context(request)}

@@ -82,12 +82,12 @@ def test_it_uses_the_same_bounded_queries_for_few_or_many_postings(alice, alices
     python = Skill.objects.get(name="Python")
     JobSkill.objects.bulk_create((JobSkill(job=job, skill=python) for job in jobs), batch_size=50)
 
-    with django_assert_num_queries(4):
-        # 1. profile  2. its skills  3. the scored candidates (a pool of LIMITed index walks)
-        # 4. which of the profile's skills each of the (at most 20) results has
+    with django_assert_num_queries(5):
+        # 1. postings hidden ("Not interested")  2. profile  3. its skills  4. the scored candidates
+        # (a pool of LIMITed index walks)  5. which of the profile's skills each of the (at most 20) results has
         found = recommendations_for(alice)
-    with django_assert_num_queries(2):
-        # 1. profile  2. its skills: together they are the cache key; the matches come from the cache
+    with django_assert_num_queries(3):
+        # 1. hidden  2. profile  3. its skills: together they are the cache key; the matches come from the cache
         assert recommendations_for(alice) == found
 
     assert 1 <= len(found) <= 20
@@ -115,3 +115,76 @@ def test_it_takes_a_typed_percent_sign_in_a_place_literally(alice, make_job):
     make_job("Not it", "Beta", location="1000 Oaks")
 
     assert [job["title"] for job in recommendations_for(alice)] == ["Literal"]
+
+
+def test_not_interested_hides_a_posting_from_later_recommendations_until_undone(client, alice, alices_profile, make_job):
+    from analytics.models import NotInterested
+
+    wanted = make_job("Wanted", "Acme", ("Python",), remote_policy="remote", experience_level="senior")
+    unwanted = make_job("Unwanted", "Beta", ("Python", "Django"), remote_policy="remote", experience_level="senior")
+    client.force_login(alice)
+    assert [job["title"] for job in recommendations_for(alice)] == ["Unwanted", "Wanted"]
+
+    response = client.post(f"/recommendations/{unwanted.pk}/not-interested/", follow=True)
+
+    assert NotInterested.objects.filter(user=alice, job=unwanted).exists()
+    assert [job["title"] for job in recommendations_for(alice)] == ["Wanted"]  # the cached list is not served
+    html = response.content.decode()
+    assert "Unwanted will not be recommended again" in html
+    hidden = html.split('id="hidden-postings"', 1)[1]
+    assert "Unwanted" in hidden and "Show again" in hidden and "Wanted" not in hidden.replace("Unwanted", "")
+    # Saying it twice changes nothing.
+    client.post(f"/recommendations/{unwanted.pk}/not-interested/")
+    assert NotInterested.objects.filter(user=alice).count() == 1
+
+    response = client.post(f"/recommendations/{unwanted.pk}/not-interested/undo/", follow=True)
+
+    assert not NotInterested.objects.filter(user=alice).exists()
+    assert [job["title"] for job in recommendations_for(alice)] == ["Unwanted", "Wanted"]
+    assert 'id="hidden-postings"' not in response.content.decode()
+
+
+def test_not_interested_is_remembered_per_seeker(client, alice, bob, alices_profile, make_job):
+    from accounts.models import Profile
+
+    job = make_job("Shared", "Acme", ("Python",), remote_policy="remote", experience_level="senior")
+    Profile.objects.filter(user=bob).update(remote_preference="any")
+    Profile.objects.get(user=bob).skills.set(alices_profile.skills.all())
+    client.force_login(alice)
+    client.post(f"/recommendations/{job.pk}/not-interested/")
+
+    assert recommendations_for(alice) == []
+    assert [found["title"] for found in recommendations_for(bob)] == ["Shared"]
+    # bob's undo touches only bob's list
+    client.force_login(bob)
+    client.post(f"/recommendations/{job.pk}/not-interested/undo/")
+    assert recommendations_for(alice) == []
+
+
+def test_not_interested_refuses_bad_requests(client, alice, make_job):
+    job = make_job("Any", "Acme")
+    for path in (f"/recommendations/{job.pk}/not-interested/", f"/recommendations/{job.pk}/not-interested/undo/"):
+        assert client.post(path).status_code == 302 and "/login/" in client.post(path)["Location"]
+    client.force_login(alice)
+    assert client.get(f"/recommendations/{job.pk}/not-interested/").status_code == 405
+    assert client.post("/recommendations/999999/not-interested/").status_code == 404
+    assert client.post("/recommendations/999999/not-interested/undo/").status_code == 404
+
+
+def test_each_recommendation_offers_track_and_not_interested(client, alice, alices_profile, make_job):
+    from applications.models import Application
+
+    untracked = make_job("Untracked", "Acme", ("Python",), remote_policy="remote", experience_level="senior")
+    tracked = make_job("Tracked one", "Beta", ("Python",), remote_policy="remote", experience_level="senior")
+    Application.objects.create(user=alice, job=tracked, status="saved")
+    client.force_login(alice)
+
+    html = client.get("/recommendations/").content.decode()
+
+    assert f'aria-label="Track Untracked"' in html and f'action="/applications/track/{untracked.pk}/"' in html
+    assert "Tracked ✓" in html and f'form="track-{tracked.pk}"' not in html
+    assert f'action="/recommendations/{untracked.pk}/not-interested/"' in html
+    # Track from a recommendation comes back to the recommendations.
+    response = client.post(f"/applications/track/{untracked.pk}/", {"next": "/recommendations/"})
+    assert response.status_code == 302 and response["Location"] == "/recommendations/"
+    assert Application.objects.filter(user=alice, job=untracked).exists()

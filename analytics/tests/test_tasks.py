@@ -16,6 +16,7 @@ from analytics.services import user_metrics_recompute
 ALL_TASKS = [
     tasks.refresh_user_metrics, tasks.refresh_active_user_metrics, tasks.recompute_all_user_metrics,
     tasks.refresh_platform_stats, tasks.refresh_trending, tasks.mark_ghosted_applications,
+    tasks.refresh_metrics_at_local_midnight,
 ]
 
 
@@ -24,7 +25,7 @@ def test_it_acknowledges_late_retries_transient_errors_and_has_time_limits(task)
     assert task.acks_late and task.reject_on_worker_lost
     assert OperationalError in task.autoretry_for
     assert task.retry_backoff and task.max_retries
-    assert 0 < task.soft_time_limit < task.time_limit
+    assert 0 < task.soft_time_limit < task.time_limit <= 4 * 60  # under the 5-minute visibility timeout
 
 
 @pytest.mark.django_db

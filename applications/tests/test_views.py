@@ -121,7 +121,8 @@ class TestBoard:
                                      {"to_status": "applied", "next": "board"}, HTTP_HX_REQUEST="true")
 
         assert response.status_code == 200
-        assert [t.name for t in response.templates][0] == "applications/_board.html"
+        names = [t.name for t in response.templates]
+        assert "applications/_board.html" in names and "base.html" not in names
         body = response.content.decode()
         assert body.lstrip().startswith('<div id="board"')
         assert "Moved Platform Engineer to applied." in body

@@ -26,6 +26,13 @@ def fail_fast_seconds() -> float:
     return float(getattr(settings, "DATABASE_FAIL_FAST_SECONDS", 2.0))
 
 
+def failed_recently(alias: str, within: float) -> bool:
+    """Whether a connection attempt on `alias` failed less than `within` seconds ago (the replica
+    router skips a replica that did)."""
+    failure = _failures.get(alias)
+    return failure is not None and time.monotonic() - failure[0] < within
+
+
 def forget_failures() -> None:
     with _lock:
         _failures.clear()

@@ -49,10 +49,9 @@ def update_pool_gauges() -> None:
         POOL_IN_USE.labels(alias).set(size - stats.get("pool_available", 0))
         POOL_WAITING.labels(alias).set(stats.get("requests_waiting", 0))
         POOL_MAX.labels(alias).set(pool.max_size)
-        if stats.get("requests_wait_ms"):
-            POOL_WAIT.labels(alias).inc(stats["requests_wait_ms"] / 1000)
-        if stats.get("requests_errors"):
-            POOL_ERRORS.labels(alias).inc(stats["requests_errors"])
+        # Counted from zero, so a rate or an alert sees the series before the first wait or timeout.
+        POOL_WAIT.labels(alias).inc(stats.get("requests_wait_ms", 0) / 1000)
+        POOL_ERRORS.labels(alias).inc(stats.get("requests_errors", 0))
 
 
 # --- Signal handlers (connected in careercopilot/apps.py) ------------------------------------

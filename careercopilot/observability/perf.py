@@ -47,6 +47,10 @@ class Request:
     method: str = "GET"
     body: str = ""
     headers: dict = field(default_factory=dict)
+    # Requests that must reach the server in their list order (a status moved there and back)
+    # carry a lane: each wrk thread takes the lanes of its own (lane % threads), in order, so
+    # two threads never send one application's moves out of turn.
+    lane: int | None = None
 
 
 @dataclass
@@ -61,16 +65,19 @@ def _lua_string(value: str) -> str:
     return json.dumps(value)  # a JSON string is a valid Lua string literal for our ASCII paths
 
 
-def lua_script(requests: list[Request], *, budget: int, out: Path) -> str:
+def lua_script(requests: list[Request], *, budget: int, out: Path, threads: int = 1) -> str:
     rows = []
     for r in requests:
         headers = ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in r.headers.items())
         body = _lua_string(r.body) if r.body else "nil"
-        rows.append(f"  {{method = {_lua_string(r.method)}, path = {_lua_string(r.path)}, headers = {{{headers}}}, body = {body}}},")
+        lane = "nil" if r.lane is None else str(int(r.lane))
+        rows.append(f"  {{method = {_lua_string(r.method)}, path = {_lua_string(r.path)}, headers = {{{headers}}}, "
+                    f"body = {body}, lane = {lane}}},")
     template = LUA.read_text()
     return (
         template.replace("local requests = REQUESTS", "local requests = {\n" + "\n".join(rows) + "\n}")
         .replace("local budget = BUDGET", f"local budget = {int(budget)}")
+        .replace("local threads_total = THREADS", f"local threads_total = {max(1, int(threads))}")
         .replace("local out_path = OUT", f"local out_path = {_lua_string(str(out))}")
     )
 
@@ -94,7 +101,8 @@ def build_endpoints(*, seeker_cookie: str, writer_cookie: str, csrf: str, sample
     seeker_headers = {"Cookie": seeker_cookie}
     writer_headers = {"Cookie": f"{writer_cookie}; csrftoken={csrf}", "X-CSRFToken": csrf,
                       "Content-Type": "application/x-www-form-urlencoded"}
-    endpoints = [Endpoint("home", "anonymous", [Request("/")], weight=10)]
+    endpoints = [Endpoint("health", "anonymous", [Request("/health/")], weight=1),
+                 Endpoint("home", "anonymous", [Request("/")], weight=10)]
     for frequency, words in terms.items():
         endpoints.append(Endpoint(f"search_{frequency}", "anonymous",
                                   [Request(f"/jobs/?q={_q(w)}") for w in words], weight=5))
@@ -120,8 +128,8 @@ def build_endpoints(*, seeker_cookie: str, writer_cookie: str, csrf: str, sample
         # Each saved application goes to withdrawn and back: both moves are legal, in this order,
         # and a list far longer than the connections in flight keeps the order.
         endpoints.append(Endpoint("write_status", "write", [
-            Request(f"/applications/{pk}/status/", "POST", f"to_status={status}", writer_headers)
-            for status in ("withdrawn", "saved") for pk in saved], weight=1))
+            Request(f"/applications/{pk}/status/", "POST", f"to_status={status}", writer_headers, lane=i)
+            for status in ("withdrawn", "saved") for i, pk in enumerate(saved)], weight=1))
     return endpoints
 
 
@@ -230,7 +238,7 @@ def gunicorn(app: str, *, workers: int, extra_env: dict[str, str], metrics: bool
 
     port = free_port(ports)
     token = secrets.token_hex(16)
-    with tempfile.TemporaryDirectory(prefix="perfsuite-metrics-") as metrics_dir:
+    with tempfile.TemporaryDirectory(prefix="perfsuite-metrics-") as metrics_dir, tempfile.TemporaryFile() as log:
         env = {
             **os.environ,
             # This process's key: the sessions it writes for the seeker must verify on the server.
@@ -251,7 +259,8 @@ def gunicorn(app: str, *, workers: int, extra_env: dict[str, str], metrics: bool
             env["DJANGO_SETTINGS_MODULE"] = "careercopilot.bare.settings"
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), app, "-c", str(ROOT / "gunicorn.conf.py")],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            # A file, not a pipe: a pipe nobody reads fills up over a long run and the workers hang.
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -263,7 +272,8 @@ def gunicorn(app: str, *, workers: int, extra_env: dict[str, str], metrics: bool
                     break
                 except OSError:
                     if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"gunicorn {app} did not start: " + process.stderr.read().decode()[-2000:])
+                        log.seek(0)
+                        raise RuntimeError(f"gunicorn {app} did not start: " + log.read().decode()[-2000:])
                     time.sleep(0.2)
             yield Server(base, psutil.Process(process.pid), token)
         finally:
@@ -406,8 +416,13 @@ class Load:
 def run_wrk(base: str, requests: list[Request], load: Load, workdir: Path, name: str) -> dict:
     out = workdir / f"{name}.json"
     script = workdir / f"{name}.lua"
-    script.write_text(lua_script(requests, budget=load.budget, out=out))
+    # wrk gives each thread connections / threads connections: fewer connections than threads
+    # would leave threads idle, so the threads follow the connections, not the other way round.
     threads = max(1, min(load.threads, load.connections))
+    lanes = {r.lane for r in requests if r.lane is not None}
+    if lanes:  # a thread with no lane of its own would have nothing to send
+        threads = min(threads, len(lanes))
+    script.write_text(lua_script(requests, budget=load.budget, out=out, threads=threads))
     command = ["wrk", "-t", str(threads), "-c", str(load.connections), "-d", f"{load.duration}s",
                "--timeout", f"{load.timeout}s", "-s", str(script), base]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=load.duration + 120)
@@ -462,10 +477,14 @@ def with_ratios(results: dict[str, dict], ceiling: dict) -> dict[str, dict]:
 
 
 def mix_requests(endpoints: list[Endpoint]) -> list[Request]:
-    """The whole mix as one list, each endpoint's requests in proportion to its weight."""
+    """The whole mix as one list, each endpoint's requests in proportion to its weight. Requests
+    that must keep their order (lanes: status moves there and back) are measured on their own
+    and left out: shuffled into the mix, a move would arrive before the one it undoes."""
     mixed = []
     for endpoint in endpoints:
-        reqs = endpoint.requests
+        reqs = [r for r in endpoint.requests if r.lane is None]
+        if not reqs:
+            continue
         for i in range(endpoint.weight * 4):
             mixed.append(reqs[i % len(reqs)])
     # Interleave deterministically so no stretch of the list is one endpoint.
@@ -483,6 +502,7 @@ class Options:
     only: list[str] | None = None
     seeker: str | None = None
     no_cache_pass: bool = True
+    no_metrics_pass: bool = False
     silk_pass: bool = True
     metrics_token: str = ""
     repeat: int = 1
@@ -529,7 +549,8 @@ def run_suite(options: Options) -> dict:
             "target": options.url or "gunicorn started by perfsuite (DEBUG=0)", "workers": options.workers,
             "duration_s": options.load.duration, "connections": options.load.connections,
             "threads": options.load.threads, "request_budget_per_thread": options.load.budget,
-            "passes": ["cached"] + (["no_cache"] if options.no_cache_pass else []) + (["silk"] if options.silk_pass else []),
+            "passes": ["cached"] + (["no_cache"] if options.no_cache_pass else [])
+                      + (["no_metrics"] if options.no_metrics_pass else []) + (["silk"] if options.silk_pass else []),
             "repeat": options.repeat,
         },
         "runs": [],
@@ -566,42 +587,86 @@ def _one_run(options: Options, seeker, writer, workdir: Path, repeat: int) -> di
     log(f"run {repeat + 1}: {len(endpoints)} endpoints, {options.load.duration}s each, "
         f"{options.load.connections} connections (load average {os.getloadavg()[0]:.2f})")
 
-    with gunicorn("careercopilot.bare.wsgi", workers=options.workers, extra_env={}, metrics=False) as bare:
-        run["ceiling"] = measure(bare, Endpoint("ceiling", "bare", [Request("/")]), options.load, workdir)
-    log(f"  ceiling: p50 {run['ceiling']['latency_ms']['p50']} ms, {run['ceiling']['rps']} req/s")
-
     passes = [("cached", {})]
     if options.no_cache_pass:
         passes.append(("no_cache", {"CACHE_BYPASS": "1"}))
+    if options.no_metrics_pass:
+        passes.append(("no_metrics", {"PROMETHEUS_REQUEST_METRICS": "0"}))
     if options.silk_pass:
         passes.append(("silk", {"SILK_ENABLED": "1", "SILK_INTERCEPT_PERCENT": os.environ.get("SILK_INTERCEPT_PERCENT", "100")}))
-    for index, (name, env) in enumerate(passes):
-        if index:
-            endpoints = endpoints_now()
-        with ExitStack() as stack:
-            if options.url and name == "cached":
-                server = Server(options.url.rstrip("/"), server_process_for(options.url), options.metrics_token)
-            elif options.url:
-                log(f"  {name}: skipped (needs a server started by the suite, not --url)")
-                continue
-            else:
-                if name == "silk":
-                    _migrate_silk()
-                server = stack.enter_context(gunicorn("careercopilot.wsgi", workers=options.workers, extra_env=env))
-            results = {}
-            for endpoint in endpoints:
-                if name != "no_cache":
-                    warm_up(server, endpoint)
-                results[endpoint.name] = measure(server, endpoint, options.load, workdir)
-                row = results[endpoint.name]
-                log(f"  {name:8} {endpoint.name:20} p50 {row['latency_ms']['p50']:8.2f} ms  p95 {row['latency_ms']['p95']:8.2f} ms"
-                    f"  {row['rps']:7.1f} req/s  errors {row['errors']}  sql/req {row['sql_queries_per_request']}"
-                    f"  hit {row['cache_hit_rate']}")
-            mix = measure(server, Endpoint("mix", "mix", mix_requests(endpoints)), options.load, workdir)
-            log(f"  {name:8} {'mix':20} p50 {mix['latency_ms']['p50']:8.2f} ms  {mix['rps']:7.1f} req/s")
-            run["passes"][name] = {"endpoints": with_ratios(results, run["ceiling"]), "mix": mix}
+
+    with ExitStack() as outer:
+        # The ceiling is measured before every pass and after the last, on one bare server kept up
+        # all along; each pass is compared with the ceilings on either side of it, so a machine
+        # that got busier in the middle of the run moves the ceiling with the pass.
+        bare = outer.enter_context(gunicorn("careercopilot.bare.wsgi", workers=options.workers, extra_env={}, metrics=False))
+
+        def ceiling() -> dict:
+            row = measure(bare, Endpoint("ceiling", "bare", [Request("/")]), options.load, workdir)
+            log(f"  ceiling: p50 {row['latency_ms']['p50']} ms, p95 {row['latency_ms']['p95']} ms, {row['rps']} req/s "
+                f"(load average {os.getloadavg()[0]:.2f})")
+            return row
+
+        ceilings = [ceiling()]
+        for index, (name, env) in enumerate(passes):
+            if index:
+                endpoints = endpoints_now()
+            wanted = [e for e in endpoints if e.name in NO_METRICS_ENDPOINTS] if name == "no_metrics" else endpoints
+            with ExitStack() as stack:
+                if options.url and name == "cached":
+                    server = Server(options.url.rstrip("/"), server_process_for(options.url), options.metrics_token)
+                elif options.url:
+                    log(f"  {name}: skipped (needs a server started by the suite, not --url)")
+                    continue
+                else:
+                    if name == "silk":
+                        _migrate_silk()
+                    server = stack.enter_context(gunicorn("careercopilot.wsgi", workers=options.workers, extra_env=env))
+                results = {}
+                for endpoint in wanted:
+                    if name != "no_cache":
+                        warm_up(server, endpoint)
+                    results[endpoint.name] = measure(server, endpoint, options.load, workdir)
+                    row = results[endpoint.name]
+                    log(f"  {name:10} {endpoint.name:20} p50 {row['latency_ms']['p50']:8.2f} ms  p95 {row['latency_ms']['p95']:8.2f} ms"
+                        f"  {row['rps']:7.1f} req/s  errors {row['errors']}  sql/req {row['sql_queries_per_request']}"
+                        f"  hit {row['cache_hit_rate']}")
+                mixed = mix_requests(wanted) if name != "no_metrics" else []
+                mix = measure(server, Endpoint("mix", "mix", mixed), options.load, workdir) if mixed else None
+                if mix:
+                    log(f"  {name:10} {'mix':20} p50 {mix['latency_ms']['p50']:8.2f} ms  {mix['rps']:7.1f} req/s")
+            ceilings.append(ceiling())
+            around = combine_ceilings(ceilings[-2:])
+            run["passes"][name] = {"endpoints": with_ratios(results, around), "mix": mix, "ceiling": around}
+    run["ceilings"] = ceilings
+    run["ceiling"] = combine_ceilings(ceilings)
+    run["ceiling_spread"] = spread([c["rps"] for c in ceilings])
     run["load_average_at_end"] = list(os.getloadavg())
     return run
+
+
+# The no-metrics pass (request metrics off) needs only what shows their cost: the whole stack on
+# a trivial view and a page from the cache.
+NO_METRICS_ENDPOINTS = ("health", "home", "search_common")
+
+
+def spread(values: list[float]) -> float:
+    """(max - min) / median: how far repeated measurements of one thing differ."""
+    values = [v for v in values if v is not None]
+    if len(values) < 2 or not statistics.median(values):
+        return 0.0
+    return round((max(values) - min(values)) / statistics.median(values), 3)
+
+
+def combine_ceilings(rows: list[dict]) -> dict:
+    """Several measurements of the bare view as one: the mean of each percentile and of the rate."""
+    keys = rows[0]["latency_ms"].keys()
+    return {
+        "kind": "bare", "measurements": len(rows), "requests": sum(r["requests"] for r in rows),
+        "errors": sum(r["errors"] for r in rows),
+        "latency_ms": {k: round(statistics.fmean(r["latency_ms"][k] for r in rows), 3) for k in keys},
+        "rps": round(statistics.fmean(r["rps"] for r in rows), 1),
+    }
 
 
 def _migrate_silk() -> None:
@@ -666,10 +731,17 @@ def bar_chart(run: dict) -> str:
     import math
 
     passes = list(run["passes"])
-    names = list(next(iter(run["passes"].values()))["endpoints"]) if passes else []
+    # Every endpoint of any pass, in first-seen order: a pass can lack one (the writer had no
+    # untracked posting left for write_track by the second pass), and its bar is simply absent.
+    names = list(dict.fromkeys(n for p in passes for n in run["passes"][p]["endpoints"]))
+
+    def ratio_of(p: str, n: str) -> float | None:
+        row = run["passes"][p]["endpoints"].get(n)
+        return (row["ratio_to_ceiling"]["p50"] or 1) if row else None
+
     colours = {"cached": "#2b6cb0", "no_cache": "#c05621", "silk": "#6b46c1"}
     row_h, bar_h, left, width = 14 * max(1, len(passes)) + 10, 12, 170, 560
-    values = [run["passes"][p]["endpoints"][n]["ratio_to_ceiling"]["p50"] or 1 for p in passes for n in names]
+    values = [v for p in passes for n in names if (v := ratio_of(p, n)) is not None]
     top = max(values + [2])
     scale = width / math.log10(top * 1.2)
     height = 40 + row_h * len(names) + 30
@@ -679,7 +751,10 @@ def bar_chart(run: dict) -> str:
         y = 30 + i * row_h
         out.append(f'<text x="4" y="{y + bar_h}">{name}</text>')
         for j, p in enumerate(passes):
-            ratio = run["passes"][p]["endpoints"][name]["ratio_to_ceiling"]["p50"] or 1
+            ratio = ratio_of(p, name)
+            if ratio is None:
+                out.append(f'<text x="{left}" y="{y + j * 14 + 10}" fill="#777">{p}: not measured</text>')
+                continue
             w = max(1.0, math.log10(max(ratio, 1.0)) * scale)
             out.append(f'<rect x="{left}" y="{y + j * 14}" width="{w:.1f}" height="{bar_h}" fill="{colours.get(p, "#555")}"/>')
             out.append(f'<text x="{left + w + 4:.1f}" y="{y + j * 14 + 10}">{ratio}×</text>')
@@ -689,6 +764,23 @@ def bar_chart(run: dict) -> str:
         out.append(f'<text x="{left + j * 110 + 14}" y="{legend_y}">{p}</text>')
     out.append("</svg>")
     return "\n".join(out)
+
+
+def side_by_side(run: dict) -> list[str]:
+    """Each endpoint's throughput as a multiple of the bare view's, one column per pass, and p95."""
+    passes = list(run["passes"])
+    if not passes:
+        return []
+    names = list(dict.fromkeys(n for p in passes for n in run["passes"][p]["endpoints"]))
+    head = " | ".join(f"{p} × bare req/s | {p} p95 ms" for p in passes)
+    lines = ["| endpoint | " + head + " |", "| --- |" + " ---: | ---: |" * len(passes)]
+    for name in names:
+        cells = []
+        for p in passes:
+            row = run["passes"][p]["endpoints"].get(name)
+            cells += ([f"{row['ratio_to_ceiling']['rps']:.3f}", f"{row['latency_ms']['p95']:.1f}"] if row else ["", ""])
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines + [""]
 
 
 def markdown(report: dict, charts: list[str]) -> str:
@@ -705,9 +797,12 @@ def markdown(report: dict, charts: list[str]) -> str:
     ]
     for i, run in enumerate(report["runs"], 1):
         c = run["ceiling"]
+        each = ", ".join(f"{row['rps']:.0f}" for row in run.get("ceilings", []))
         lines += [f"## Run {i} (load average {run['load_average_at_start'][0]:.2f} → {run['load_average_at_end'][0]:.2f})", "",
                   f"Ceiling (bare Django view, same gunicorn): p50 {c['latency_ms']['p50']} ms, p95 {c['latency_ms']['p95']} ms, "
-                  f"{c['rps']} req/s.", ""]
+                  f"{c['rps']} req/s" + (f" (measured before each pass and after the last: {each} req/s, spread "
+                                         f"{run['ceiling_spread']:.0%}; each pass is divided by the two around it)" if each else "") + ".", ""]
+        lines += side_by_side(run)
         for name, data in run["passes"].items():
             lines += [f"### Pass: {name}", "",
                       "| endpoint | p50 ms | p95 ms | p99 ms | req/s | × ceiling p50 | × ceiling p95 | errors | SQL/req | cache hit | CPU ms/req | RSS MB |",
@@ -719,6 +814,9 @@ def markdown(report: dict, charts: list[str]) -> str:
                              f"{ratio['p95']} | {row['errors']} | {row['sql_queries_per_request']} | {hit} | "
                              f"{row['server_cpu_ms_per_request']} | {row['server_rss_mb']} |")
             m = data["mix"]
+            if m is None:
+                lines.append("")
+                continue
             lines += [f"| **mix** | {m['latency_ms']['p50']:.1f} | {m['latency_ms']['p95']:.1f} | {m['latency_ms']['p99']:.1f} | "
                       f"{m['rps']:.1f} | | | {m['errors']} | {m['sql_queries_per_request']} | "
                       f"{'n/a' if m['cache_hit_rate'] is None else format(m['cache_hit_rate'], '.0%')} | {m['server_cpu_ms_per_request']} | {m['server_rss_mb']} |", ""]

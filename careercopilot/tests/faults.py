@@ -118,6 +118,14 @@ class PostgresCluster:
         with open(self.data / "pg_hba.conf", "a") as hba:
             hba.write("host replication postgres 127.0.0.1/32 trust\n")
 
+    def standby_of(self, primary: "PostgresCluster") -> None:
+        """A streaming standby of `primary`: pg_basebackup -R writes standby.signal and the
+        primary_conninfo; this cluster's own port and socket folder override the copied ones."""
+        self.run(str(self.BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
+                 "-D", str(self.data), "-R", "-X", "stream", "-c", "fast", "--no-sync")
+        with open(self.data / "postgresql.conf", "a") as conf:
+            conf.write(f"\nport = {self.port}\nunix_socket_directories = '{self.root}'\nhot_standby = on\n")
+
     def start(self) -> None:
         self.run(str(self.BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start")
 

@@ -59,6 +59,12 @@ def seed(alice) -> dict:
     interview_schedule(application=applications[2], by=alice, starts_at=timezone.now() + timedelta(days=2), with_whom="Dana")
     application_add_note(application=applications[2], text="Asked about the team's on-call.", by=alice)
     user_metrics_recompute(user_ids=[alice.pk])
+    # Recommendations with their Track and "Not interested" buttons, and one posting hidden (undo).
+    from accounts.models import Profile
+    from analytics.services import recommendation_hide
+
+    Profile.objects.filter(user=alice).update(preferred_locations=["Remote"])
+    recommendation_hide(user=alice, job=JobFactory(title="Hidden Developer", location="Remote"))
     return {"job": acme, "application": applications[2], "tracked": tracked}
 
 

@@ -343,7 +343,16 @@ def test_the_search_vector_is_filled_for_every_job_as_the_triggers_would():
         )
         missing, different = cursor.fetchone()
     assert (missing, different) == (0, 0)
+    with connection.cursor() as cursor:  # the title-and-skills document and the skill ids too (migration 0010)
+        cursor.execute(
+            "SELECT count(*) FROM jobs_job j WHERE search_title IS DISTINCT FROM jobs_search_title(j.title, "
+            "(SELECT string_agg(s.name, ' ' ORDER BY s.name) FROM jobs_jobskill js JOIN jobs_skill s ON s.id = js.skill_id "
+            "WHERE js.job_id = j.id)) OR skill_ids IS DISTINCT FROM "
+            "ARRAY(SELECT js.skill_id FROM jobs_jobskill js WHERE js.job_id = j.id ORDER BY js.skill_id)::integer[]"
+        )
+        assert cursor.fetchone()[0] == 0
     skill = JobSkill.objects.select_related("skill", "job").first()
+    assert Job.objects.filter(pk=skill.job_id, skill_ids__contains=[skill.skill_id]).exists()
     assert Job.objects.filter(pk=skill.job_id).search(skill.skill.name).exists()
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from jobs.role_families import role_family
 from jobs.tests.factories import CompanyFactory, JobFactory, SkillFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,14 +55,14 @@ def test_a_missing_posting_is_a_404(client):
 def test_similar_jobs_share_skills_most_first_and_only_open_ones(client):
     python, django, sql = SkillFactory(name="Python"), SkillFactory(name="Django"), SkillFactory(name="SQL")
     job = JobFactory(title="Backend developer", skills=[python, django, sql])
-    JobFactory(title="Shares three", skills=[python, django, sql], posted_at=timezone.now() - timedelta(days=5))
-    JobFactory(title="Shares one", skills=[sql])
-    JobFactory(title="Shares two", skills=[python, django])
-    JobFactory(title="Shares none")
+    JobFactory(title="Developer sharing three", skills=[python, django, sql], posted_at=timezone.now() - timedelta(days=5))
+    JobFactory(title="Developer sharing one", skills=[sql])
+    JobFactory(title="Developer sharing two", skills=[python, django])
+    JobFactory(title="Developer sharing none")
     JobFactory(title="Closed twin", skills=[python, django, sql], is_active=False)
     body = client.get(job.get_absolute_url()).content.decode()
     similar = body.split("Similar jobs", 1)[1]
-    assert re.findall(r"<strong>([^<]+)</strong>", similar) == ["Shares three", "Shares two", "Shares one"]
+    assert re.findall(r"<strong>([^<]+)</strong>", similar) == ["Developer sharing three", "Developer sharing two", "Developer sharing one"]
 
 
 def test_similar_jobs_keep_the_seniority_band(client):
@@ -74,6 +75,28 @@ def test_similar_jobs_keep_the_seniority_band(client):
     body = client.get(job.get_absolute_url()).content.decode()
     similar = body.split("Similar jobs", 1)[1]
     assert sorted(re.findall(r"<strong>([^<]+)</strong>", similar)) == ["Developer", "Graduate developer"]
+
+
+def test_similar_jobs_keep_the_role_family(client):
+    figma, css = SkillFactory(name="Figma"), SkillFactory(name="CSS")
+    job = JobFactory(title="Product Designer", experience_level="mid", skills=[figma, css])
+    JobFactory(title="Frontend Engineer", experience_level="mid", skills=[figma, css])  # shares more, not a designer
+    JobFactory(title="Product Manager", experience_level="mid", skills=[figma, css])
+    JobFactory(title="UX Designer", experience_level="mid", skills=[figma], posted_at=timezone.now() - timedelta(days=1))
+    JobFactory(title="Senior Visual Designer", experience_level="senior", skills=[css], posted_at=timezone.now() - timedelta(days=2))
+    body = client.get(job.get_absolute_url()).content.decode()
+    similar = body.split("Similar jobs", 1)[1]
+    assert re.findall(r"<strong>([^<]+)</strong>", similar) == ["UX Designer", "Senior Visual Designer"]
+
+
+@pytest.mark.parametrize(("title", "family"), [
+    ("Senior Data Engineer", "data"), ("Sales Engineer", "sales"), ("Product Designer", "design"),
+    ("Product Marketing Manager", "marketing"), ("Technical Product Manager", "product"),
+    ("Security Analyst", "security"), ("Revenue Accountant", "finance"), ("Chief Revenue Officer", "sales"),
+    ("Site Reliability Engineer", "engineering"), ("Technical Recruiter", "people"), ("Scrum Master", None),
+])
+def test_the_role_family_comes_from_the_title_most_specific_first(title, family):
+    assert role_family(title) == family
 
 
 def test_anonymous_visitors_are_asked_to_log_in_to_track(client):

@@ -69,22 +69,25 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
         parser.add_argument("--base-url", default="", help="time a running server (e.g. http://127.0.0.1:23001)")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--seeker", default=SEEKER,
+                            help=f"whose pages to time (default {SEEKER}; e.g. seed_demo's 'heavy', without --prepare)")
 
-    def handle(self, *args, prepare, applications, pages, requests, base_url, seed, **options):
+    def handle(self, *args, prepare, applications, pages, requests, base_url, seed, seeker, **options):
         wanted = [name.strip() for name in pages.split(",") if name.strip()]
         unknown = set(wanted) - set(PAGES)
         if unknown:
             raise CommandError(f"Unknown pages: {', '.join(sorted(unknown))}. Use any of {', '.join(PAGES)}.")
+        name = seeker
         if prepare:
             seeker = self._prepare(applications, random.Random(seed))
         else:
-            seeker = get_user_model().objects.filter(username=SEEKER).first()
+            seeker = get_user_model().objects.filter(username=name).first()
             if seeker is None:
-                raise CommandError(f"No {SEEKER} yet: run with --prepare first.")
+                raise CommandError(f"No {name} yet: run with --prepare first (or name another --seeker).")
         if requests < 1:
             return
         ids = list(Application.objects.of(seeker).values_list("pk", flat=True))
-        self.stdout.write(f"{SEEKER}: {len(ids):,} applications; {requests} requests per page; "
+        self.stdout.write(f"{seeker.get_username()}: {len(ids):,} applications; {requests} requests per page; "
                           f"{'HTTP ' + base_url if base_url else 'in-process'}")
         session = self._session(seeker)
         rng = random.Random(seed)

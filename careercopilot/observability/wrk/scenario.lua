@@ -1,8 +1,14 @@
 -- One perfsuite scenario for wrk: the requests below in turn (each thread starting at its own
 -- place), an optional request budget per thread, and latency percentiles written as JSON.
--- perfsuite fills in REQUESTS, BUDGET and OUT.
+-- perfsuite fills in REQUESTS, BUDGET, THREADS and OUT.
+--
+-- A request with a `lane` must keep its place in the order (a status moved there, then back):
+-- thread i sends only the lanes where lane % threads == i, in list order, from the start, so no
+-- two threads interleave one lane's requests. Requests without a lane are shared by every thread,
+-- each starting at its own offset.
 local requests = REQUESTS
 local budget = BUDGET
+local threads_total = THREADS
 local out_path = OUT
 
 local counter = 0
@@ -11,22 +17,34 @@ local threads = {}
 local next_id = 0
 
 function setup(thread)
-  thread:set("offset", next_id * 7919)
+  thread:set("thread_index", next_id)
   next_id = next_id + 1
   table.insert(threads, thread)
 end
 
 function init(args)
-  counter = offset or 0
+  local index = thread_index or 0
+  local laned = false
   prepared = {}
-  for i, r in ipairs(requests) do
-    prepared[i] = wrk.format(r.method, r.path, r.headers, r.body)
+  for _, r in ipairs(requests) do
+    if r.lane == nil or r.lane % threads_total == index then
+      prepared[#prepared + 1] = wrk.format(r.method, r.path, r.headers, r.body)
+    end
+    if r.lane ~= nil then laned = true end
+  end
+  -- 0-based position of the next request: a laned list starts at its first request.
+  counter = laned and 0 or (index * 7919) % #prepared
+  if index == 0 then
+    -- wrk calls request() once on the first thread to check the script before any connection
+    -- opens, and never sends that request: start one earlier so it takes the last, not the first.
+    counter = (counter - 1) % #prepared
   end
 end
 
 function request()
-  counter = counter + 1
-  return prepared[(counter % #prepared) + 1]
+  local chosen = prepared[counter + 1]
+  counter = (counter + 1) % #prepared
+  return chosen
 end
 
 function response(status, headers, body)

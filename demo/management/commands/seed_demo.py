@@ -646,9 +646,15 @@ class PostgresSink:
         cursor.execute(f"CREATE TEMP TABLE {self.STAGE} (LIKE jobs_job INCLUDING DEFAULTS) ON COMMIT DROP")
         self._copy(cursor, Job, self.STAGE, columns, rows)
         if self.replica:
+            # What the row trigger writes (migrations 0002 and 0010): the stemmed document, the
+            # title-and-skills document and the skill ids, from the skills written just before.
             cursor.execute(
-                f"INSERT INTO jobs_job ({names}, search_vector) "
-                f"SELECT {names}, jobs_search_document(id, title, description, company_id) FROM {self.STAGE}"
+                f"INSERT INTO jobs_job ({names}, search_vector, search_title, skill_ids) "
+                f"SELECT {names}, jobs_search_document(st.id, st.title, st.description, st.company_id), "
+                f"jobs_search_title(st.title, (SELECT string_agg(s.name, ' ' ORDER BY s.name) FROM jobs_jobskill js "
+                f"  JOIN jobs_skill s ON s.id = js.skill_id WHERE js.job_id = st.id)), "
+                f"ARRAY(SELECT js.skill_id FROM jobs_jobskill js WHERE js.job_id = st.id ORDER BY js.skill_id) "
+                f"FROM {self.STAGE} st"
             )
         else:
             cursor.execute(f"INSERT INTO jobs_job ({names}) SELECT {names} FROM {self.STAGE}")

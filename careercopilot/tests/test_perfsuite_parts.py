@@ -1,0 +1,133 @@
+"""The parts of perfsuite that need no Django server: wrk's request order, the report's charts."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from careercopilot.observability import perf
+
+
+class _StatusServer(BaseHTTPRequestHandler):
+    """Plays the application: each one starts saved, withdrawn and saved are legal only in turn,
+    anything else is a 400 (as Django answers an illegal move)."""
+
+    protocol_version = "HTTP/1.1"
+    status: dict[str, str] = {}
+    seen: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        wanted = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode().removeprefix("to_status=")
+        with self.lock:
+            legal = {"saved": "withdrawn", "withdrawn": "saved"}[self.status.get(self.path, "saved")] == wanted
+            if legal:
+                self.status[self.path] = wanted
+            self.seen.append((self.path, wanted))
+        self.send_response(200 if legal else 400)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def status_server():
+    _StatusServer.status, _StatusServer.seen = {}, []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StatusServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", _StatusServer.seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _moves(ids) -> list[perf.Request]:
+    # What build_endpoints makes for write_status: every application to withdrawn, then every one back.
+    return [perf.Request(f"/applications/{pk}/status/", "POST", f"to_status={status}", lane=i)
+            for status in ("withdrawn", "saved") for i, pk in enumerate(ids)]
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed")
+def test_each_application_gets_its_moves_in_turn_with_several_threads_and_connections(status_server, tmp_path):
+    base, seen = status_server
+
+    result = perf.run_wrk(base, _moves(range(1, 201)), perf.Load(duration=3, connections=4, threads=2, budget=300),
+                          tmp_path, "write_status")
+
+    # Before lanes every thread walked the whole list from its own offset: a thread starting in
+    # the second half sent "saved" to applications that were still saved.
+    assert result["requests"] >= 600 and result["errors"]["status"] == 0, result["errors"]
+    assert len({path for path, _ in seen}) == 200  # the two threads' lanes together cover every application
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed")
+def test_more_threads_than_lanes_leaves_no_thread_without_work(status_server, tmp_path):
+    base, seen = status_server
+
+    # Three lanes: three threads of one connection each, the fourth would have had nothing to send.
+    result = perf.run_wrk(base, _moves([1, 2, 3]), perf.Load(duration=1, connections=3, threads=4, budget=20),
+                          tmp_path, "three_lanes")
+
+    assert result["requests"] >= 60 and sum(result["errors"].values()) == 0, result["errors"]
+    for pk in (1, 2, 3):
+        moves = [wanted for path, wanted in seen if path == f"/applications/{pk}/status/"]
+        assert moves == ["withdrawn", "saved"] * (len(moves) // 2) + ["withdrawn"] * (len(moves) % 2)
+
+
+def test_the_mix_leaves_out_moves_that_must_keep_their_order():
+    endpoints = [
+        perf.Endpoint("home", "anonymous", [perf.Request("/")], weight=2),
+        perf.Endpoint("write_status", "write", [perf.Request("/a/1/status/", "POST", "to_status=withdrawn", lane=0),
+                                                perf.Request("/a/1/status/", "POST", "to_status=saved", lane=0)]),
+    ]
+    assert {r.path for r in perf.mix_requests(endpoints)} == {"/"}
+    assert perf.mix_requests(endpoints[1:]) == []
+
+
+def _row(p50: float, rps: float = 100.0) -> dict:
+    return {"latency_ms": {"p50": p50, "p95": p50 * 2, "p99": p50 * 3}, "rps": rps, "requests": 10, "errors": 0,
+            "ratio_to_ceiling": {"p50": p50, "p95": p50 * 2, "p99": p50 * 3, "rps": round(1 / p50, 4)},
+            "cache_hit_rate": None, "sql_queries_per_request": 1, "server_cpu_ms_per_request": 1.0, "server_rss_mb": 100}
+
+
+def test_the_chart_and_report_show_an_endpoint_one_pass_did_not_measure():
+    # The second pass had no untracked posting left to track: write_track is only in the first.
+    run = {
+        "repeat": 1, "load_average_at_start": [1.0, 1.0, 1.0], "load_average_at_end": [1.0, 1.0, 1.0],
+        "ceiling": {"latency_ms": {"p50": 1.0, "p95": 2.0, "p99": 3.0}, "rps": 1000.0},
+        "ceilings": [{"rps": 990.0}, {"rps": 1010.0}], "ceiling_spread": 0.02,
+        "passes": {
+            "cached": {"endpoints": {"home": _row(2.0), "write_track": _row(9.0)}, "mix": None},
+            "no_cache": {"endpoints": {"home": _row(30.0), "board": _row(40.0)}, "mix": None},
+        },
+    }
+
+    svg = perf.bar_chart(run)
+
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    for name in ("home", "write_track", "board"):
+        assert f">{name}</text>" in svg
+    assert "no_cache: not measured" in svg and "cached: not measured" in svg
+    report = {"started_at": "2026-12-01T05:00:00+00:00", "runs": [run], "summary": {},
+              "environment": {"host": "h", "cpus": 2, "memory_gb": 4, "database": "postgresql", "git_sha": "abc",
+                              "rows_estimated": {}, "load_average_at_start": [1, 1, 1], "load_average_at_end": [1, 1, 1]},
+              "settings": {"seeker": "heavy", "seeker_applications": 2000, "target": "t", "workers": 2, "threads": 2,
+                           "connections": 8, "duration_s": 10}}
+    text = perf.markdown(report, ["chart.svg"])
+    assert "| write_track | 0.111 | 18.0 |  |  |" in text  # measured in the cached pass only
+    assert "| board |  |  | 0.025 | 80.0 |" in text
+
+
+def test_a_pass_is_divided_by_the_ceilings_around_it():
+    around = perf.combine_ceilings([_row(1.0, rps=900.0), _row(3.0, rps=1100.0)])
+    assert around["latency_ms"]["p50"] == 2.0 and around["rps"] == 1000.0 and around["measurements"] == 2
+    rows = perf.with_ratios({"home": _row(4.0, rps=500.0)}, around)
+    assert rows["home"]["ratio_to_ceiling"]["p50"] == 2.0 and rows["home"]["ratio_to_ceiling"]["rps"] == 0.5
+    assert perf.spread([900.0, 1000.0, 1100.0]) == 0.2

@@ -1,0 +1,73 @@
+"""The inbox: the bell's unread count (one cached read) and marking notifications read.
+
+The count is cached per seeker under a key of its own and deleted whenever that seeker's
+unread set changes (a notification written or read), so a warm page costs no query for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.models import Notification
+
+UNREAD_TIMEOUT = 60 * 60
+PAGE_SIZE = 50
+
+
+def unread_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
+def unread_count(user) -> int:
+    """The bell: the cache, or one COUNT on the partial unread index when cold."""
+    key = unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+        cache.set(key, count, UNREAD_TIMEOUT)
+    return count
+
+
+def unread_changed(user_ids: Iterable[int]) -> None:
+    """Forget the cached counts once the change has committed (a rollback changes nothing)."""
+    keys = [unread_key(user_id) for user_id in user_ids]
+
+    def forget() -> None:
+        for start in range(0, len(keys), 1000):
+            cache.delete_many(keys[start : start + 1000])
+
+    transaction.on_commit(forget, robust=True)
+
+
+def notifications_of(user, *, limit: int = PAGE_SIZE) -> list[Notification]:
+    return list(Notification.objects.filter(user=user)[:limit])
+
+
+@transaction.atomic
+def notification_mark_read(*, user, notification_id: int) -> Notification | None:
+    """Mark one of the seeker's own notifications read; None for anyone else's (the view's 404)."""
+    notification = Notification.objects.filter(user=user, pk=notification_id).first()
+    if notification is not None and notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+        unread_changed([user.pk])
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, user) -> int:
+    marked = Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    unread_changed([user.pk])
+    return marked
+
+
+@transaction.atomic
+def notification_send(*, user_id: int, kind: str, title: str, body: str = "", url: str = "") -> Notification:
+    """One message to one seeker's inbox (system messages: an import finished, metrics ready)."""
+    notification = Notification.objects.create(user_id=user_id, kind=kind, title=title[:200], body=body[:500], url=url[:300])
+    unread_changed([user_id])
+    return notification

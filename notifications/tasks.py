@@ -1,0 +1,51 @@
+"""Celery tasks for alerts and reminders: ids in, one service call, their own retries.
+
+All are idempotent: the matcher advances marks in the transaction that records matches, the
+morning builds are keyed (user, kind, day), and a delivery is marked sent in the transaction
+that hands it to the mail server. Late acknowledgement with reject-on-worker-lost puts a task
+back on the queue if its worker dies; a redelivered send task passes over what was sent.
+"""
+
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from notifications import digests, matcher
+from notifications.models import Delivery
+
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+COMMON = dict(acks_late=True, reject_on_worker_lost=True, retry_backoff=5, retry_backoff_max=600, retry_jitter=True, max_retries=8)
+
+
+@shared_task(**COMMON, autoretry_for=TRANSIENT, soft_time_limit=10 * 60, time_limit=11 * 60)
+def match_new_postings() -> dict:
+    """Beat, every few minutes: new postings against every saved search; instant emails go out."""
+    run = matcher.alerts_match()
+    for chunk in digests.chunks(run.instant_deliveries):
+        send_deliveries.delay(chunk)
+    return {"new_postings": run.new_postings, "distinct_queries": run.distinct_queries, "matches": run.matches}
+
+
+@shared_task(**COMMON, autoretry_for=TRANSIENT, soft_time_limit=15 * 60, time_limit=16 * 60)
+def send_morning_emails() -> dict:
+    """Beat, hourly: the seekers whose local clock reads the morning hour get their digest and reminders."""
+    now = timezone.now()
+    zones = digests.zones_at_local_hour(now, digests.morning_hour())
+    if not zones:
+        return {"digests": 0, "reminders": 0}
+    made = {"digests": digests.digests_build(now=now, zones=zones), "reminders": digests.reminders_build(now=now, zones=zones)}
+    day = now.astimezone(digests.zoneinfo.ZoneInfo(zones[0])).date()
+    for kind in (Delivery.Kind.DIGEST, Delivery.Kind.REMINDERS):
+        for chunk in digests.chunks(digests.pending_ids(kind=kind, day=day)):
+            send_deliveries.delay(chunk)
+    return made
+
+
+@shared_task(**COMMON, autoretry_for=(*TRANSIENT, SMTPException, OSError), soft_time_limit=10 * 60, time_limit=11 * 60)
+def send_deliveries(delivery_ids: list[int]) -> int:
+    """Send a batch of emails over one SMTP connection; a retry or redelivery skips those sent."""
+    return digests.deliveries_send(delivery_ids)

@@ -1,0 +1,138 @@
+"""The set-wise matcher: only new postings, each once, exactly what /jobs/ shows for the query."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from jobs.selectors import filtered_jobs
+from jobs.tests.factories import JobFactory
+from notifications.matcher import MATCHES_KEPT, alerts_match
+from notifications.models import AlertMatch, Notification, SavedSearch
+from notifications.queries import search_params
+from notifications.tests.conftest import arrive, later, save_search
+
+pytestmark = pytest.mark.django_db
+
+
+def matched(search) -> set[int]:
+    return set(AlertMatch.objects.filter(saved_search=search).values_list("job_id", flat=True))
+
+
+def test_it_alerts_a_matching_posting_that_arrives_after_the_search_was_saved(alice):
+    search = save_search(alice, q="python", remote=["remote"])
+    hit = arrive(title="Python developer", remote_policy="remote")
+    arrive(title="Python developer", remote_policy="onsite")  # filter says no
+    arrive(title="Rust engineer", remote_policy="remote")  # query says no
+
+    run = alerts_match(now=later())
+
+    assert matched(search) == {hit.pk}
+    search.refresh_from_db()
+    assert search.unseen_count == 1
+    assert (search.mark_posted_at, search.mark_job_id) == run.high
+    assert Notification.objects.get(user=alice).title == "1 new job for “Python remote”"
+
+
+def test_a_posting_older_than_the_high_water_mark_is_never_alerted(alice):
+    arrive(title="Python developer", posted_at=timezone.now() - timedelta(minutes=5))
+    search = save_search(alice, q="python")
+    # Inserted after the search was saved, but posted before its mark: not new.
+    JobFactory(title="Python developer (backdated import)", posted_at=timezone.now() - timedelta(days=2))
+    alerts_match(now=later())
+    assert matched(search) == set()
+    fresh = arrive(title="Python developer")
+    alerts_match(now=later())
+    assert matched(search) == {fresh.pk}
+
+
+def test_a_second_run_alerts_nothing_twice_and_a_posting_between_runs_is_in_the_next(alice):
+    search = save_search(alice, q="python")
+    first = arrive(title="Python developer one")
+    alerts_match(now=later())
+    again = alerts_match(now=later(3))
+    assert again.new_postings == 0 and again.matches == 0
+    second = arrive(title="Python developer two")
+    alerts_match(now=later(4))
+    assert matched(search) == {first.pk, second.pk}
+    search.refresh_from_db()
+    assert search.unseen_count == 2
+    assert Notification.objects.filter(user=alice).count() == 2
+
+
+def test_a_posting_not_yet_settled_waits_for_the_next_run(alice):
+    search = save_search(alice, q="python")
+    job = arrive(title="Python developer")
+    run = alerts_match(now=timezone.now())  # posted a moment ago: its transaction's peers may not be visible yet
+    assert run.new_postings == 0 and matched(search) == set()
+    alerts_match(now=later())
+    assert matched(search) == {job.pk}
+
+
+def test_the_matches_are_what_the_jobs_page_finds_for_the_query(alice, bob, python_skill):
+    searches = [
+        save_search(alice, name="a", q="python developer"),
+        save_search(alice, name="b", q="python", experience=["senior"], salary_min="60000"),
+        save_search(bob, name="c", skills="python", job_type=["contract"]),
+        save_search(bob, name="d", location="berlin", remote=["hybrid", "remote"]),
+        save_search(bob, name="e", q="engineer -rust"),
+    ]
+    jobs = [
+        arrive(title="Python developer", experience_level="senior", salary_min=50_000, salary_max=90_000, skills=[python_skill]),
+        arrive(title="Senior Python engineer", experience_level="senior", salary_min=40_000, salary_max=55_000, job_type="contract"),
+        arrive(title="Data engineer", location="Berlin", remote_policy="hybrid", job_type="contract", skills=[python_skill]),
+        arrive(title="Rust engineer", location="Munich", remote_policy="remote"),
+        arrive(title="Python developer", location="Berlin", remote_policy="remote", is_active=False),
+    ]
+    alerts_match(now=later())
+    new_ids = [job.pk for job in jobs]
+    for search in searches:
+        expected = set(filtered_jobs(search_params(search.query)).filter(pk__in=new_ids).values_list("pk", flat=True))
+        assert matched(search) == expected, search.name
+    assert sum(len(matched(search)) for search in searches) >= 4  # the fixture exercises each filter
+
+
+def test_equal_queries_run_once_however_they_were_typed(alice, bob):
+    one = save_search(alice, q="Python  Developer", remote=["remote", "hybrid"])
+    two = save_search(bob, q="python developer", remote=["hybrid", "remote"])
+    assert one.query_key == two.query_key
+    job = arrive(title="Python developer", remote_policy="remote")
+    run = alerts_match(now=later())
+    assert run.saved_searches == 2 and run.distinct_queries == 1
+    assert matched(one) == matched(two) == {job.pk}
+
+
+def test_the_count_is_exact_and_the_rows_kept_are_capped(alice):
+    search = save_search(alice, q="python")
+    for n in range(MATCHES_KEPT + 3):
+        arrive(title=f"Python developer {n}", posted_at=timezone.now() + timedelta(seconds=n), external_id=f"x{n}")
+    alerts_match(now=later())
+    search.refresh_from_db()
+    assert search.unseen_count == MATCHES_KEPT + 3
+    assert len(matched(search)) == MATCHES_KEPT
+    assert Notification.objects.get(user=alice).title == f"{MATCHES_KEPT + 3} new jobs for “Python remote”"
+
+
+def test_a_search_saved_after_a_run_starts_from_its_own_mark(alice, bob):
+    save_search(alice, q="python")
+    arrive(title="Python developer")
+    alerts_match(now=later())
+    late = save_search(bob, q="python")
+    alerts_match(now=later(3))
+    assert matched(late) == set()
+    assert SavedSearch.objects.get(pk=late.pk).unseen_count == 0
+
+
+def test_the_temporary_table_is_gone_after_a_run(alice):
+    save_search(alice, q="python")
+    arrive(title="Python developer")
+    alerts_match(now=later())
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        tables = connection.introspection.table_names(cursor, include_views=False)
+    assert "notifications_new_posting" not in tables
+    assert RawSQL  # imported for readers: the matcher restricts queries with RawSQL over that table
