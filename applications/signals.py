@@ -11,6 +11,8 @@ from django.db import transaction
 from django.dispatch import Signal
 
 application_changed = Signal()  # kwargs: user_id
+# A seeker's CSV import has committed; kwargs: user_id, count, source.
+applications_imported = Signal()
 
 
 def announce_change(*, user_id: int) -> None:

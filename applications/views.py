@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,6 +47,7 @@ from applications.selectors import (
     get_interview_for,
     interviews_for,
     similar_applications,
+    TablePaginator,
     timeline_for,
     tracked_keys,
 )
@@ -89,7 +89,7 @@ IMPORT_REQUEST_MAX_BYTES = 3 * IMPORT_MAX_BYTES
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET)
-    page = Paginator(applications_filtered(request.user, form.filters()).for_display(), TABLE_PAGE_SIZE)
+    page = TablePaginator(request.user, form.filters(), TABLE_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "applications/list.html", {

@@ -19,8 +19,10 @@ on Redis whatever the number of cached pages. Three of them:
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -86,7 +88,37 @@ LISTED_FIELDS = frozenset({
 })
 
 
+_pinned = threading.local()
+
+
+@contextmanager
+def pinned_reads():
+    """Within it, each cached value (and the catalogue's generation) is read from the cache once
+    and then kept in memory: for a batch job running thousands of searches against one state of
+    the catalogue (the alerts matcher), where a Redis round trip per lookup would cost more than
+    the searches. Thread-local; a page never uses it."""
+    previous = getattr(_pinned, "values", None)
+    _pinned.values = {} if previous is None else previous
+    try:
+        yield
+    finally:
+        _pinned.values = previous
+
+
+def _pinned_values() -> dict | None:
+    return getattr(_pinned, "values", None)
+
+
 def catalogue_generation() -> int:
+    pinned = _pinned_values()
+    if pinned is not None:
+        if GENERATION_KEY not in pinned:
+            pinned[GENERATION_KEY] = _catalogue_generation()
+        return pinned[GENERATION_KEY]
+    return _catalogue_generation()
+
+
+def _catalogue_generation() -> int:
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         # Start from the clock, not from 1: if the key was evicted, a restart at 1 could
@@ -199,6 +231,15 @@ def cached_value(
     """The cached value, else compute() stored. The cache holds plain data only (no pickle,
     careercopilot/cache_backends.py): `to_cache`/`from_cache` convert anything else. `layer`
     names the data set in the hit/miss counter."""
+    pinned = _pinned_values()
+    if pinned is not None:
+        if key not in pinned:
+            pinned[key] = _cached_value(key, timeout, compute, layer=layer, to_cache=to_cache, from_cache=from_cache)
+        return pinned[key]
+    return _cached_value(key, timeout, compute, layer=layer, to_cache=to_cache, from_cache=from_cache)
+
+
+def _cached_value(key, timeout, compute, *, layer, to_cache, from_cache):
     stored = None if settings.CACHE_BYPASS else cache.get(key)
     count_lookup(layer, stored is not None)
     if stored is not None:

@@ -71,6 +71,11 @@ class ParsedQuery:
     def __bool__(self) -> bool:
         return bool(self.simple)
 
+    @property
+    def excludes(self) -> bool:
+        """Whether the query excludes a word or phrase ("-sales")."""
+        return "!" in self.simple
+
 
 def _lexeme(token: str, weights: str) -> str:
     return f"{token}:{weights}" if weights else token

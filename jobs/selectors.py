@@ -131,6 +131,34 @@ class Total:
         return f"{COUNT_CAP:,}+" if self.is_estimate else f"{self.count:,}"
 
 
+@dataclass(frozen=True)
+class Candidate:
+    pk: int
+    posted_at: datetime
+    tier: int
+    remote_policy: str
+    job_type: str
+    experience_level: str
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """All the matches of a small set (at most COUNT_CAP), read by one statement (PostgreSQL).
+
+    The total is their number, the unchosen facets their counts, and a relevance or newest
+    page their first rows in that order: rows, total and facets from one bounded read.
+    """
+
+    rows: tuple[Candidate, ...]
+
+    def ordered_ids(self, sort: str) -> list[int]:
+        if sort == Sort.RELEVANCE:
+            key = lambda row: (row.tier, row.posted_at, row.pk)  # noqa: E731
+        else:
+            key = lambda row: (row.posted_at, row.pk)  # noqa: E731
+        return [row.pk for row in sorted(self.rows, key=key, reverse=True)]
+
+
 @dataclass
 class SearchPage:
     items: list[Job]
@@ -143,6 +171,9 @@ class SearchPage:
     prev_cursor: str | None = None
     # Offset pages stop at this many rows (relevance ranks no more); keyset pages never do.
     max_rows: int | None = MAX_OFFSET_ROWS
+    # Every match, when the total was just counted and is at most COUNT_CAP: job_facets
+    # counts the unchosen facets from it instead of reading the matches again.
+    candidates: Candidates | None = None
 
     @property
     def total_pages(self) -> int:
@@ -204,6 +235,52 @@ def filtered_jobs(params: SearchParams) -> JobQuerySet:
     return qs.order_by()
 
 
+# The columns row_filter reads (and "skill_ids", a set of the posting's skill ids).
+ROW_FILTER_FIELDS = ("id", "location", "remote_policy", "job_type", "experience_level", "salary_min_usd",
+                     "salary_max_usd", "company_id", "posted_at")
+
+
+def row_filter(params: SearchParams) -> Callable[[dict], bool]:
+    """filtered_jobs' filters except the text query, as a test of one open posting's row.
+
+    For a batch that tests a few thousand postings already in memory against thousands of filter
+    sets (notifications' alert matcher): the text query, the dear part, still runs in SQL through
+    filtered_jobs; these column tests need no statement each. The same rules as filtered_jobs,
+    kept so by jobs/tests/test_row_filter.py: `location` is a case-insensitive containment (the
+    upper-cased LIKE of icontains), salaries overlap in annual dollars, every skill is required,
+    an unknown company or skill matches nothing.
+    """
+    location = params.location.upper()
+    remote, job_type, experience = set(params.remote), set(params.job_type), set(params.experience)
+    low, high = params.salary_min, params.salary_max
+    company_id = company_id_for(params.company) if params.company else None
+    skills = set(skill_ids_for(params.skills)) if params.skills else None
+    since = timezone.now() - timedelta(days=params.posted_within) if params.posted_within else None
+
+    def test(row: dict) -> bool:
+        return not (
+            (location and location not in (row["location"] or "").upper())
+            or (remote and row["remote_policy"] not in remote)
+            or (job_type and row["job_type"] not in job_type)
+            or (experience and row["experience_level"] not in experience)
+            or (low is not None and (row["salary_max_usd"] is None or row["salary_max_usd"] < low))
+            or (high is not None and (row["salary_min_usd"] is None or row["salary_min_usd"] > high))
+            or (params.company and row["company_id"] != company_id)
+            or (skills is not None and not skills <= row["skill_ids"])
+            or (since is not None and row["posted_at"] < since)
+        )
+
+    return test
+
+
+def company_id_for(slug: str) -> int | None:
+    """The id of the company with this slug (None: no such company), cached per catalogue generation."""
+    key = f"jobs:company-id:{jobs_cache.catalogue_generation()}:{slug}"
+    found = jobs_cache.cached_value(key, SKILL_IDS_TIMEOUT, lambda: Company.objects.filter(slug=slug).values_list("pk", flat=True).first() or 0,
+                                    layer="company-ids")
+    return found or None
+
+
 SKILL_IDS_TIMEOUT = 60 * 60
 
 
@@ -251,8 +328,12 @@ def search_deadline(using: str | None = None):
 def search_jobs(params: SearchParams) -> SearchPage:
     """One page of results: rows, their skills and the total (cached, see search_total)."""
     qs = filtered_jobs(params)
-    total = search_total(params)
-    if params.sort == Sort.RELEVANCE and params.q:
+    found: list[Candidates | None] = []
+    total = search_total(params, candidates_out=found)
+    candidates = found[0] if found else None
+    if candidates is not None and params.cursor is None and (params.sort == Sort.NEWEST or (params.sort == Sort.RELEVANCE and params.q)):
+        page = _candidates_page(candidates, params, total)
+    elif params.sort == Sort.RELEVANCE and params.q:
         page = _relevance_page(qs, params, total)
     elif params.sort == Sort.SALARY:
         # Best paid first in annual dollars, unstated last: job_active_salary_usd_idx in this order.
@@ -262,6 +343,36 @@ def search_jobs(params: SearchParams) -> SearchPage:
         page = _newest_page(qs, params, total)
     _attach_skills(page.items)
     _attach_snippets(page.items, params, qs)
+    page.candidates = candidates
+    return page
+
+
+def _cards(page_ids: list[int], params: SearchParams) -> list[Job]:
+    """The page's postings, in `page_ids` order: with a query, its snippet (ts_headline, run for
+    these rows only); else the description's first characters."""
+    shown = Job.objects.filter(pk__in=page_ids).for_cards()
+    if params.q and params.sort == Sort.RELEVANCE:
+        query = SearchQuery(parse_query(params.q, current_aliases()).english, search_type="raw", config=SEARCH_CONFIG)
+        shown = shown.annotate(snippet=SearchHeadline(
+            "description", query, config=SEARCH_CONFIG, start_sel=MARK_START, stop_sel=MARK_STOP,
+            max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … "))
+    else:
+        shown = _excerpt_columns(shown, params)
+    by_id = {job.pk: job for job in shown}
+    return [by_id[pk] for pk in page_ids if pk in by_id]
+
+
+def _candidates_page(candidates: Candidates, params: SearchParams, total: Total) -> SearchPage:
+    """A relevance or newest-first page of a set known whole: ordered in Python, one query for the cards."""
+    offset = (params.page - 1) * params.page_size
+    page_ids = candidates.ordered_ids(params.sort)[offset : offset + params.page_size + 1]
+    page = _page(_cards(page_ids, params), params, total, has_prev=params.page > 1)
+    if params.sort == Sort.NEWEST:
+        # The same links as a keyset page, so page 2 onwards continues by cursor as usual.
+        page.max_rows = None
+        if page.items:
+            page.next_cursor = Cursor.of(page.items[-1], after=True).token if page.has_next else None
+            page.prev_cursor = Cursor.of(page.items[0], after=False).token if page.has_prev else None
     return page
 
 
@@ -354,14 +465,19 @@ def _tier_filters(parsed: ParsedQuery) -> list[Q]:
 
     4. every word, exactly, in the title;  3. exactly, in the title or skills;
     2. stemmed, in the title or skills;  1. anywhere, stemmed (the match itself, no condition).
-    All on search_title's GIN index, with the planner's estimates from its own statistics.
+    Tier 4 reads the title-only index (jobs_title_words, migration 0012), tiers 3 and 2
+    search_title's; each a plain GIN condition (no weights to recheck) with the planner's
+    estimates from the statistics of what it searches: a word common among skills but rare
+    in titles ("javascript") is known to be rare in titles.
     Within a tier the newest come first, then the higher id: an order a person can predict
     and the database can serve from the (posted_at, id) index or a small sort.
     """
-    exact_title = Q(search_title=SearchQuery(parsed.title, search_type="raw", config=TITLE_CONFIG))
+    exact_title = RawSQL("jobs_title_words(jobs_job.title) @@ to_tsquery(%s::regconfig, %s)", [TITLE_CONFIG, parsed.simple],
+                         output_field=BooleanField())
     exact = Q(search_title=SearchQuery(parsed.simple, search_type="raw", config=TITLE_CONFIG))
     stemmed = Q(search_title=SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG))
-    return [exact_title, exact | exact_title, exact | exact_title | stemmed]
+    # search_title holds every title word as written, so tier 3 holds tier 4 as it is.
+    return [Q(exact_title), exact, exact | stemmed]
 
 
 RELEVANCE_TIERS = 4
@@ -393,10 +509,16 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
     and a posting seen only through a lower tier than its own has `want` better ones.
     """
     branches = []
-    match = _match_as_filter(parsed)
     for tier, condition in zip(range(RELEVANCE_TIERS, 1, -1), _tier_filters(parsed), strict=True):
-        branches.append(unmatched.filter(condition).filter(match).annotate(tier=Value(tier)).order_by("-posted_at", "-id")
-                        .values_list("pk", "posted_at", "tier")[:want])
+        found = unmatched.filter(condition)
+        if parsed.excludes:
+            # Only an exclusion can put a tier's posting outside the match ("-sales": no sales in
+            # the title, yet in the description). Otherwise every tier's condition implies the
+            # match (title and skills are in the stemmed document too), and testing it again
+            # would only make the planner think the tier rare (it multiplies the two as if
+            # independent) and sort all of it: 1.4 s for "javascript", a skill on 23,000 postings.
+            found = found.filter(_match_as_filter(parsed))
+        branches.append(found.annotate(tier=Value(tier)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want])
     everything = qs.annotate(tier=Value(1)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want]
     best: dict[int, tuple[int, datetime]] = {}
     if fetch_tiers is None:
@@ -438,17 +560,10 @@ def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> Sear
         # A set counted exactly is small: bitmaps and a sort of at most COUNT_CAP rows beat a
         # walk of the posted_at index, which the planner picks when it overestimates an OR.
         unmatched = filtered_jobs(dataclasses.replace(params, q=""))
-        fetch_tiers = None
-        if parsed.widened and total.big:
-            # An alias or a technology name is mostly a skill, rarely a title word: the planner
-            # prices "title has .NET" by the word's frequency in titles and skills together
-            # and would walk the whole posted_at index for titles that never come. Its tiers
-            # are read from their (small) title-index bitmaps; the whole match as usual.
-            def fetch_tiers(rows, qs=qs, total=total):
-                with bitmap_plans(qs, total, no_index_walks=True):
-                    return list(rows)
-        page_ids = _ranked_ids(qs, parsed, want, unmatched=unmatched, fetch=_rows_fetcher(qs, total),
-                               fetch_tiers=fetch_tiers)[offset:want]
+        # Each tier planned by the planner's own estimates: title words (migration 0012) and
+        # title-or-skill words have statistics of their own, and no tier tests the match again
+        # (see _ranked_ids), so a skill word is no longer mistaken for a rare title word.
+        page_ids = _ranked_ids(qs, parsed, want, unmatched=unmatched, fetch=_rows_fetcher(qs, total))[offset:want]
         # A second pass over just the page's rows, so ts_headline (the dearest call here)
         # never runs for rows an OFFSET skips.
         query = SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG)
@@ -528,7 +643,7 @@ def _active_planned() -> int:
                                    lambda: _planned_rows(Job.objects.active()) or 1, layer="planner")
 
 
-def _compute_total(qs: JobQuerySet, params: SearchParams) -> Total:
+def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: list | None = None) -> Total:
     if not _is_postgres(qs):
         # The embedded default holds demo-sized data: counting is cheap.
         exact = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
@@ -540,23 +655,37 @@ def _compute_total(qs: JobQuerySet, params: SearchParams) -> Total:
         walk = bool(params.q) and planned >= WALK_SHARE * open_postings
         return Total(planned, is_estimate=True, walk=walk, big=big)
     probe = Total(0, big=big)
+    tier: Value | Case = Value(1)
+    if params.q:
+        parsed = parse_query(params.q, current_aliases())
+        for level, condition in zip(range(2, RELEVANCE_TIERS + 1), reversed(_tier_filters(parsed)), strict=True):
+            tier = Case(When(condition, then=Value(level)), default=tier, output_field=IntegerField())
+    # The matches themselves, up to COUNT_CAP + 1, with what ranks and facets them: counted
+    # here, and when all are in, the page and the facets are read off them too (Candidates).
+    sample = qs.annotate(tier=tier).order_by().values_list(
+        "pk", "posted_at", "tier", "remote_policy", "job_type", "experience_level")[: COUNT_CAP + 1]
     with bitmap_plans(qs, probe):
-        exact = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
-    if exact <= COUNT_CAP:
-        return Total(exact, big=big)
+        rows = list(sample)
+    if len(rows) <= COUNT_CAP:
+        if candidates_out is not None:
+            candidates_out.append(Candidates(tuple(Candidate(*row) for row in rows)))
+        return Total(len(rows), big=big)
     return Total(max(planned, COUNT_CAP + 1), is_estimate=True, big=big)
 
 
-def search_total(params: SearchParams) -> Total:
+def search_total(params: SearchParams, *, candidates_out: list | None = None) -> Total:
     """How many postings match: exact up to COUNT_CAP, an estimate beyond. Cached per filter set.
 
     PostgreSQL: the catalogue's size (an EXPLAIN, cached apart), the matches' estimate (an
-    EXPLAIN) and, when that is under ESTIMATE_ONLY_ABOVE, a count stopped at COUNT_CAP + 1.
-    Elsewhere: that count, and an exact one past the cap.
+    EXPLAIN) and, when that is under ESTIMATE_ONLY_ABOVE, the matches read up to COUNT_CAP + 1
+    (each with its relevance tier and facet values). When they were all read, and a list is
+    passed as `candidates_out`, they are appended to it (Candidates): the caller's page and
+    facets need not read them again. Elsewhere: that count, and an exact one past the cap.
     """
     key = jobs_cache.total_key(jobs_cache.catalogue_generation(), params.filters_key())
-    return jobs_cache.cached_value(key, jobs_cache.TOTAL_TIMEOUT, lambda: _compute_total(filtered_jobs(params), params),
-                                   layer="totals", to_cache=dataclasses.asdict, from_cache=lambda plain: Total(**plain))
+    return jobs_cache.cached_value(
+        key, jobs_cache.TOTAL_TIMEOUT, lambda: _compute_total(filtered_jobs(params), params, candidates_out=candidates_out),
+        layer="totals", to_cache=dataclasses.asdict, from_cache=lambda plain: Total(**plain))
 
 
 FACETS = {
@@ -594,15 +723,29 @@ def _facet_counts(params: SearchParams, names: list[str], steering: Total) -> di
     return counts
 
 
-def _compute_facets(params: SearchParams) -> dict[str, list[FacetValue]]:
+def _candidate_counts(candidates: Candidates, names: list[str]) -> dict[str, dict[str, tuple[int, bool]]]:
+    counts: dict[str, dict[str, tuple[int, bool]]] = {name: {} for name in names}
+    for row in candidates.rows:
+        for name in names:
+            value = getattr(row, FACETS[name][0])
+            counts[name][value] = (counts[name].get(value, (0, False))[0] + 1, False)
+    return counts
+
+
+def _compute_facets(params: SearchParams, candidates: Candidates | None = None) -> dict[str, list[FacetValue]]:
     # A chosen facet is counted without its own filter, so its other values still show
-    # how many postings picking them would add. One query for the unchosen facets together,
-    # one per chosen facet.
+    # how many postings picking them would add. One query for the unchosen facets together
+    # (none when the page's search read every match: Candidates), one per chosen facet.
     chosen = [name for name in FACETS if getattr(params, name)]
     unchosen = [name for name in FACETS if name not in chosen]
     counts: dict[str, dict[str, tuple[int, bool]]] = {}
-    steering = search_total(params)  # cached already by the page's own search
-    if unchosen:
+    if unchosen and candidates is not None:
+        counts.update(_candidate_counts(candidates, unchosen))
+    if candidates is not None:  # the total they were counted for, without reading it again
+        steering = Total(len(candidates.rows), big=_is_postgres(Job.objects.all()) and _active_planned() >= BIG_CATALOGUE)
+    else:
+        steering = search_total(params)  # cached already by the page's own search
+    if unchosen and candidates is None:
         counts.update(_facet_counts(params, unchosen, steering))
     for name in chosen:
         counts.update(_facet_counts(dataclasses.replace(params, **{name: ()}), [name], steering))
@@ -617,10 +760,12 @@ def _compute_facets(params: SearchParams) -> dict[str, list[FacetValue]]:
     return facets
 
 
-def job_facets(params: SearchParams) -> dict[str, list[FacetValue]]:
+def job_facets(params: SearchParams, *, candidates: Candidates | None = None) -> dict[str, list[FacetValue]]:
+    """Facet counts for these filters, cached; `candidates` (SearchPage.candidates), when the
+    page's search read every match, spares reading them again."""
     key = jobs_cache.facets_key(jobs_cache.catalogue_generation(), params.filters_key())
     return jobs_cache.cached_value(
-        key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params), layer="facets",
+        key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params, candidates), layer="facets",
         to_cache=lambda facets: {name: [dataclasses.asdict(v) for v in values] for name, values in facets.items()},
         from_cache=lambda plain: {name: [FacetValue(**v) for v in values] for name, values in plain.items()},
     )

@@ -10,9 +10,14 @@ postings' pages at once, so it makes the whole catalogue stale.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.dispatch import Signal
 
 from jobs.cache import LISTED_FIELDS, catalogue_changed, posting_changed
 from jobs.models import Company, Job, JobSkill, SearchAlias, Skill
+
+# Sent by `manage.py import_jobs` when a file has been imported (its writes committed), for the
+# apps above jobs (notifications tells the staff). Arguments: source, created, updated, unchanged, bad.
+postings_imported = Signal()
 
 # Past this many postings in one skill change, one catalogue-wide bump beats a bump per posting.
 MANY_POSTINGS = 100

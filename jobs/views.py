@@ -29,7 +29,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
     context["params"] = params
     try:
         with search_deadline():
-            context.update(results=search_jobs(params), facets=job_facets(params))
+            results = search_jobs(params)
+            context.update(results=results, facets=job_facets(params, candidates=results.candidates))
             if params.q and context["results"].total.count < FEW_RESULTS and not context["results"].total.is_estimate:
                 context["did_you_mean"] = did_you_mean(params.q)
     except SearchTimedOut:

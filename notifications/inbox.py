@@ -1,7 +1,8 @@
 """The inbox: the bell's unread count (one cached read) and marking notifications read.
 
-The count is cached per seeker under a key of its own and deleted whenever that seeker's
-unread set changes (a notification written or read), so a warm page costs no query for it.
+The count is cached per seeker under a key of its own, counted at log-in, and deleted whenever
+that seeker's unread set changes (a notification written or read): a page costs no query for
+it, except the first after a change (or an eviction), which counts once on the partial index.
 """
 
 from __future__ import annotations

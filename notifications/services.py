@@ -23,7 +23,8 @@ class SavedSearchError(Exception):
 
 def _current_mark() -> tuple:
     """The newest posting now: a new saved search alerts of what arrives after it, not before."""
-    newest = Job.objects.order_by("-posted_at", "-id").values_list("posted_at", "id").first()
+    # Open postings only, as the matcher takes: the partial (posted_at, id) index answers at once.
+    newest = Job.objects.filter(is_active=True).order_by("-posted_at", "-id").values_list("posted_at", "id").first()
     now = timezone.now()
     if newest is None or newest[0] < now:
         return now, 0

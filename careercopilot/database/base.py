@@ -6,7 +6,7 @@ middleware that asks who the user is), and every request of a busy worker would 
 So for DATABASE_FAIL_FAST_SECONDS after a connection attempt on an alias failed, this process
 refuses new connections to that alias at once (the same OperationalError, so the same 503); the
 first attempt after the window tries the database again, so a database that returns is used
-again within that window.
+again within that window. A pool that is only full (every connection lent out) is not a failure.
 """
 
 from __future__ import annotations
@@ -48,10 +48,22 @@ class DatabaseWrapper(PrometheusDatabaseWrapper):
         try:
             connection = super().get_new_connection(conn_params)
         except Exception as exc:
-            with _lock:
-                _failures[self.alias] = (time.monotonic(), f"{type(exc).__name__}: {exc}"[:200])
+            if not self._pool_was_busy(exc):
+                with _lock:
+                    _failures[self.alias] = (time.monotonic(), f"{type(exc).__name__}: {exc}"[:200])
             raise
         if failure is not None:
             with _lock:
                 _failures.pop(self.alias, None)
         return connection
+
+    def _pool_was_busy(self, exc: Exception) -> bool:
+        """A wait for the pool that timed out while every connection of a full pool was lent out:
+        the database is busy, not away, and this process must not refuse everyone for it (a
+        burst of concurrent requests on a loaded machine did exactly that). With the database
+        away the pool holds fewer connections than its maximum: broken ones are discarded and
+        new ones fail."""
+        if type(exc).__name__ != "PoolTimeout" or not self.settings_dict["OPTIONS"].get("pool"):
+            return False
+        stats = self.pool.get_stats()
+        return stats.get("pool_size", 0) >= stats.get("pool_max", 1) and stats.get("pool_available", 0) == 0

@@ -23,6 +23,9 @@ from analytics.snapshots import user_metrics_recompute
 from applications.models import Application, Status
 from applications.services import application_add_note, application_change_status, application_create, interview_schedule
 from jobs.tests.factories import JobFactory
+from notifications.inbox import notification_send
+from notifications.matcher import alerts_match
+from notifications.tests.conftest import arrive, later, save_search
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,7 +68,12 @@ def seed(alice) -> dict:
 
     Profile.objects.filter(user=alice).update(preferred_locations=["Remote"])
     recommendation_hide(user=alice, job=JobFactory(title="Hidden Developer", location="Remote"))
-    return {"job": acme, "application": applications[2], "tracked": tracked}
+    # A saved search with a new match, and the inbox holding it and a system message.
+    search = save_search(alice, name="Payments jobs", q="payments", remote=["hybrid"], frequency="instant")
+    arrive(title="Payments analyst", company=acme.company, remote_policy="hybrid", location="Lisbon")
+    alerts_match(now=later())
+    notification_send(user_id=alice.pk, kind="system", title="Import finished: 3 applications added", url="/applications/")
+    return {"job": acme, "application": applications[2], "tracked": tracked, "search": search}
 
 
 def public_pages(data) -> list[str]:
@@ -78,7 +86,8 @@ def private_pages(data) -> list[str]:
             f"/applications/{data['application'].pk}/", f"/applications/{data['application'].pk}/edit/",
             "/applications/new/", "/applications/import/", "/applications/documents/", "/applications/calendar/",
             "/applications/deleted/", "/dashboard/", "/recommendations/", "/profile/", "/password/change/",
-            "/account/delete/"]
+            "/account/delete/", "/searches/", f"/searches/{data['search'].pk}/", "/searches/new/?q=payments&remote=hybrid",
+            "/notifications/"]
 
 
 def axe_violations(page) -> list[str]:

@@ -134,12 +134,15 @@ def test_redis_stopped_then_started_again(site, redis_server, alice):
 
     redis_server.stop()
     _rounds(base, site, seeker, application, 1)  # each worker meets the dead Redis once
+    met = _calls_that_met_redis_down(base)
     broken = _rounds(base, site, seeker, application, 3)
+    # After each worker's first failure no request goes to Redis: the breaker answers for it, its
+    # probes run beside the requests. (Counted, not timed: on a loaded machine any request can
+    # take a second; what matters is that none of them waits on Redis.)
+    assert _calls_that_met_redis_down(base) == met
     status, body, _ = _ready(base)
     assert status == 503 and body["checks"]["cache"].startswith("error") and body["checks"]["database"] == "ok"
     _report("Redis stopped", healthy, broken)
-    # After the first failure a refused connection costs next to nothing: no request waits on Redis.
-    assert max(_without_log_in(broken)) < 1.0
 
     redis_server.start()  # the same port, empty
     wait_until(lambda: _ready(base)[0] == 200, timeout=BREAKER_RESET_SECONDS + 10, interval=0.2)
@@ -166,7 +169,6 @@ def test_redis_frozen_then_thawed(site, redis_server, alice):
         # these rounds the breaker's reset time passed several times, and its probes ran beside
         # the requests, never in one (a probe inside a request was the frozen Redis's +78 ms p95).
         assert _calls_that_met_redis_down(base) == waited
-        assert max(_without_log_in(broken)) < 1.0
         # Log out while frozen: Redis still holds the session's copy from before.
         assert seeker.post("/logout/", {})[0] == 302
         logged_out_status, _, _, _ = seeker.get("/applications/")

@@ -63,3 +63,25 @@ def test_the_shown_top_10_is_the_exhaustive_ranking_top_10():
     for query in JUDGEMENTS:
         shown = [job.pk for job in search_jobs(SearchParams(q=query, sort=Sort.RELEVANCE, page_size=10)).items]
         assert shown == exhaustive_ranked_ids(SearchParams(q=query), limit=10), query
+
+
+def test_both_ways_to_a_page_show_the_same_rows(monkeypatch):
+    """A small set's page is ordered from the matches the total read (Candidates); a big set's,
+    or one whose total came from the cache, from the tiers' bounded index reads. Same order."""
+    from jobs import cache as jobs_cache
+    from jobs import selectors
+
+    build_catalogue()
+    asked = [SearchParams(q=query, sort=sort, page_size=size, page=number) for query in [*JUDGEMENTS, ""]
+             for sort in (Sort.RELEVANCE, Sort.NEWEST) for size, number in ((10, 1), (3, 2))]
+    from_candidates = {}
+    for params in asked:
+        jobs_cache.bump_catalogue_generation()  # the total computed afresh, not from the cache
+        page = search_jobs(params)
+        assert page.candidates is not None, params
+        from_candidates[params] = ([job.pk for job in page.items], page.has_next, page.next_cursor)
+    monkeypatch.setattr(selectors, "ESTIMATE_ONLY_ABOVE", 0)  # every total an estimate: no candidates
+    for params in asked:
+        page = search_jobs(params)
+        assert page.candidates is None, params
+        assert ([job.pk for job in page.items], page.has_next, page.next_cursor) == from_candidates[params], params

@@ -62,6 +62,7 @@ from applications.models import (
     Status,
 )
 from demo import data
+from demo.saved_searches import seed_saved_searches
 from jobs.models import Company, Job, JobSkill, Skill
 from jobs.salaries import current_rates, usd_range
 
@@ -844,6 +845,7 @@ class SeedReport:
     users: int = 0
     applications: int = 0
     events: int = 0
+    saved_searches: int = 0
     seconds: float = 0.0
     phases: dict[str, float] = dataclass_field(default_factory=dict)
 
@@ -1126,6 +1128,11 @@ class Seeder:
                 else:
                     self.ensure_logins(sink, None)
                 sink.flush()
+            with self.phase("saved searches"):
+                if users:  # the users are committed (flushed above): alerts for part of them
+                    newest = Job.objects.filter(is_active=True).order_by("-posted_at", "-id").values_list("posted_at", "id").first()
+                    mark = newest or (_dt(self.now), 0)
+                    self.report.saved_searches = seed_saved_searches(user_ids, seed=self.seed, mark=mark)
             seeded = True
         finally:
             sink.close()
@@ -1191,7 +1198,8 @@ class Command(BaseCommand):
             report = seeder.run(jobs=jobs, users=users, applications=applications)
             self.stdout.write(
                 f"Seeded {report.jobs:,} jobs ({report.companies:,} new companies), {report.users:,} users, "
-                f"{report.applications:,} applications with {report.events:,} events in {report.seconds:.1f}s "
+                f"{report.applications:,} applications with {report.events:,} events, "
+                f"{report.saved_searches:,} saved searches in {report.seconds:.1f}s "
                 f"(seed {seeder.seed})."
             )
             if verbosity >= 2:

@@ -171,11 +171,17 @@ class Command(BaseCommand):
         """What /jobs/ computes for these parameters: rows and facets, under the deadline if any."""
         deadline = getattr(selectors, "search_deadline", None)
 
+        def page():
+            results = search_jobs(params)
+            candidates = getattr(results, "candidates", None)  # older code: none
+            return results, (selectors.job_facets(params, candidates=candidates) if candidates is not None
+                             else selectors.job_facets(params))
+
         def run():
             if deadline is None:
-                return search_jobs(params), selectors.job_facets(params)
+                return page()
             with deadline():
-                return search_jobs(params), selectors.job_facets(params)
+                return page()
 
         return run
 

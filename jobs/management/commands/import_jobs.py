@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from jobs import bounded_json
 from jobs.forms import JobImportRowForm, validate_import_row
+from jobs.signals import postings_imported
 from jobs.services import ImportResult, ImportRow, import_job_rows
 
 FIELDS = list(JobImportRowForm.base_fields)
@@ -183,6 +184,9 @@ class Command(BaseCommand):
             f"Read {read:,} rows in {elapsed:.1f}s ({read / elapsed if elapsed else 0:,.0f} rows/s): "
             f"{total.created:,} created, {total.updated:,} updated, {total.unchanged:,} unchanged, {bad:,} bad."
         )
+        # Higher apps (notifications: a message to the staff) hear that an import finished.
+        postings_imported.send(sender=self.__class__, source=source, created=total.created, updated=total.updated,
+                               unchanged=total.unchanged, bad=bad)
 
     def _checked_chunks(self, records, source: str, size: int) -> Iterator[list[tuple[int, ImportRow | str]]]:
         chunk = []
