@@ -110,6 +110,10 @@ def build_endpoints(*, seeker_cookie: str, writer_cookie: str, csrf: str, sample
         Endpoint("search_newest_deep", "anonymous", [Request("/jobs/?sort=newest&page=50")], weight=1),
         Endpoint("job_detail", "anonymous", [Request(f"/jobs/{pk}/{slug}/") for pk, slug in jobs], weight=10),
         Endpoint("company", "anonymous", [Request(f"/companies/{slug}/") for slug in companies], weight=3),
+        # Logged in, a search is always built for the visitor (never a stored page); the totals and
+        # facets it reads may still come from their caches.
+        Endpoint("search_seeker", "seeker", [Request(f"/jobs/?q={_q(w)}", headers=seeker_headers)
+                                             for w in terms["medium"] + terms["rare"]], weight=2),
         Endpoint("pipeline", "seeker", [Request("/applications/", headers=seeker_headers)], weight=5),
         Endpoint("board", "seeker", [Request("/applications/board/", headers=seeker_headers)], weight=3),
         Endpoint("application", "seeker",
@@ -131,6 +135,44 @@ def build_endpoints(*, seeker_cookie: str, writer_cookie: str, csrf: str, sample
             Request(f"/applications/{pk}/status/", "POST", f"to_status={status}", writer_headers, lane=i)
             for status in ("withdrawn", "saved") for i, pk in enumerate(saved)], weight=1))
     return endpoints
+
+
+def crowd_requests(*, distinct_postings: int = 20_000, distinct_searches: int = 2_000) -> list[Request]:
+    """A mixed anonymous crowd where at least 40 % of requests find no cached page: half go to
+    postings' own pages drawn from `distinct_postings` open postings (each seen about once a run),
+    a tenth to searches for less frequent vocabulary terms; the rest are what everyone asks for
+    (home, the plain list, the top searches), which the caches answer."""
+    import random
+
+    from django.db import connection
+
+    from jobs.models import Job, SearchTerm
+
+    rng = random.Random(7)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A random sample of open postings without reading a million rows (TABLESAMPLE).
+            cursor.execute("SELECT id, slug FROM jobs_job TABLESAMPLE SYSTEM (5) WHERE is_active LIMIT %s", [distinct_postings])
+        else:
+            cursor.execute("SELECT id, slug FROM jobs_job WHERE is_active LIMIT %s", [distinct_postings])
+        postings = cursor.fetchall()
+    if not postings:
+        postings = list(Job.objects.active().values_list("id", "slug")[:distinct_postings])
+    terms = list(SearchTerm.objects.order_by("-frequency", "key").values_list("term", flat=True)[: 20 + distinct_searches])
+    top, rarer = terms[:10] or ["engineer"], terms[20:] or terms or ["engineer"]
+    popular = [Request("/"), Request("/jobs/"), *(Request(f"/jobs/?q={_q(t)}") for t in top)]
+    rng.shuffle(postings)
+    rows = []
+    for i in range(max(len(postings), 1000)):
+        slot = i % 10
+        if slot < 5 and postings:
+            pk, slug = postings[i % len(postings)]
+            rows.append(Request(f"/jobs/{pk}/{slug}/"))
+        elif slot == 5:
+            rows.append(Request(f"/jobs/?q={_q(rarer[(i // 10) % len(rarer)])}"))
+        else:
+            rows.append(popular[i % len(popular)])
+    return rows
 
 
 def _q(word: str) -> str:
@@ -459,6 +501,7 @@ def measure(server: Server, endpoint: Endpoint, load: Load, workdir: Path) -> di
         "error_detail": result["errors"],
         "error_rate": round(errors / result["requests"], 4) if result["requests"] else None,
         "bytes_per_request": round(result["bytes"] / result["requests"]) if result["requests"] else None,
+        "answered_by": result.get("answered_by"),
         "server_cpu_percent": round(100 * cpu / wall, 1) if server.process else None,
         "server_cpu_ms_per_request": round(1000 * cpu / result["requests"], 2) if server.process and result["requests"] else None,
         "server_rss_mb": rss_mb(server.process) if server.process else None,
@@ -504,6 +547,8 @@ class Options:
     no_cache_pass: bool = True
     no_metrics_pass: bool = False
     silk_pass: bool = True
+    crowds: list[int] = field(default_factory=list)  # connections of each load through nginx
+    crowd_duration: int = 60
     metrics_token: str = ""
     repeat: int = 1
     out_dir: Path = ROOT / "reports" / "performance"
@@ -551,7 +596,7 @@ def run_suite(options: Options) -> dict:
             "threads": options.load.threads, "request_budget_per_thread": options.load.budget,
             "passes": ["cached"] + (["no_cache"] if options.no_cache_pass else [])
                       + (["no_metrics"] if options.no_metrics_pass else []) + (["silk"] if options.silk_pass else []),
-            "repeat": options.repeat,
+            "repeat": options.repeat, "crowds_through_nginx": options.crowds, "crowd_duration_s": options.crowd_duration,
         },
         "runs": [],
     }
@@ -638,11 +683,42 @@ def _one_run(options: Options, seeker, writer, workdir: Path, repeat: int) -> di
             ceilings.append(ceiling())
             around = combine_ceilings(ceilings[-2:])
             run["passes"][name] = {"endpoints": with_ratios(results, around), "mix": mix, "ceiling": around}
+    if options.crowds and not options.url:
+        run["proxy"] = crowd_pass(options, workdir)
     run["ceilings"] = ceilings
     run["ceiling"] = combine_ceilings(ceilings)
     run["ceiling_spread"] = spread([c["rps"] for c in ceilings])
     run["load_average_at_end"] = list(os.getloadavg())
     return run
+
+
+def crowd_pass(options: Options, workdir: Path) -> dict:
+    """The anonymous crowd (crowd_requests) through nginx (deploy/nginx/) in front of a fresh
+    gunicorn with production settings, once per number of connections, `crowd_duration` s each."""
+    from careercopilot.observability import nginx as proxy
+
+    if not proxy.available():
+        raise RuntimeError("nginx is not installed (Debian: apt-get install nginx)")
+    log = options.log
+    requests = crowd_requests()
+    results = {}
+    with gunicorn("careercopilot.wsgi", workers=options.workers, extra_env={}) as server, \
+            proxy.nginx(server.base.removeprefix("http://"), ports=PORTS, workers=os.cpu_count() or 1,
+                        worker_connections=max(options.crowds) * 2 + 256) as base:
+        front = Server(base, server.process, server.metrics_token)
+        for connections in options.crowds:
+            load = Load(options.crowd_duration, connections, max(1, min(options.load.threads, connections)), 0)
+            row = measure(front, Endpoint(f"crowd_{connections}", "anonymous", requests), load, workdir)
+            answered = row.get("answered_by") or {}
+            total = sum(answered.values())
+            row["connections"] = connections
+            row["miss_share"] = round(answered.get("view", 0) / total, 3) if total else None
+            row["load_average"] = list(os.getloadavg())
+            results[str(connections)] = row
+            log(f"  nginx      {connections:5d} connections  p50 {row['latency_ms']['p50']:8.2f} ms  p95 {row['latency_ms']['p95']:8.2f} ms"
+                f"  p99 {row['latency_ms']['p99']:8.2f} ms  {row['rps']:7.1f} req/s  errors {row['error_detail']}"
+                f"  built by the view {row['miss_share']}  (load average {os.getloadavg()[0]:.2f})")
+    return results
 
 
 # The no-metrics pass (request metrics off) needs only what shows their cost: the whole stack on
@@ -820,6 +896,17 @@ def markdown(report: dict, charts: list[str]) -> str:
             lines += [f"| **mix** | {m['latency_ms']['p50']:.1f} | {m['latency_ms']['p95']:.1f} | {m['latency_ms']['p99']:.1f} | "
                       f"{m['rps']:.1f} | | | {m['errors']} | {m['sql_queries_per_request']} | "
                       f"{'n/a' if m['cache_hit_rate'] is None else format(m['cache_hit_rate'], '.0%')} | {m['server_cpu_ms_per_request']} | {m['server_rss_mb']} |", ""]
+        if run.get("proxy"):
+            lines += ["### Through nginx: mixed anonymous crowd", "",
+                      "| connections | p50 ms | p95 ms | p99 ms | req/s | errors (connect/read/write/status/timeout) | "
+                      "nginx cache | Django cache | built by the view | load average |",
+                      "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
+            for connections, row in run["proxy"].items():
+                lat, e, a = row["latency_ms"], row["error_detail"], row.get("answered_by") or {}
+                lines.append(f"| {connections} | {lat['p50']:.1f} | {lat['p95']:.1f} | {lat['p99']:.1f} | {row['rps']:.1f} | "
+                             f"{e['connect']}/{e['read']}/{e['write']}/{e['status']}/{e['timeout']} | {a.get('nginx_cache', 0)} | "
+                             f"{a.get('django_cache', 0)} | {a.get('view', 0)} ({row['miss_share'] or 0:.0%}) | {row['load_average'][0]:.2f} |")
+            lines.append("")
         if i <= len(charts):
             lines += [f"![p50 as a multiple of the ceiling]({charts[i - 1]})", ""]
     if len(report["runs"]) > 1:

@@ -6,26 +6,18 @@ of a gunicorn this test starts (DEBUG=0, two workers) on this test's database.
 
 from __future__ import annotations
 
-import getpass
 import os
-import shutil
-import subprocess
-import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
-from string import Template
 
 import pytest
 from django.db import connection
 
 from careercopilot.tests.gunicorn_server import Browser, gunicorn
 from jobs.tests.factories import CompanyFactory, JobFactory
-from careercopilot.ports import free_port
+from careercopilot.observability import nginx as proxy
 
-ROOT = Path(__file__).resolve().parents[2]
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PORTS = range(21200, 21300)  # beside gunicorn_server's share
 
 pytestmark = [
@@ -38,51 +30,13 @@ pytestmark = [
 
 @contextmanager
 def nginx(upstream: str):
-    """nginx with deploy/nginx/careercopilot.conf.template, everything under a temporary prefix."""
-    if not os.path.exists(NGINX):
+    """nginx with deploy/nginx/careercopilot.conf.template (careercopilot/observability/nginx.py)."""
+    if not proxy.available():
         if os.environ.get("REQUIRE_FULL_STACK") == "1":
             pytest.fail("nginx is required but missing (.ci/run installs Debian's)")
         pytest.skip("nginx not installed")
-    prefix = Path(tempfile.mkdtemp(prefix="cc-nginx-"))
-    prefix.chmod(0o755)
-    (prefix / "cache").mkdir()
-    port = free_port(PORTS)
-    site = Template((ROOT / "deploy/nginx/careercopilot.conf.template").read_text()).safe_substitute(
-        NGINX_LISTEN=f"127.0.0.1:{port}", NGINX_UPSTREAM=upstream, NGINX_CACHE_DIR=str(prefix / "cache"))
-    (prefix / "site.conf").write_text(site)
-    temp_paths = "\n".join(f"  {kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    (prefix / "nginx.conf").write_text(f"""
-{f"user {getpass.getuser()};" if os.geteuid() == 0 else ""}
-worker_processes 1;
-error_log {prefix / "error.log"} warn;
-pid {prefix / "nginx.pid"};
-events {{ worker_connections 256; }}
-http {{
-  include /etc/nginx/mime.types;
-  access_log off;
-{temp_paths}
-  include {prefix / "site.conf"};
-}}
-""")
-    process = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/health/", timeout=2)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    errors = (prefix / "error.log").read_text() if (prefix / "error.log").exists() else ""
-                    raise RuntimeError("nginx did not start: " + process.stderr.read().decode()[-2000:] + errors[-2000:]) from None
-                time.sleep(0.1)
+    with proxy.nginx(upstream, ports=PORTS) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(prefix, ignore_errors=True)
 
 
 def _get(url: str, headers: dict | None = None) -> tuple[str, str, dict]:

@@ -29,6 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("--skip-no-cache", action="store_true", help="leave out the pass with every cache bypassed")
         parser.add_argument("--no-metrics-pass", action="store_true",
                             help="add a pass with django-prometheus's request metrics off (health, home, search_common) to show their cost")
+        parser.add_argument("--crowd", default="", help="comma-separated connection counts: a mixed anonymous load "
+                            "(>= 40%% of pages not cached) through nginx (deploy/nginx/), e.g. 200,1000")
+        parser.add_argument("--crowd-duration", type=int, default=60, help="seconds per crowd load (default 60)")
         parser.add_argument("--skip-silk", action="store_true", help="leave out the pass with silk on (it migrates silk's tables)")
         parser.add_argument("--repeat", type=int, default=1, help="run the whole suite N times and report the spread")
         parser.add_argument("--compare", type=Path, help="an earlier report's JSON: flag endpoints >20%% slower relative to the ceiling")
@@ -42,7 +45,8 @@ class Command(BaseCommand):
             load=perf.Load(opts["duration"], opts["users"], opts["threads"], opts["requests"]),
             only=[name.strip() for name in opts["mix"].split(",") if name.strip()] or None,
             seeker=opts["seeker"], no_cache_pass=not opts["skip_no_cache"],
-            no_metrics_pass=opts["no_metrics_pass"], silk_pass=not opts["skip_silk"],
+            no_metrics_pass=opts["no_metrics_pass"],
+            crowds=[int(n) for n in opts["crowd"].split(",") if n.strip()], crowd_duration=opts["crowd_duration"], silk_pass=not opts["skip_silk"],
             metrics_token=opts["metrics_token"], repeat=max(1, opts["repeat"]), out_dir=opts["out"],
             compare=opts["compare"], log=lambda line: self.stdout.write(line),
         )

@@ -13,6 +13,11 @@ local out_path = OUT
 
 local counter = 0
 local done_here = 0
+-- Where each answer came from: nginx's micro-cache (X-Cache-Status: HIT), Django's page cache
+-- (X-Page-Cache: hit), or neither (built by the view). Globals: done() reads them per thread.
+from_nginx = 0
+from_django = 0
+built = 0
 local threads = {}
 local next_id = 0
 
@@ -48,6 +53,13 @@ function request()
 end
 
 function response(status, headers, body)
+  if headers["X-Cache-Status"] == "HIT" then
+    from_nginx = from_nginx + 1
+  elseif headers["X-Page-Cache"] == "hit" then
+    from_django = from_django + 1
+  else
+    built = built + 1
+  end
   if budget > 0 then
     done_here = done_here + 1
     if done_here >= budget then
@@ -57,6 +69,12 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
+  local nginx_hits, django_hits, builds = 0, 0, 0
+  for _, thread in ipairs(threads) do
+    nginx_hits = nginx_hits + thread:get("from_nginx")
+    django_hits = django_hits + thread:get("from_django")
+    builds = builds + thread:get("built")
+  end
   local f = io.open(out_path, "w")
   local p = {}
   for _, q in ipairs({50, 90, 95, 99}) do
@@ -65,9 +83,11 @@ function done(summary, latency, requests)
   f:write(string.format(
     '{"requests": %d, "duration_s": %.6f, "bytes": %d, ' ..
     '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, ' ..
-    '"latency_ms": {%s, "mean": %.3f, "max": %.3f, "stdev": %.3f}}',
+    '"latency_ms": {%s, "mean": %.3f, "max": %.3f, "stdev": %.3f}, ' ..
+    '"answered_by": {"nginx_cache": %d, "django_cache": %d, "view": %d}}',
     summary.requests, summary.duration / 1e6, summary.bytes,
     summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status, summary.errors.timeout,
-    table.concat(p, ", "), latency.mean / 1000.0, latency.max / 1000.0, latency.stdev / 1000.0))
+    table.concat(p, ", "), latency.mean / 1000.0, latency.max / 1000.0, latency.stdev / 1000.0,
+    nginx_hits, django_hits, builds))
   f:close()
 end
