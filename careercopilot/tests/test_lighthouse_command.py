@@ -33,7 +33,7 @@ def _report(scores: dict, total_bytes: int) -> dict:
     audits = {"total-byte-weight": {"numericValue": total_bytes}, "network-requests": {"details": {"items": [{}] * 7}},
               "largest-contentful-paint": {"score": 0.9}, "color-contrast": {"score": 1}}
     refs = {"performance": [{"id": "largest-contentful-paint", "weight": 25}], "accessibility": [{"id": "color-contrast", "weight": 7}]}
-    return {"audits": audits, "categories": {name: {"score": scores[name], "auditRefs": refs.get(name, [])} for name in CATEGORIES}}
+    return {"environment": {"benchmarkIndex": 751.5}, "audits": audits, "categories": {name: {"score": scores[name], "auditRefs": refs.get(name, [])} for name in CATEGORIES}}
 
 
 def test_the_summary_gives_scores_bytes_and_what_missed_its_target(tmp_path):
@@ -44,7 +44,7 @@ def test_the_summary_gives_scores_bytes_and_what_missed_its_target(tmp_path):
     command._summarise([row], tmp_path, check=False)
 
     printed = command.stdout.getvalue()
-    assert "| home | mobile | 97 | 100 | 100 | 100 | 16.4 | 7 |" in printed
+    assert "| home | mobile | 97 | 100 | 100 | 100 | 16.4 | 7 | 752 |" in printed
     assert "home mobile: performance 97 < 98 (audits below 1: largest-contentful-paint)" in printed
     assert json.loads((tmp_path / "summary.json").read_text())[0]["bytes"] == 16_800
     assert (tmp_path / "summary.md").read_text().startswith("| page | form factor |")
