@@ -19,8 +19,9 @@ from notifications.models import Delivery
 
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 # Below the broker's visibility timeout (CELERY_VISIBILITY_TIMEOUT, 5 minutes), so a task whose
-# worker died is delivered again soon and a slow one never twice. A run takes seconds at the
-# beat's pace; the whole day's 5,000 postings at full size took well under this (README, Alerts).
+# worker died is delivered again soon and a slow one never twice. A matcher run takes seconds at
+# the beat's pace; a backlog (a big import) is worked off in runs of matcher.MAX_NEW_POSTINGS,
+# each queuing the next.
 LIMITS = dict(soft_time_limit=3 * 60, time_limit=4 * 60)
 COMMON = dict(acks_late=True, reject_on_worker_lost=True, retry_backoff=5, retry_backoff_max=600, retry_jitter=True, max_retries=8)
 
@@ -28,9 +29,11 @@ COMMON = dict(acks_late=True, reject_on_worker_lost=True, retry_backoff=5, retry
 @shared_task(**COMMON, autoretry_for=TRANSIENT, **LIMITS)
 def match_new_postings() -> dict:
     """Beat, every few minutes: new postings against every saved search; instant emails go out."""
-    run = matcher.alerts_match()
+    run = matcher.alerts_match(max_new=matcher.MAX_NEW_POSTINGS)
     for chunk in digests.chunks(run.instant_deliveries):
         send_deliveries.delay(chunk)
+    if run.new_postings >= matcher.MAX_NEW_POSTINGS:
+        match_new_postings.delay()  # a backlog: the next slice now, not at the next beat
     return {"new_postings": run.new_postings, "distinct_queries": run.distinct_queries, "matches": run.matches}
 
 

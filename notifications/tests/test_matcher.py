@@ -136,3 +136,22 @@ def test_the_temporary_table_is_gone_after_a_run(alice):
         tables = connection.introspection.table_names(cursor, include_views=False)
     assert "notifications_new_posting" not in tables
     assert RawSQL  # imported for readers: the matcher restricts queries with RawSQL over that table
+
+
+def test_a_backlog_is_matched_in_slices_each_queuing_the_next(alice, monkeypatch):
+    """A big import must not make one run outlive the tasks' time limit: a run takes at most
+    MAX_NEW_POSTINGS, and the task queues the next slice at once until the backlog is gone."""
+    from notifications import matcher, tasks
+
+    search = save_search(alice, q="python")
+    start = timezone.now() - timedelta(minutes=10)
+    SavedSearch.objects.filter(pk=search.pk).update(mark_posted_at=start, mark_job_id=0)
+    backlog = {arrive(title=f"Python developer {n}", posted_at=start + timedelta(minutes=n)).pk for n in range(1, 6)}
+    monkeypatch.setattr(matcher, "MAX_NEW_POSTINGS", 2)
+
+    assert matcher.alerts_match(max_new=2).new_postings == 2  # one slice: the two oldest
+    tasks.match_new_postings.delay()  # the rest, in slices of two (inline here: tasks run eagerly)
+
+    assert matched(search) == backlog
+    search.refresh_from_db()
+    assert search.unseen_count == 5
