@@ -1,71 +1,57 @@
 """A pool that is merely full is not a database that is down (careercopilot/database/)."""
 
-import threading
-
+import psycopg_pool
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.utils import OperationalError
 
-from careercopilot.database.base import failed_recently, forget_failures
+from careercopilot.database.base import DatabaseWrapper, failed_recently, forget_failures
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get("pool"),
                        reason="the connection pool is PostgreSQL's (psycopg_pool)"),
 ]
 
-
-def _in_thread(work):
-    """Run `work` on a thread of its own (its own Django connection), return what it returned or raised."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = work()
-        except Exception as exc:  # handed back to the test
-            outcome["error"] = exc
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
+ALIAS = "busy_pool_test"
 
 
-def test_a_full_pool_that_times_out_does_not_make_the_process_refuse_the_database():
+@pytest.fixture
+def small_pool():
+    """Our backend on the test database with a pool of its own: two connections, a 0.5 s wait."""
+    settings_dict = {**connection.settings_dict,
+                     "OPTIONS": {**connection.settings_dict["OPTIONS"], "pool": {"min_size": 0, "max_size": 2, "timeout": 0.5}}}
+    wrapper = DatabaseWrapper(settings_dict, alias=ALIAS)
     forget_failures()
-    connection.close()  # the test's own connection goes back: the threads below take the whole pool
-    pool_max = connection.pool.get_stats()["pool_max"]
-    holding, release = threading.Barrier(pool_max + 1), threading.Event()
+    yield wrapper
+    wrapper.close_pool()
+    forget_failures()
 
-    def hold():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            holding.wait(timeout=30)
-            release.wait(timeout=30)
 
-    holders = [_in_thread(hold) for _ in range(pool_max)]
-    try:
-        holding.wait(timeout=30)  # every connection of the pool is lent out now
+def test_a_full_pool_that_times_out_does_not_make_the_process_refuse_the_database(small_pool):
+    params = small_pool.get_connection_params()
+    lent = [small_pool.get_new_connection(params) for _ in range(2)]  # every connection of the pool is lent out
 
-        def one_more():
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
+    with pytest.raises(psycopg_pool.PoolTimeout):  # the wait times out: that request gets its 503
+        small_pool.get_new_connection(params)
+    assert not failed_recently(ALIAS, within=60)  # ...but nothing marks the database as down
 
-        waiter, outcome = _in_thread(one_more)
-        waiter.join(timeout=30)
-        assert isinstance(outcome.get("error"), OperationalError), outcome  # the wait timed out: a 503 for that request
-        assert not failed_recently("default", within=60)  # ...but nothing marks the database as down
-    finally:
-        release.set()
-        for thread, _ in holders:
-            thread.join(timeout=30)
+    for conn in lent:
+        small_pool.pool.putconn(conn)  # back to the pool, as Django does when a request ends
+    served = small_pool.get_new_connection(params)  # at once, not "failed 0.5 s ago; not retried yet"
+    with served.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+    small_pool.pool.putconn(served)
 
-    def read():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone()[0]
 
-    reader, outcome = _in_thread(read)
-    reader.join(timeout=30)
-    assert outcome == {"value": 1}  # served at once, not "failed 0.5 s ago; not retried yet"
+def test_a_database_that_cannot_be_reached_is_refused_at_once_for_a_moment(small_pool):
+    small_pool.settings_dict["PORT"] = 1  # nothing listens there: every connection attempt fails
+    small_pool.settings_dict["OPTIONS"]["pool"] = {"min_size": 0, "max_size": 2, "timeout": 0.5}
+    params = small_pool.get_connection_params()
+
+    with pytest.raises(psycopg_pool.PoolTimeout):  # the pool could not connect in time
+        small_pool.get_new_connection(params)
+    assert failed_recently(ALIAS, within=60)
+    with pytest.raises(OperationalError, match="not retried yet"):
+        small_pool.get_new_connection(params)

@@ -143,7 +143,10 @@ def test_a_task_run_by_a_real_worker_shows_in_the_webs_scrape(tmp_path, celery_w
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             families = scrape(base)
-            if value(families, "celery_tasks", {"task": task, "outcome": "success"}):
+            # The outcome is counted on task_success and the duration on task_postrun, a moment
+            # later: a scrape between the two signals sees one without the other.
+            if (value(families, "celery_tasks", {"task": task, "outcome": "success"})
+                    and value(families, "celery_task_duration_seconds", {"task": task}, suffix="_count")):
                 break
             time.sleep(0.5)
         assert value(families, "celery_tasks", {"task": task, "outcome": "success"}) == 1
