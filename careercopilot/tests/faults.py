@@ -200,3 +200,38 @@ def p95(values: list[float]) -> float:
     if len(values) < 2:
         return values[0] if values else 0.0
     return statistics.quantiles(values, n=20)[-1]
+
+
+WORKER_VISIBILITY_TIMEOUT = 5  # production: CELERY_VISIBILITY_TIMEOUT, just above the longest task's time limit
+
+
+def start_worker(broker: RedisServer, log_path: Path, **extra_env: str) -> subprocess.Popen:
+    """A real Celery worker on `broker`, against the test database and cache, a task that lost its
+    worker delivered again after WORKER_VISIBILITY_TIMEOUT seconds. Solo pool: the task runs in the
+    worker's main process, which is what a test kills."""
+    import sys
+
+    from django.conf import settings
+
+    from careercopilot.tests.gunicorn_server import ROOT, database_url
+
+    env = {
+        **os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": broker.url, "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"], "DEBUG": "0", "SECRET_KEY": "worker-test-" + "x" * 40,
+        "CELERY_VISIBILITY_TIMEOUT": str(WORKER_VISIBILITY_TIMEOUT), "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        **extra_env,
+    }
+    celery = ROOT / ".venv" / "bin" / "celery"
+    return subprocess.Popen(
+        [str(celery) if celery.exists() else os.path.join(os.path.dirname(sys.executable), "celery"),
+         "-A", "careercopilot", "worker", "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "-l", "info"], cwd=ROOT, env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
+
+
+def lock_waiters(dbname: str) -> list[int]:
+    """Backends of `dbname` waiting on a lock: a worker blocked where the test holds a row lock."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [dbname])
+        return [pid for (pid,) in cursor.fetchall()]

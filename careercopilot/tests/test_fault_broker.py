@@ -11,10 +11,7 @@ completes once.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 
 import psycopg
@@ -24,8 +21,8 @@ from django.db import connection
 from django.utils import timezone
 
 from applications.models import Application
-from careercopilot.tests.faults import Client, RedisServer, wait_until
-from careercopilot.tests.gunicorn_server import ROOT, database_url, gunicorn
+from careercopilot.tests.faults import WORKER_VISIBILITY_TIMEOUT, Client, RedisServer, lock_waiters, start_worker, wait_until
+from careercopilot.tests.gunicorn_server import database_url, gunicorn
 
 pytestmark = [
     pytest.mark.broker,
@@ -62,28 +59,6 @@ def test_a_status_change_is_saved_and_answered_within_3_s_with_the_broker_frozen
     assert reset_status == 302 and reset_seconds <= 3.0
 
 
-VISIBILITY_TIMEOUT = 5  # production: CELERY_VISIBILITY_TIMEOUT, just above the longest task's time limit
-
-
-def _start_worker(broker: RedisServer, log_path) -> subprocess.Popen:
-    env = {
-        **os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": broker.url, "CELERY_TASK_ALWAYS_EAGER": "0",
-        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"], "DEBUG": "0", "SECRET_KEY": "worker-test-" + "x" * 40,
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT), "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-    }
-    # solo: the task runs in the worker's main process, which is what gets killed.
-    return subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "celery") if (ROOT / ".venv").exists() else os.path.join(os.path.dirname(sys.executable), "celery"),
-         "-A", "careercopilot", "worker", "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "-l", "info"], cwd=ROOT, env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
-
-
-def _waiting_backends(dbname: str) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [dbname])
-        return [pid for (pid,) in cursor.fetchall()]
-
-
 @pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
 def test_a_task_whose_worker_is_killed_mid_task_is_delivered_again_and_completes_once(broker, alice, tmp_path):
     from analytics.models import UserMetrics
@@ -93,7 +68,7 @@ def test_a_task_whose_worker_is_killed_mid_task_is_delivered_again_and_completes
     UserMetrics.objects.create(user=alice, computed_at=timezone.now())  # total 0: the task will make it 1
     dbname = connection.settings_dict["NAME"]
     log = tmp_path / "worker.log"
-    first = _start_worker(broker, log)
+    first = start_worker(broker, log)
     second = None
     # The test holds alice's metrics row, so the task blocks mid-way, inside its transaction.
     holder = psycopg.connect(f"{database_url()}", autocommit=False)
@@ -101,7 +76,7 @@ def test_a_task_whose_worker_is_killed_mid_task_is_delivered_again_and_completes
         holder.execute("SELECT 1 FROM analytics_usermetrics WHERE user_id = %s FOR UPDATE", [alice.id])
         with app.connection_for_write(broker.url) as producer:
             app.send_task("analytics.tasks.refresh_user_metrics", args=[alice.id], connection=producer)
-        blocked = wait_until(lambda: _waiting_backends(dbname), timeout=60, interval=0.2)
+        blocked = wait_until(lambda: lock_waiters(dbname), timeout=60, interval=0.2)
 
         first.send_signal(signal.SIGKILL)  # the worker's main process, mid-task
         first.wait(10)
@@ -110,11 +85,11 @@ def test_a_task_whose_worker_is_killed_mid_task_is_delivered_again_and_completes
             cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [blocked])
         holder.rollback()
 
-        second = _start_worker(broker, log)
+        second = start_worker(broker, log)
         done = wait_until(lambda: UserMetrics.objects.filter(user=alice, total=1).exists(), timeout=120, interval=0.2)
         redelivered_after = time.monotonic() - killed_at
         assert done
-        time.sleep(VISIBILITY_TIMEOUT + 3)  # room for a second delivery to show up
+        time.sleep(WORKER_VISIBILITY_TIMEOUT + 3)  # room for a second delivery to show up
     finally:
         holder.close()
         for worker in (first, second):
@@ -124,11 +99,11 @@ def test_a_task_whose_worker_is_killed_mid_task_is_delivered_again_and_completes
     succeeded = log.read_text().count("analytics.tasks.refresh_user_metrics[")
     runs = log.read_text().count("succeeded in")
     print(f"\nworker main process SIGKILLed mid-task: delivered again and completed {redelivered_after:.1f} s later "
-          f"(visibility timeout {VISIBILITY_TIMEOUT} s here, {settings.CELERY_VISIBILITY_TIMEOUT} s in production); "
+          f"(visibility timeout {WORKER_VISIBILITY_TIMEOUT} s here, {settings.CELERY_VISIBILITY_TIMEOUT} s in production); "
           f"completed {runs} time(s)")
     assert runs == 1, log.read_text()[-3000:]
     assert succeeded >= 2  # received by the killed worker, then by the second one
-    assert redelivered_after < VISIBILITY_TIMEOUT + 30
+    assert redelivered_after < WORKER_VISIBILITY_TIMEOUT + 30
 
 
 @pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
@@ -139,7 +114,7 @@ def test_a_worker_holding_a_countdown_task_survives_a_broker_outage_and_runs_it_
     Application.objects.create(user=alice, company_name="Acme", title="Engineer", status="applied")
     UserMetrics.objects.create(user=alice, computed_at=timezone.now())
     log = tmp_path / "worker.log"
-    worker = _start_worker(broker, log)
+    worker = start_worker(broker, log)
     try:
         wait_until(lambda: "ready." in log.read_text(), timeout=60, interval=0.2)
         with app.connection_for_write(broker.url) as producer:
@@ -153,7 +128,7 @@ def test_a_worker_holding_a_countdown_task_survives_a_broker_outage_and_runs_it_
             wait_until(lambda: UserMetrics.objects.filter(user=alice, total=1).exists(), timeout=60, interval=0.2)
         except AssertionError:
             raise AssertionError("the held task never ran: " + log.read_text()[-4000:]) from None
-        time.sleep(VISIBILITY_TIMEOUT + 3)
+        time.sleep(WORKER_VISIBILITY_TIMEOUT + 3)
         assert worker.poll() is None, "the worker died: " + log.read_text()[-3000:]
     finally:
         if worker.poll() is None:

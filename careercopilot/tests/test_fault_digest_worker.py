@@ -12,21 +12,17 @@ five emails, one per seeker.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from careercopilot.tests.faults import RedisServer, wait_until
-from careercopilot.tests.gunicorn_server import ROOT, database_url
+from careercopilot.tests.faults import WORKER_VISIBILITY_TIMEOUT, RedisServer, lock_waiters, start_worker, wait_until
+from careercopilot.tests.gunicorn_server import database_url
 from notifications.digests import digests_build, pending_ids
 from notifications.matcher import alerts_match
 from notifications.models import Delivery
@@ -38,35 +34,12 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker needs the test's database"),
 ]
 
-VISIBILITY_TIMEOUT = 5
-
-
 @pytest.fixture
 def broker():
     server = RedisServer()
     server.start()
     yield server
     server.stop()
-
-
-def _start_worker(broker: RedisServer, smtp_port: int, log_path) -> subprocess.Popen:
-    env = {
-        **os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": broker.url, "CELERY_TASK_ALWAYS_EAGER": "0",
-        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"], "DEBUG": "0", "SECRET_KEY": "worker-test-" + "x" * 40,
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT), "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-    }
-    celery = ROOT / ".venv" / "bin" / "celery"
-    return subprocess.Popen(
-        [str(celery) if celery.exists() else os.path.join(os.path.dirname(sys.executable), "celery"),
-         "-A", "careercopilot", "worker", "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "-l", "info"], cwd=ROOT, env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
-
-
-def _lock_waiters(dbname: str) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [dbname])
-        return [pid for (pid,) in cursor.fetchall()]
 
 
 @pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
@@ -83,14 +56,14 @@ def test_a_worker_killed_mid_digest_resends_nothing_and_completes_the_rest(broke
     ids = pending_ids(kind=Delivery.Kind.DIGEST)
     dbname = connection.settings_dict["NAME"]
     log = tmp_path / "worker.log"
-    first = _start_worker(broker, smtp_server.port, log)
+    first = start_worker(broker, log, EMAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}")
     second = None
     holder = psycopg.connect(database_url(), autocommit=False)
     try:
         holder.execute("SELECT 1 FROM notifications_delivery WHERE id = %s FOR UPDATE", [ids[2]])
         with app.connection_for_write(broker.url) as producer:
             app.send_task("notifications.tasks.send_deliveries", args=[ids], connection=producer)
-        blocked = wait_until(lambda: _lock_waiters(dbname), timeout=60, interval=0.2)
+        blocked = wait_until(lambda: lock_waiters(dbname), timeout=60, interval=0.2)
         assert len(smtp_server.received) == 2  # the first two went, the third waits on its row
 
         first.send_signal(signal.SIGKILL)
@@ -100,10 +73,10 @@ def test_a_worker_killed_mid_digest_resends_nothing_and_completes_the_rest(broke
             cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [blocked])
         holder.rollback()
 
-        second = _start_worker(broker, smtp_server.port, log)
+        second = start_worker(broker, log, EMAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}")
         wait_until(lambda: not Delivery.objects.filter(pk__in=ids, status="pending").exists(), timeout=120, interval=0.2)
         completed_after = time.monotonic() - killed_at
-        time.sleep(VISIBILITY_TIMEOUT + 3)  # room for a duplicate to show up
+        time.sleep(WORKER_VISIBILITY_TIMEOUT + 3)  # room for a duplicate to show up
     finally:
         holder.close()
         for worker in (first, second):
