@@ -235,3 +235,12 @@ def lock_waiters(dbname: str) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [dbname])
         return [pid for (pid,) in cursor.fetchall()]
+
+
+@pytest.fixture
+def broker():
+    """A broker Redis of the test's own, stopped, frozen or restarted without touching the machine's."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()

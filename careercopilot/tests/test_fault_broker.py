@@ -21,7 +21,8 @@ from django.db import connection
 from django.utils import timezone
 
 from applications.models import Application
-from careercopilot.tests.faults import WORKER_VISIBILITY_TIMEOUT, Client, RedisServer, lock_waiters, start_worker, wait_until
+from careercopilot.tests.faults import broker  # noqa: F401  (the fixture)
+from careercopilot.tests.faults import WORKER_VISIBILITY_TIMEOUT, Client, lock_waiters, start_worker, wait_until
 from careercopilot.tests.gunicorn_server import database_url, gunicorn
 
 pytestmark = [
@@ -29,14 +30,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="gunicorn's workers and the worker need a shared database"),
 ]
-
-
-@pytest.fixture
-def broker():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_a_status_change_is_saved_and_answered_within_3_s_with_the_broker_frozen(broker, alice):

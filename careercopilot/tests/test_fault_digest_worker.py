@@ -21,7 +21,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from careercopilot.tests.faults import WORKER_VISIBILITY_TIMEOUT, RedisServer, lock_waiters, start_worker, wait_until
+from careercopilot.tests.faults import broker  # noqa: F401  (the fixture)
+from careercopilot.tests.faults import WORKER_VISIBILITY_TIMEOUT, lock_waiters, start_worker, wait_until
 from careercopilot.tests.gunicorn_server import database_url
 from notifications.digests import digests_build, pending_ids
 from notifications.matcher import alerts_match
@@ -33,13 +34,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker needs the test's database"),
 ]
-
-@pytest.fixture
-def broker():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
