@@ -3,8 +3,8 @@
 The search is built to cost about the same on ten postings and on a million:
 - relevance orders every match by tier (exact title words, exact title or skill words,
   their stems, anywhere; jobs/search.py), then newest, then id: the first rows of that order
-  are read as the newest few of each tier, so the page is the best of *all* matches at
-  the cost of a few short index reads (_ranked_ids);
+  are read as the newest few of each tier, best tier first and no further than needed, so
+  the page is the best of *all* matches at the cost of a few short index reads (_ranked_ids);
 - a skill filter is a GIN index condition on the posting's skill_ids array;
 - every statement of a page runs under a statement timeout (search_deadline);
 - newest-first pages by keyset (posted_at, id), so page 5,000 is as cheap as page 1;
@@ -499,16 +499,19 @@ def _match_as_filter(parsed: ParsedQuery) -> RawSQL:
 
 
 def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: JobQuerySet,
-                fetch: Callable[[JobQuerySet], list] = list,
-                fetch_tiers: Callable[[JobQuerySet], list] | None = None) -> list[int]:
+                fetch: Callable[[JobQuerySet], list] = list) -> list[int]:
     """The first `want` matches in relevance order, exactly as ranking every match would give them.
 
-    The newest `want` of each tier (one UNION ALL statement; each branch stops at its LIMIT),
-    merged on (tier, posted_at, id). As the tiers nest, a posting among the true first
-    `want` is among the newest `want` of its own tier, so nothing better is ever missed;
-    and a posting seen only through a lower tier than its own has `want` better ones.
+    The newest `want` of each tier, best tier first, merged on (tier, posted_at, id), and no
+    further than needed: once the tiers read hold `want` postings, no lower tier can place one
+    among the first `want`, so its read is skipped. That spares the dearest reads (the whole
+    match, a common stem) whenever the title already answers: "data scientist" stops at the
+    title tier. As the tiers nest, a posting among the true first `want` is among the newest
+    `want` of its own tier, so nothing better is ever missed; and a tier is read only when
+    every better tier came back short of `want`, i.e. whole, so each posting keeps its best tier.
     """
-    branches = []
+    best: dict[int, tuple[int, datetime]] = {}
+    reads = []
     for tier, condition in zip(range(RELEVANCE_TIERS, 1, -1), _tier_filters(parsed), strict=True):
         found = unmatched.filter(condition)
         if parsed.excludes:
@@ -518,16 +521,14 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
             # would only make the planner think the tier rare (it multiplies the two as if
             # independent) and sort all of it: 1.4 s for "javascript", a skill on 23,000 postings.
             found = found.filter(_match_as_filter(parsed))
-        branches.append(found.annotate(tier=Value(tier)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want])
-    everything = qs.annotate(tier=Value(1)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want]
-    best: dict[int, tuple[int, datetime]] = {}
-    if fetch_tiers is None:
-        rows = fetch(branches[0].union(*branches[1:], everything, all=True))
-    else:  # the tiers and the whole match planned apart (see _relevance_page)
-        rows = fetch_tiers(branches[0].union(*branches[1:], all=True)) + fetch(everything)
-    for pk, posted_at, tier in rows:
-        if pk not in best or best[pk][0] < tier:
-            best[pk] = (tier, posted_at)
+        reads.append((tier, found))
+    reads.append((1, qs))
+    for tier, found in reads:
+        for pk, posted_at in fetch(found.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want]):
+            if pk not in best:  # a better tier read it first
+                best[pk] = (tier, posted_at)
+        if len(best) >= want:
+            break
     ordered = sorted(best.items(), key=lambda item: (item[1][0], item[1][1], item[0]), reverse=True)
     return [pk for pk, _ in ordered[:want]]
 
