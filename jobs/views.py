@@ -30,7 +30,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     try:
         with search_deadline():
             results = search_jobs(params)
-            context.update(results=results, facets=job_facets(params, candidates=results.candidates))
+            context.update(results=results, facets=job_facets(params, candidates=results.candidates, total=results.total))
             if params.q and context["results"].total.count < FEW_RESULTS and not context["results"].total.is_estimate:
                 context["did_you_mean"] = did_you_mean(params.q)
     except SearchTimedOut:
