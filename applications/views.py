@@ -13,7 +13,7 @@ from django_ratelimit.decorators import ratelimit
 
 from applications import exports
 from applications.calendar import calendar_bytes
-from applications.cards import attach_card_html
+from applications.cards import attach_card_html, table_rows_html
 from applications.documents import DOCUMENT_MAX_BYTES
 from applications.forms import (
     ApplicationEditForm,
@@ -89,11 +89,11 @@ IMPORT_REQUEST_MAX_BYTES = 3 * IMPORT_MAX_BYTES
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET)
-    page = TablePaginator(request.user, form.filters(), TABLE_PAGE_SIZE)
+    page = TablePaginator(request.user, form.filters(), TABLE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "applications/list.html", {
-        "form": form, "page": page.get_page(request.GET.get("page")), "query": query.urlencode(),
+        "form": form, "page": page, "rows": table_rows_html(request, page.object_list), "query": query.urlencode(),
     })
 
 
@@ -101,7 +101,7 @@ def _render_board(request: HttpRequest, *, error: str = "", notice: str = "", un
     """The board; `undo` is the change just made ("Moved to Offer. Undo"), as (application, event)."""
     template = "applications/_board.html" if request.htmx else "applications/board.html"
     columns = board_for(request.user)
-    attach_card_html(request, [card for column in columns for card in column["cards"]])
+    attach_card_html(request, columns)
     context = {"columns": columns, "error": error, "notice": notice, "undo": undo}
     return render(request, template, context, status=status)
 
