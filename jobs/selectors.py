@@ -3,8 +3,8 @@
 The search is built to cost about the same on ten postings and on a million:
 - relevance orders every match by tier (exact title words, exact title or skill words,
   their stems, anywhere; jobs/search.py), then newest, then id: the first rows of that order
-  are read as the newest few of each tier, so the page is the best of *all* matches at
-  the cost of a few short index reads (_ranked_ids);
+  are read as the newest few of each tier, best tier first and no further than needed, so
+  the page is the best of *all* matches at the cost of a few short index reads (_ranked_ids);
 - a skill filter is a GIN index condition on the posting's skill_ids array;
 - every statement of a page runs under a statement timeout (search_deadline);
 - newest-first pages by keyset (posted_at, id), so page 5,000 is as cheap as page 1;
@@ -483,6 +483,24 @@ def _tier_filters(parsed: ParsedQuery) -> list[Q]:
 RELEVANCE_TIERS = 4
 
 
+def _tier_case(parsed: ParsedQuery) -> Case:
+    """Each match's tier as an expression, for sets read whole (Candidates) or ranked exhaustively.
+
+    The same tiers as _tier_filters, tested cheapest first: the title-words tier recomputes
+    jobs_title_words(title) (five regexps and a parse per row: 51 ms for 943 rows), so it is
+    tested only on rows of tier 3 (which holds it) whose stored document has the words with
+    the title's weight (which every title word has): a description-only match never pays it.
+    """
+    title_words, exact, exact_or_stemmed = _tier_filters(parsed)
+    if not parsed.excludes:
+        # search_title's weight-A lexemes hold every title word as written, so this only skips rows.
+        has_title_weight = RawSQL("jobs_job.search_title @@ to_tsquery(%s::regconfig, %s)", [TITLE_CONFIG, parsed.title],
+                                  output_field=BooleanField())
+        title_words = Q(has_title_weight) & title_words
+    best_two = Case(When(title_words, then=Value(4)), default=Value(3), output_field=IntegerField())
+    return Case(When(exact, then=best_two), When(exact_or_stemmed, then=Value(2)), default=Value(1), output_field=IntegerField())
+
+
 def _match_as_filter(parsed: ParsedQuery) -> RawSQL:
     """The match, written so no index can serve it: tested only on rows a tier's index found.
 
@@ -499,16 +517,19 @@ def _match_as_filter(parsed: ParsedQuery) -> RawSQL:
 
 
 def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: JobQuerySet,
-                fetch: Callable[[JobQuerySet], list] = list,
-                fetch_tiers: Callable[[JobQuerySet], list] | None = None) -> list[int]:
+                fetch: Callable[[JobQuerySet], list] = list) -> list[int]:
     """The first `want` matches in relevance order, exactly as ranking every match would give them.
 
-    The newest `want` of each tier (one UNION ALL statement; each branch stops at its LIMIT),
-    merged on (tier, posted_at, id). As the tiers nest, a posting among the true first
-    `want` is among the newest `want` of its own tier, so nothing better is ever missed;
-    and a posting seen only through a lower tier than its own has `want` better ones.
+    The newest `want` of each tier, best tier first, merged on (tier, posted_at, id), and no
+    further than needed: once the tiers read hold `want` postings, no lower tier can place one
+    among the first `want`, so its read is skipped. That spares the dearest reads (the whole
+    match, a common stem) whenever the title already answers: "data scientist" stops at the
+    title tier. As the tiers nest, a posting among the true first `want` is among the newest
+    `want` of its own tier, so nothing better is ever missed; and a tier is read only when
+    every better tier came back short of `want`, i.e. whole, so each posting keeps its best tier.
     """
-    branches = []
+    best: dict[int, tuple[int, datetime]] = {}
+    reads = []
     for tier, condition in zip(range(RELEVANCE_TIERS, 1, -1), _tier_filters(parsed), strict=True):
         found = unmatched.filter(condition)
         if parsed.excludes:
@@ -518,16 +539,14 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
             # would only make the planner think the tier rare (it multiplies the two as if
             # independent) and sort all of it: 1.4 s for "javascript", a skill on 23,000 postings.
             found = found.filter(_match_as_filter(parsed))
-        branches.append(found.annotate(tier=Value(tier)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want])
-    everything = qs.annotate(tier=Value(1)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want]
-    best: dict[int, tuple[int, datetime]] = {}
-    if fetch_tiers is None:
-        rows = fetch(branches[0].union(*branches[1:], everything, all=True))
-    else:  # the tiers and the whole match planned apart (see _relevance_page)
-        rows = fetch_tiers(branches[0].union(*branches[1:], all=True)) + fetch(everything)
-    for pk, posted_at, tier in rows:
-        if pk not in best or best[pk][0] < tier:
-            best[pk] = (tier, posted_at)
+        reads.append((tier, found))
+    reads.append((1, qs))
+    for tier, found in reads:
+        for pk, posted_at in fetch(found.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want]):
+            if pk not in best:  # a better tier read it first
+                best[pk] = (tier, posted_at)
+        if len(best) >= want:
+            break
     ordered = sorted(best.items(), key=lambda item: (item[1][0], item[1][1], item[0]), reverse=True)
     return [pk for pk, _ in ordered[:want]]
 
@@ -538,10 +557,7 @@ def exhaustive_ranked_ids(params: SearchParams, limit: int = 10) -> list[int]:
     For benchmark_search (does the page show what an exhaustive ranking would?) and tests;
     far too slow for a page on a common word.
     """
-    parsed = parse_query(params.q, current_aliases())
-    tier = Value(1)
-    for level, condition in zip(range(2, RELEVANCE_TIERS + 1), reversed(_tier_filters(parsed)), strict=True):
-        tier = Case(When(condition, then=Value(level)), default=tier, output_field=IntegerField())
+    tier = _tier_case(parse_query(params.q, current_aliases()))
     ranked = filtered_jobs(params).annotate(tier=tier).order_by("-tier", "-posted_at", "-id")
     return list(ranked.values_list("pk", flat=True)[:limit])
 
@@ -657,9 +673,7 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
     probe = Total(0, big=big)
     tier: Value | Case = Value(1)
     if params.q:
-        parsed = parse_query(params.q, current_aliases())
-        for level, condition in zip(range(2, RELEVANCE_TIERS + 1), reversed(_tier_filters(parsed)), strict=True):
-            tier = Case(When(condition, then=Value(level)), default=tier, output_field=IntegerField())
+        tier = _tier_case(parse_query(params.q, current_aliases()))
     # The matches themselves, up to COUNT_CAP + 1, with what ranks and facets them: counted
     # here, and when all are in, the page and the facets are read off them too (Candidates).
     sample = qs.annotate(tier=tier).order_by().values_list(

@@ -11,15 +11,17 @@ One run:
    memory with jobs' `row_filter`, the same rules as `filtered_jobs` (a jobs test keeps them
    equal). So a run is a few dozen statements whatever the number of saved searches, never one
    full search per saved search, and matches what /jobs/ shows for each query;
-3. each saved search keeps the matches after its own mark; the matches (at most MATCHES_KEPT
-   per search and run; the count is exact), one inbox notification per seeker, the instant
-   emails to send and every mark's advance are written in one transaction.
+3. each saved search counts the matches after its own mark and keeps the newest MATCHES_KEPT
+   postings on itself (no row per match: see models); every search's counts, newest postings
+   and mark go in with one COPY and one UPDATE, then one inbox notification per seeker and the
+   instant emails to send, all in one transaction.
 A posting at or before a search's mark is never matched again, so a re-run, or a run after a
 killed one, alerts nothing twice.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from array import array
 from bisect import bisect_left, bisect_right
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -36,24 +38,23 @@ from accounts.models import Profile
 from jobs import cache as jobs_cache
 from jobs.models import Job, JobSkill
 from jobs.selectors import ROW_FILTER_FIELDS, SearchParams, filtered_jobs, row_filter
-from notifications.models import AlertMatch, Delivery, Notification, SavedSearch
+from notifications.models import Delivery, Notification, SavedSearch
 from notifications.queries import search_params
 
 log = logging.getLogger(__name__)
 
 SETTLE = timedelta(seconds=30)
-# The newest matches kept per search and run (the count stays exact): what an email lists and the
-# saved search's page shows before "Open as a search"; at full size 5,000 postings x 89,000
-# searches match ten million times, and every kept row is written, indexed and checked.
+# The newest matches kept on each search (the counts stay exact): what an email lists and the
+# saved search's page shows before "Open as a search".
 MATCHES_KEPT = 5
 # A run takes at most this many new postings and the task queues the next run at once while a
-# backlog remains: 5,000 postings in one run took 579 s at full size on the loaded 2-core machine
-# (README, Alerts), past the tasks' 4-minute limit; 1,000 take about a fifth of that. The beat's
-# pace brings ~17 a run.
+# backlog remains, so a big import never makes one run outlive the tasks' 4-minute limit (README,
+# Alerts, has a slice's time at full size). The beat's pace brings ~17 a run.
 MAX_NEW_POSTINGS = 1_000
 # Distinct queries per statement (UNION ALL): fewer round trips, each branch its own plan.
 QUERIES_PER_STATEMENT = 50
 NEW_POSTINGS_TABLE = "notifications_new_posting"
+SEARCH_UPDATES_TABLE = "notifications_search_update"
 LOCK_KEY = 0x616C657274  # "alert": one matcher at a time (PostgreSQL advisory lock)
 
 
@@ -65,7 +66,6 @@ class MatchRun:
     distinct_texts: int = 0
     matched_searches: int = 0
     matches: int = 0
-    kept: int = 0
     notified_users: int = 0
     instant_deliveries: list[int] = field(default_factory=list)
     high: tuple[datetime, int] | None = None
@@ -180,7 +180,8 @@ def alerts_match(*, now: datetime | None = None, max_new: int = MAX_NEW_POSTINGS
             run.high = high
             posted = {job_id: row["posted_at"] for job_id, row in new.items()}
             behind = SavedSearch.objects.filter(Q(mark_posted_at__lt=high[0]) | Q(mark_posted_at=high[0], mark_job_id__lt=high[1]))
-            searches = list(behind.values_list("id", "user_id", "query_key", "mark_posted_at", "mark_job_id", "frequency"))
+            searches = list(behind.values_list("id", "user_id", "query_key", "mark_posted_at", "mark_job_id", "frequency",
+                                               "latest_job_ids"))
             run.saved_searches = len(searches)
             queries = dict(behind.order_by().values_list("query_key", "query").distinct())
             run.distinct_queries = len(queries)
@@ -188,7 +189,6 @@ def alerts_match(*, now: datetime | None = None, max_new: int = MAX_NEW_POSTINGS
                 order = sorted(new, key=lambda job_id: (posted[job_id], job_id))
             found, run.distinct_texts = _matches_by_query(queries, new, order)
             _record(run, searches, found, order, posted, now)
-            behind.update(mark_posted_at=high[0], mark_job_id=high[1])
         _drop_new_postings()
     return run
 
@@ -196,42 +196,57 @@ def alerts_match(*, now: datetime | None = None, max_new: int = MAX_NEW_POSTINGS
 def _record(run: MatchRun, searches: list[tuple], found: dict[str, array], order: list[int],
             posted: dict[int, datetime], now: datetime) -> None:
     keys = [(posted[j], j) for j in order]  # the (posted_at, id) order of the ranks
-    matches, counts, per_user = [], {}, defaultdict(list)
-    instant_users = set()
-    for search_id, user_id, key, mark_at, mark_id, frequency in searches:
+    updates, per_user, instant_users = [], defaultdict(list), set()
+    for search_id, user_id, key, mark_at, mark_id, frequency, latest in searches:
         ranks = found.get(key)
-        if not ranks:
-            continue
-        after = bisect_right(keys, (mark_at, mark_id))  # ranks below are at or before this search's mark
-        n = len(ranks) - bisect_left(ranks, after)
+        n = 0
+        if ranks:
+            after = bisect_right(keys, (mark_at, mark_id))  # ranks below are at or before this search's mark
+            n = len(ranks) - bisect_left(ranks, after)
         if not n:
+            updates.append((search_id, 0, 0, None))  # the mark moves all the same
             continue
-        counts[search_id] = n
+        newest = [order[r] for r in ranks[-1 : -min(n, MATCHES_KEPT) - 1 : -1]]
+        emails = frequency != SavedSearch.Frequency.OFF
+        updates.append((search_id, n, n if emails else 0, (newest + list(latest or []))[:MATCHES_KEPT]))
         per_user[user_id].append((search_id, n))
         if frequency == SavedSearch.Frequency.INSTANT:
             instant_users.add(user_id)
-        for r in ranks[-1 : -min(n, MATCHES_KEPT) - 1 : -1]:  # the newest few
-            matches.append(AlertMatch(saved_search_id=search_id, user_id=user_id, job_id=order[r], posted_at=keys[r][0],
-                                      matched_at=now))
-    run.matched_searches, run.matches, run.kept = len(counts), sum(counts.values()), len(matches)
-    if not counts:
+    run.matched_searches = sum(1 for u in updates if u[1])
+    run.matches = sum(u[1] for u in updates)
+    _write_searches(updates, run.high)
+    if not per_user:
         return
-    AlertMatch.objects.bulk_create(matches, batch_size=2000, ignore_conflicts=True)
-    _add_unseen(counts)
     _notify(per_user, now)
     run.notified_users = len(per_user)
     if instant_users:
         run.instant_deliveries = _instant_deliveries(instant_users, run.high[1], now)
 
 
-def _add_unseen(counts: dict[int, int]) -> None:
-    """unseen_count += n for each search, grouped by n: a handful of UPDATEs, not one per search."""
-    by_count: dict[int, list[int]] = defaultdict(list)
-    for search_id, n in counts.items():
-        by_count[n].append(search_id)
-    for n, ids in by_count.items():
-        for start in range(0, len(ids), 10_000):
-            SavedSearch.objects.filter(pk__in=ids[start : start + 10_000]).update(unseen_count=F("unseen_count") + n)
+def _write_searches(updates: list[tuple[int, int, int, list[int] | None]], high: tuple[datetime, int]) -> None:
+    """Every search's mark to `high`, and the matched ones' counts and newest postings: on
+    PostgreSQL one COPY into a temporary table and one UPDATE (a row version per search, no row
+    per match); elsewhere the ORM, row by row (the embedded default's small data)."""
+    if connection.vendor != "postgresql":
+        for search_id, n, pending, latest in updates:
+            changes = {"mark_posted_at": high[0], "mark_job_id": high[1]}
+            if n:
+                changes.update(unseen_count=F("unseen_count") + n, pending_count=F("pending_count") + pending,
+                               latest_job_ids=latest)
+            SavedSearch.objects.filter(pk=search_id).update(**changes)
+        return
+    table = SavedSearch._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {SEARCH_UPDATES_TABLE} (id bigint, n integer, pending integer, latest jsonb) "
+                       "ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY {SEARCH_UPDATES_TABLE} (id, n, pending, latest) FROM STDIN") as copy:
+            for search_id, n, pending, latest in updates:
+                copy.write_row((search_id, n, pending, json.dumps(latest) if latest is not None else None))
+        cursor.execute(
+            f"UPDATE {table} AS s SET mark_posted_at = %s, mark_job_id = %s, unseen_count = s.unseen_count + u.n, "
+            f"pending_count = s.pending_count + u.pending, latest_job_ids = COALESCE(u.latest, s.latest_job_ids) "
+            f"FROM {SEARCH_UPDATES_TABLE} AS u WHERE s.id = u.id", [high[0], high[1]])
+        cursor.execute(f"DROP TABLE {SEARCH_UPDATES_TABLE}")
 
 
 def _notify(per_user: dict[int, list[tuple[int, int]]], now: datetime) -> None:
@@ -265,8 +280,4 @@ def _instant_deliveries(user_ids: set[int], run_id: int, now: datetime) -> list[
                                   for u in wanting], ignore_conflicts=True, batch_size=2000)
     deliveries = dict(Delivery.objects.filter(kind=Delivery.Kind.INSTANT, day=day, run=run_id, user_id__in=wanting,
                                               status=Delivery.Status.PENDING).values_list("user_id", "pk"))
-    undelivered = AlertMatch.objects.filter(delivery__isnull=True, user_id__in=list(deliveries),
-                                            saved_search__frequency=SavedSearch.Frequency.INSTANT)
-    undelivered.update(delivery_id=Subquery(Delivery.objects.filter(
-        kind=Delivery.Kind.INSTANT, day=day, run=run_id, user_id=OuterRef("user_id")).values("pk")[:1]))
     return sorted(deliveries.values())
