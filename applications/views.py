@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -86,6 +90,21 @@ TABLE_PAGE_SIZE = 50
 IMPORT_REQUEST_MAX_BYTES = 3 * IMPORT_MAX_BYTES
 
 
+@lru_cache(maxsize=512)
+def _filters_markup(data: tuple[tuple[str, str], ...]) -> str:
+    return render_to_string("applications/_filters.html", {"form": FilterForm(dict(data))})
+
+
+def _filters_html(form: FilterForm) -> str:
+    """The table's filter form. Rendered through Django's widget templates it was some forty
+    template renders a request; with no errors its markup depends only on the values typed, so
+    each worker keeps the markup of the last few hundred combinations (no user data: the form
+    has no CSRF token and the same values render the same markup for everyone)."""
+    if form.errors:
+        return render_to_string("applications/_filters.html", {"form": form})
+    return _filters_markup(tuple((name, form.data[name]) for name in form.fields if name in form.data))
+
+
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET)
@@ -93,7 +112,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "applications/list.html", {
-        "form": form, "page": page, "rows": table_rows_html(request, page.object_list), "query": query.urlencode(),
+        "form": form, "filters": mark_safe(_filters_html(form)),  # noqa: S308 (our own rendered form)
+        "page": page, "rows": table_rows_html(request, page.object_list), "query": query.urlencode(),
     })
 
 

@@ -116,3 +116,15 @@ def test_an_archived_row_says_so(alice_client, alice, alice_app):
     application_archive(application=alice_app, by=alice)
 
     assert '<span class="status">Archived</span>' in row_of(alice_client.get(TABLE, {"archived": "include"}), alice_app)
+
+
+def test_the_filters_keep_what_was_typed_and_show_their_errors(alice_client, alice_app):
+    """The filter form's markup is kept per set of values (applications.views._filters_html):
+    each set still shows its own values, and a bad one its error."""
+    for text in ("platform", "initech", "platform"):
+        body = alice_client.get(TABLE, {"q": text, "status": "saved"}).content.decode()
+        assert f'name="q" value="{text}"' in body and '<option value="saved" selected>' in body
+
+    body = alice_client.get(TABLE, {"since": "31/02/2026"}).content.decode()
+    assert 'class="errorlist"' in body and 'value="31/02/2026"' in body
+    assert 'class="errorlist"' not in alice_client.get(TABLE).content.decode()
