@@ -150,6 +150,10 @@ class Candidates:
     """
 
     rows: tuple[Candidate, ...]
+    # False: the read stopped at COUNT_CAP + 1, so these are a sample of a bigger set (its
+    # first rows in the bitmap's order, like the facets' own sample): no page is ordered from
+    # them, but the unchosen facets are counted from them, scaled to the estimate.
+    complete: bool = True
 
     def ordered_ids(self, sort: str) -> list[int]:
         if sort == Sort.RELEVANCE:
@@ -334,7 +338,7 @@ def search_jobs(params: SearchParams) -> SearchPage:
     found: list[Candidates | None] = []
     total = search_total(params, candidates_out=found)
     candidates = found[0] if found else None
-    if candidates is not None and params.cursor is None and (params.sort == Sort.NEWEST or (params.sort == Sort.RELEVANCE and params.q)):
+    if candidates is not None and candidates.complete and params.cursor is None and (params.sort == Sort.NEWEST or (params.sort == Sort.RELEVANCE and params.q)):
         page = _candidates_page(candidates, params, total)
     elif params.sort == Sort.RELEVANCE and params.q:
         page = _relevance_page(qs, params, total)
@@ -749,6 +753,8 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
         if candidates_out is not None:
             candidates_out.append(Candidates(tuple(Candidate(*row) for row in rows)))
         return Total(len(rows), big=big)
+    if candidates_out is not None:  # read for nothing else: the facets' sample (Candidates.complete)
+        candidates_out.append(Candidates(tuple(Candidate(*row) for row in rows), complete=False))
     return Total(max(planned, COUNT_CAP + 1), is_estimate=True, big=big)
 
 
@@ -807,12 +813,16 @@ def _facet_counts(params: SearchParams, names: list[str], steering: Total,
     return counts
 
 
-def _candidate_counts(candidates: Candidates, names: list[str]) -> dict[str, dict[str, tuple[int, bool]]]:
+def _candidate_counts(candidates: Candidates, names: list[str], size: int | None = None) -> dict[str, dict[str, tuple[int, bool]]]:
+    """Counts per value over the matches read; over a sample of them (not complete), scaled to `size`."""
     counts: dict[str, dict[str, tuple[int, bool]]] = {name: {} for name in names}
     for row in candidates.rows:
         for name in names:
             value = getattr(row, FACETS[name][0])
             counts[name][value] = (counts[name].get(value, (0, False))[0] + 1, False)
+    if not candidates.complete and candidates.rows:
+        scale = max(size or 0, len(candidates.rows)) / len(candidates.rows)
+        counts = {name: {value: (round(n * scale), True) for value, (n, _) in values.items()} for name, values in counts.items()}
     return counts
 
 
@@ -823,12 +833,12 @@ def _compute_facets(params: SearchParams, candidates: Candidates | None = None, 
     chosen = [name for name in FACETS if getattr(params, name)]
     unchosen = [name for name in FACETS if name not in chosen]
     counts: dict[str, dict[str, tuple[int, bool]]] = {}
-    if unchosen and candidates is not None:
-        counts.update(_candidate_counts(candidates, unchosen))
-    if candidates is not None:  # the total they were counted for, without reading it again
+    if candidates is not None and candidates.complete:  # the total they were counted for, without reading it again
         steering = Total(len(candidates.rows), big=_is_postgres(Job.objects.all()) and _active_planned() >= BIG_CATALOGUE)
     else:  # the page's own (passed, or cached by its search)
         steering = total if total is not None else search_total(params)
+    if unchosen and candidates is not None:
+        counts.update(_candidate_counts(candidates, unchosen, size=steering.count))
     if unchosen and candidates is None:
         counts.update(_facet_counts(params, unchosen, steering, counted_for=params))
     for name in chosen:
