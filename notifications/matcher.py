@@ -38,7 +38,7 @@ from jobs import cache as jobs_cache
 from jobs.models import Job, JobSkill
 from jobs.selectors import ROW_FILTER_FIELDS, SearchParams, filtered_jobs, row_filter
 from notifications.models import Delivery, Notification, SavedSearch
-from notifications.queries import search_params_cached
+from notifications.queries import search_params_many
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def _matches_by_query(queries: dict[str, dict], rows: dict[int, dict], order: li
     few thousand sets, no statement each); a query's matches are the AND of the two masks. Masks
     because ten million matches are then a few megabytes, and what a search needs of them (how
     many after its mark, the newest few) is a shift and a bit count."""
-    params_by_key = {key: params for key, query in queries.items() if (params := search_params_cached(query, key)) is not None}
+    params_by_key = {key: params for key, params in search_params_many(queries).items() if params is not None}
     rank = {job_id: i for i, job_id in enumerate(order)}
     texts = {text: _mask(rank[j] for j in ids) for text, ids in
              _text_matches({params.q for params in params_by_key.values() if params.q}).items()}

@@ -12,6 +12,7 @@ import hashlib
 import json
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.http import QueryDict
 
 from jobs.forms import JobSearchForm
@@ -73,25 +74,54 @@ def search_params(query: dict) -> SearchParams | None:
     return form.params() if form.is_valid() else None
 
 
-# Parsed queries, per process: the matcher parses every distinct saved query each run (17,687
-# at full size), and a form per query was most of a run's CPU. A query is a pure function of its
-# stored form, except a salary in another currency, which the day's rates convert: those are
-# parsed afresh. Bounded: cleared when full.
+# Parsed queries: the matcher parses every distinct saved query each run (17,687 at full size),
+# and a form per query was most of a run's CPU. A query is a pure function of its stored form,
+# except a salary in another currency, which the day's rates convert: those are parsed afresh.
+# The rest are remembered in this process (bounded: cleared when full) and in the cache for a
+# day, so a fresh worker's first run reads them in one round trip instead of building the forms.
 _PARSED: dict[str, SearchParams | None] = {}
 PARSED_MAX = 100_000
+PARSED_TIMEOUT = 24 * 60 * 60
+# The cached objects are SearchParams: a change of its fields must not read old ones back.
+_PARAMS_SHAPE = hashlib.sha1(",".join(SearchParams.__dataclass_fields__).encode()).hexdigest()[:8]
+_INVALID = "invalid"
 
 
-def search_params_cached(query: dict, key: str) -> SearchParams | None:
-    """search_params, remembered in this process under the query's key when it depends on nothing else."""
-    if key in _PARSED:
-        return _PARSED[key]
-    params = search_params(query)
-    converts = (query.get("salary_min") or query.get("salary_max")) and query.get("salary_currency", "USD") != "USD"
-    if not converts:
-        if len(_PARSED) >= PARSED_MAX:
-            _PARSED.clear()
-        _PARSED[key] = params
-    return params
+def parsed_query_key(key: str) -> str:
+    return f"notifications:parsed:{_PARAMS_SHAPE}:{key}"
+
+
+def _converts(query: dict) -> bool:
+    return bool(query.get("salary_min") or query.get("salary_max")) and query.get("salary_currency", "USD") != "USD"
+
+
+def search_params_many(queries: dict[str, dict]) -> dict[str, SearchParams | None]:
+    """search_params for each (query_key -> query), remembered as above."""
+    found: dict[str, SearchParams | None] = {}
+    missing = [key for key in queries if key not in _PARSED]
+    cached = cache.get_many([parsed_query_key(key) for key in missing]) if missing else {}
+    to_cache = {}
+    if len(_PARSED) + len(missing) > PARSED_MAX:
+        _PARSED.clear()
+    for key, query in queries.items():
+        if key in _PARSED:
+            found[key] = _PARSED[key]
+            continue
+        if _converts(query):
+            found[key] = search_params(query)
+            continue
+        hit = cached.get(parsed_query_key(key))
+        if hit is None:
+            params = search_params(query)
+            if params is None or params.cursor is None:  # a saved query has no cursor; plain data only in the cache
+                to_cache[parsed_query_key(key)] = _INVALID if params is None else {
+                    name: getattr(params, name) for name in SearchParams.__dataclass_fields__ if name != "cursor"}
+        else:
+            params = None if hit == _INVALID else SearchParams(**hit)
+        _PARSED[key] = found[key] = params
+    for start in range(0, len(to_cache), 5_000):
+        cache.set_many(dict(list(to_cache.items())[start : start + 5_000]), PARSED_TIMEOUT)
+    return found
 
 
 def search_url_query(query: dict, sort: str = "") -> str:

@@ -191,3 +191,21 @@ def test_the_pending_count_is_what_no_email_told_of_and_off_searches_keep_none(a
     newest_first = list(SavedSearch.objects.get(pk=daily.pk).latest_job_ids)
     posted = dict(Job.objects.filter(pk__in=newest_first).values_list("pk", "posted_at"))
     assert [posted[pk] for pk in newest_first] == sorted(posted.values(), reverse=True)
+
+
+def test_a_fresh_worker_reads_parsed_queries_from_the_cache_but_parses_a_foreign_salary_afresh(monkeypatch):
+    from notifications import queries
+
+    usd, _ = queries.normalise({"q": "python", "remote": ["remote"], "salary_min": "90000"})
+    eur, _ = queries.normalise({"q": "python", "salary_min": "80000", "salary_currency": "EUR"})
+    wanted = {queries.query_key(usd): usd, queries.query_key(eur): eur}
+    parsed = []
+    real = queries.search_params
+    monkeypatch.setattr(queries, "search_params", lambda query: parsed.append(query) or real(query))
+
+    first = queries.search_params_many(wanted)
+    queries._PARSED.clear()  # another worker process: only the cache remembers
+    again = queries.search_params_many(wanted)
+
+    assert first == again and first[queries.query_key(usd)].salary_min == 90_000
+    assert parsed == [usd, eur, eur]  # the dollar query once; the euro one each time (the rates move)
