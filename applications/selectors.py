@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from applications.cards import Shown
 from applications.cache import UPCOMING_TIMEOUT, lookup, schedule_generation, upcoming_key
 from applications.models import (
     CLOSED_STATUSES as CLOSED,
@@ -29,14 +30,14 @@ BOARD_COLUMN_LIMIT = 30
 # Closed columns start folded to their name and count; opened, their newest cards are enough,
 # the rest are a link to the table away. A long history stays off the page.
 BOARD_CLOSED_COLUMN_LIMIT = 10
-# What a board card shows and is cached under (applications/cards.py), and nothing else: a card
-# is most often served from the cache, and loading whole rows (thirteen dates each, three model
-# instances) was most of a cached board's time.
+# What a board card shows and is cached under (applications/cards.py), and nothing else, read as
+# plain rows: a card is most often served from the cache, and building three model instances per
+# card (and whole rows, thirteen dates each) was most of a cached board's time.
 CARD_FIELDS = (
-    "id", "user_id", "job_id", "status", "title", "company_name", "salary_min", "salary_max", "salary_currency",
+    "id", "job_id", "status", "title", "company_name", "salary_min", "salary_max", "salary_currency",
     "applied_at", "created_at", "updated_at", "next_follow_up",
-    "job__id", "job__company_id", "job__title", "job__salary_min", "job__salary_max", "job__salary_currency",
-    "job__salary_period", "job__company__id", "job__company__name",
+    "job__title", "job__salary_min", "job__salary_max", "job__salary_currency", "job__salary_period",
+    "job__company__name",
 )
 UPCOMING_LIMIT = 5
 DELETIONS_SHOWN = 100
@@ -70,11 +71,12 @@ def get_document_for(user, pk) -> Document:
     return _owned(Document, user, pk)
 
 
-# What a row of the table shows: a page of 50 rows never loads the notes (up to 50,000
-# characters each) or the dates it does not show.
+# What a row of the table shows, as plain rows (a row's markup is cached like a card's,
+# applications/cards.py): a page of 50 rows never loads the notes (up to 50,000 characters
+# each), the dates it does not show, or a model instance.
 TABLE_FIELDS = (
-    "id", "user_id", "job_id", "status", "title", "company_name", "archived_at", "created_at", "applied_at",
-    "next_follow_up", "updated_at", "job__id", "job__company_id", "job__title", "job__company__id", "job__company__name",
+    "id", "job_id", "status", "title", "company_name", "archived_at", "created_at", "applied_at",
+    "next_follow_up", "updated_at", "job__title", "job__company__name",
 )
 
 
@@ -90,8 +92,8 @@ class TablePaginator(Paginator):
         super().__init__(applications_filtered(user, filters).values("pk"), per_page)
 
     def _get_page(self, ids, number, paginator) -> Page:
-        rows = applications_filtered(self.user, self.filters).select_related("job__company").only(*TABLE_FIELDS)
-        return Page(rows.filter(pk__in=ids), number, paginator)
+        rows = applications_filtered(self.user, self.filters).filter(pk__in=ids).values(*TABLE_FIELDS)
+        return Page([Shown(row) for row in rows], number, paginator)
 
 
 def applications_filtered(user, filters: dict, *, archived: str = "active"):
@@ -118,13 +120,11 @@ def board_for(user, *, per_column: int = BOARD_COLUMN_LIMIT, per_closed_column: 
     counts = {status: count for _, status, count in slots}
     columns = {status: [] for status in Status.values}
     cards = (
-        Application.objects.filter(pk__in=[pk for pk, _, _ in slots]).select_related("job__company")
-        .only(*CARD_FIELDS).with_next_interview(timezone.now()).order_by("-updated_at", "-id")
+        Application.objects.filter(pk__in=[pk for pk, _, _ in slots]).with_next_interview(timezone.now())
+        .order_by("-updated_at", "-id").values(*CARD_FIELDS, "next_interview_at", "next_interview_kind")
     )
-    for application in cards:
-        if application.next_interview_kind:
-            application.next_interview_label = Interview.Kind(application.next_interview_kind).label
-        columns[application.status].append(application)
+    for row in cards:
+        columns[row["status"]].append(Shown(row))
     return [
         {
             "status": status,

@@ -1,19 +1,23 @@
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from applications import exports
 from applications.calendar import calendar_bytes
-from applications.cards import attach_card_html
+from applications.cards import attach_card_html, table_rows_html
 from applications.documents import DOCUMENT_MAX_BYTES
 from applications.forms import (
     ApplicationEditForm,
@@ -86,14 +90,30 @@ TABLE_PAGE_SIZE = 50
 IMPORT_REQUEST_MAX_BYTES = 3 * IMPORT_MAX_BYTES
 
 
+@lru_cache(maxsize=512)
+def _filters_markup(data: tuple[tuple[str, str], ...]) -> str:
+    return render_to_string("applications/_filters.html", {"form": FilterForm(dict(data))})
+
+
+def _filters_html(form: FilterForm) -> str:
+    """The table's filter form. Rendered through Django's widget templates it was some forty
+    template renders a request; with no errors its markup depends only on the values typed, so
+    each worker keeps the markup of the last few hundred combinations (no user data: the form
+    has no CSRF token and the same values render the same markup for everyone)."""
+    if form.errors:
+        return render_to_string("applications/_filters.html", {"form": form})
+    return _filters_markup(tuple((name, form.data[name]) for name in form.fields if name in form.data))
+
+
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET)
-    page = TablePaginator(request.user, form.filters(), TABLE_PAGE_SIZE)
+    page = TablePaginator(request.user, form.filters(), TABLE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "applications/list.html", {
-        "form": form, "page": page.get_page(request.GET.get("page")), "query": query.urlencode(),
+        "form": form, "filters": mark_safe(_filters_html(form)),  # noqa: S308 (our own rendered form)
+        "page": page, "rows": table_rows_html(request, page.object_list), "query": query.urlencode(),
     })
 
 
@@ -101,7 +121,7 @@ def _render_board(request: HttpRequest, *, error: str = "", notice: str = "", un
     """The board; `undo` is the change just made ("Moved to Offer. Undo"), as (application, event)."""
     template = "applications/_board.html" if request.htmx else "applications/board.html"
     columns = board_for(request.user)
-    attach_card_html(request, [card for column in columns for card in column["cards"]])
+    attach_card_html(request, columns)
     context = {"columns": columns, "error": error, "notice": notice, "undo": undo}
     return render(request, template, context, status=status)
 

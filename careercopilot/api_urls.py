@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("jobs.api")),
     path("", include("applications.api")),
     path("", include("analytics.api")),
+    path("", include("notifications.api")),
 ]

@@ -25,6 +25,7 @@ from applications.exports import applications_data
 from careercopilot.celery import app as celery_app
 from jobs import cache as jobs_cache
 from jobs.selectors import newest_jobs
+from notifications.exports import notifications_data
 
 
 @jobs_cache.cache_anonymous_page("home", jobs_cache.HOME_PAGE_TIMEOUT)
@@ -40,15 +41,16 @@ def home(request: HttpRequest) -> HttpResponse:
 def account_export(request: HttpRequest) -> JsonResponse:
     """Everything the seeker owns, in one JSON file: the account and profile; every application
     with its timeline, interviews, contacts and documents; the document library (names: the files
-    download from it); the deletion log. Not the calendar feed's secret address, a credential.
-    Here, above the apps, because it reads them all; a new app that keeps a seeker's data adds
-    its part (notifications: saved searches, the inbox)."""
+    download from it); the deletion log; the saved searches and the inbox. Not the calendar feed's
+    secret address, a credential. Here, above the apps, because it reads them all; a new app that
+    keeps a seeker's data adds its part."""
     user = request.user
     data = {
         "exported_at": timezone.localtime().isoformat(timespec="seconds"),
         "time_zone": timezone.get_current_timezone_name(),
         "account": account_data(user),
         **applications_data(user),  # applications, documents, deleted_applications
+        **notifications_data(user),  # saved_searches, notifications
     }
     filename = f"career-copilot-{user.get_username()}-{timezone.localdate().isoformat()}.json"
     return JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False},

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import dataclasses
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import mark_safe
 from django_ratelimit.decorators import ratelimit
 
-from jobs import cache as jobs_cache
+from jobs import cache as jobs_cache, plain
 from jobs.forms import JobSearchForm
 from jobs.models import Company, Job
 from jobs.vocabulary import FEW_RESULTS, did_you_mean, suggest_terms
-from jobs.selectors import SearchParams, SearchTimedOut, Sort, job_facets, job_for_detail, search_deadline, search_jobs, similar_jobs
+from jobs.selectors import (
+    FacetValue, SearchPage, SearchParams, SearchTimedOut, SkillTag, Sort, Total, job_facets, job_for_detail, search_deadline,
+    search_jobs, similar_jobs,
+)
 
 
 # Outside the page cache: a stored page is cheap, but each search counts (a stored page
@@ -28,16 +34,72 @@ def job_list(request: HttpRequest) -> HttpResponse:
     params = form.params()
     context["params"] = params
     try:
-        with search_deadline():
-            results = search_jobs(params)
-            context.update(results=results, facets=job_facets(params, candidates=results.candidates))
-            if params.q and context["results"].total.count < FEW_RESULTS and not context["results"].total.is_estimate:
-                context["did_you_mean"] = did_you_mean(params.q)
+        if request.user.is_authenticated:
+            _seeker_search(request, params, context)
+        else:
+            with search_deadline():
+                results = search_jobs(params)
+                context.update(results=results, facets=job_facets(params, candidates=results.candidates, total=results.total))
+                if params.q and context["results"].total.count < FEW_RESULTS and not context["results"].total.is_estimate:
+                    context["did_you_mean"] = did_you_mean(params.q)
     except SearchTimedOut:
         response = render(request, "jobs/list.html", {**context, "timed_out": True}, status=503)
         response["Retry-After"] = "10"
         return response
     return render(request, "jobs/list.html", context)
+
+
+# Logged in, the page is built for the visitor (their Track buttons, their CSRF token), but the
+# results are everyone's: the rows, their skills and snippets, the total and the facets are kept
+# as plain data for as long as an anonymous page (60 s, and a new catalogue generation makes a new
+# key), so a seeker's search costs the page's own queries (who they are, what they track), not the
+# search's. The visitor's marks are added by the template in one query (tracked_job_ids).
+SEEKER_RESULTS_TIMEOUT = jobs_cache.LIST_PAGE_TIMEOUT
+_PAGE_SCALARS = ("page", "page_size", "has_next", "has_prev", "next_cursor", "prev_cursor", "max_rows")
+
+
+def _results_to_cache(found: tuple[SearchPage, dict]) -> dict:
+    results, facets = found
+    items = []
+    for job in results.items:
+        item = plain.to_plain(job, related=("company",), extra=("snippet_html",))
+        item["skills"] = [[tag.name, tag.slug] for tag in job.skill_list]
+        items.append(item)
+    return {
+        "items": items, "total": dataclasses.asdict(results.total), **{name: getattr(results, name) for name in _PAGE_SCALARS},
+        "facets": {name: [dataclasses.asdict(value) for value in values] for name, values in facets.items()},
+    }
+
+
+def _results_from_cache(stored: dict) -> tuple[SearchPage, dict]:
+    items = []
+    for item in stored["items"]:
+        job = plain.from_plain(Job, item)
+        job.snippet_html = mark_safe(job.snippet_html)  # noqa: S308 (escaped and marked by jobs.selectors before it was stored)
+        job.skill_list = [SkillTag(name, slug) for name, slug in item["skills"]]
+        items.append(job)
+    results = SearchPage(items=items, total=Total(**stored["total"]), **{name: stored[name] for name in _PAGE_SCALARS})
+    facets = {name: [FacetValue(**value) for value in values] for name, values in stored["facets"].items()}
+    return results, facets
+
+
+def _seeker_search(request: HttpRequest, params, context: dict) -> None:
+    """The results and facets of a logged-in search, shared by every seeker (see above); the
+    search runs under its deadline only when they are not kept, so a kept one costs no query."""
+    query = jobs_cache.canonical_query(request, tuple(JobSearchForm.base_fields))
+    key = jobs_cache.page_key(f"seeker-results:{jobs_cache.catalogue_generation()}", request.path, query)
+
+    def compute() -> tuple[SearchPage, dict]:
+        with search_deadline():
+            results = search_jobs(params)
+            return results, job_facets(params, candidates=results.candidates, total=results.total)
+
+    results, facets = jobs_cache.cached_value(key, SEEKER_RESULTS_TIMEOUT, compute, layer="seeker_results",
+                                              to_cache=_results_to_cache, from_cache=_results_from_cache)
+    context.update(results=results, facets=facets)
+    if params.q and results.total.count < FEW_RESULTS and not results.total.is_estimate:
+        with search_deadline():
+            context["did_you_mean"] = did_you_mean(params.q)
 
 
 def job_redirect(request: HttpRequest, pk: int) -> HttpResponse:

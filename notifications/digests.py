@@ -1,10 +1,13 @@
 """The morning emails (daily digest of new matches, reminders) and sending any delivery.
 
-Building is set-wise and idempotent: one Delivery row per (user, kind, day) (a unique key), and
-a digest takes the seeker's matches no email told of yet, so a posting is in exactly one digest.
-Sending is one transaction per email: the row is locked, marked sent, and the message handed to
-the mail server before the commit. A worker killed mid-batch has committed the emails it sent
-(they are never sent again) and left the others pending for the task's redelivery.
+Building is set-wise and idempotent: one Delivery row per (user, kind, day) (a unique key) for
+each seeker whose daily searches have matches no email told of yet (`pending_count`). Sending
+is one transaction per email: the row and the seeker's pending searches are locked, the email
+tells of those matches, their pending counts go back to 0, the row is marked sent, and the
+message is handed to the mail server before the commit. So a match is in exactly one email: a
+worker killed mid-batch has committed the emails it sent (never sent again) and left the others
+pending, with their matches, for the task's redelivery; a match the matcher adds meanwhile waits
+for the lock and counts towards the next email.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Profile
@@ -25,7 +27,8 @@ from accounts.time_zones import time_zone_names
 from applications.models import CLOSED_STATUSES, Application, Interview
 from notifications.emails import build_message
 from notifications.inbox import unread_changed
-from notifications.models import AlertMatch, Delivery, Notification, SavedSearch
+from notifications.models import Delivery, Notification, SavedSearch
+from notifications.selectors import pending_searches_for
 
 log = logging.getLogger(__name__)
 
@@ -65,22 +68,18 @@ def pending_ids(*, kind: str, day: date | None = None) -> list[int]:
 @transaction.atomic
 def digests_build(*, now: datetime | None = None, zones: list[str] | None = None, day: date | None = None) -> int:
     """A digest for each seeker in `zones` (None: all) with daily-search matches no email told of
-    yet and alert emails on; returns the number of digests made. The matches join their digest."""
+    yet and alert emails on; returns the number of digests made (sending picks the matches)."""
     now = now or timezone.now()
     if day is None:
         day = now.astimezone(zoneinfo.ZoneInfo(zones[0])).date() if zones else now.date()
-    undelivered = AlertMatch.objects.filter(delivery__isnull=True, saved_search__frequency=SavedSearch.Frequency.DAILY)
+    pending = SavedSearch.objects.filter(frequency=SavedSearch.Frequency.DAILY, pending_count__gt=0).order_by()
     wanting = _users_in(zones).filter(email_alerts=True)
-    users = set(undelivered.filter(user_id__in=wanting).order_by().values_list("user_id", flat=True).distinct())
+    users = set(pending.filter(user_id__in=wanting).values_list("user_id", flat=True).distinct())
     if zones is not None and DEFAULT_TIME_ZONE in zones:  # seekers without a profile live in the default zone
-        users |= set(undelivered.filter(user__profile__isnull=True).order_by().values_list("user_id", flat=True).distinct())
+        users |= set(pending.filter(user__profile__isnull=True).values_list("user_id", flat=True).distinct())
     if not users:
         return 0
-    made = _create_deliveries(users, kind=Delivery.Kind.DIGEST, day=day, now=now)
-    digest = Delivery.objects.filter(kind=Delivery.Kind.DIGEST, day=day, run=0, user_id=OuterRef("user_id"),
-                                     status=Delivery.Status.PENDING).values("pk")[:1]
-    undelivered.filter(user_id__in=users).update(delivery_id=Subquery(digest))
-    return len(made)
+    return len(_create_deliveries(users, kind=Delivery.Kind.DIGEST, day=day, now=now))
 
 
 def _local_day(now: datetime, zones: list[str]) -> date:
@@ -143,7 +142,10 @@ def deliveries_send(delivery_ids: list[int]) -> int:
                             .filter(pk=pk, status=Delivery.Status.PENDING).first())
                 if delivery is None:
                     continue  # sent (or skipped) already: a redelivered task passes over it
-                message = build_message(delivery)
+                searches = pending_searches_for(delivery)  # locked: the matcher's next counts wait for this email
+                message = build_message(delivery, searches)
+                if searches:  # told of (or not wanted): the next email starts after them
+                    SavedSearch.objects.filter(pk__in=[search.pk for search in searches]).update(pending_count=0)
                 delivery.status = Delivery.Status.SENT if message is not None else Delivery.Status.SKIPPED
                 delivery.sent_at = timezone.now()
                 delivery.save(update_fields=["status", "sent_at"])

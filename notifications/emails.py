@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from accounts.time_zones import DEFAULT as DEFAULT_TIME_ZONE
 from applications.models import CLOSED_STATUSES, Application, Interview
-from notifications.models import AlertMatch, Delivery
+from notifications.models import Delivery, SavedSearch
+from notifications.selectors import latest_jobs
 from notifications.tokens import reminder_token, unsubscribe_token
 
 KIND_OF_DELIVERY = {Delivery.Kind.DIGEST: "alerts", Delivery.Kind.INSTANT: "alerts", Delivery.Kind.REMINDERS: "reminders"}
@@ -54,29 +55,26 @@ def _zone(user) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(profile.time_zone if profile is not None else DEFAULT_TIME_ZONE)
 
 
-def matches_message(delivery: Delivery) -> EmailMultiAlternatives | None:
-    """The digest or instant alert: the postings matched for it, by saved search (one query)."""
-    matches = list(
-        AlertMatch.objects.filter(delivery=delivery).select_related("job__company", "saved_search")
-        .only("posted_at", "job__title", "job__slug", "job__location", "job__remote_policy", "job__company__name",
-              "saved_search__name", "saved_search__unseen_count")
-        .order_by("saved_search__name", "saved_search_id", "-posted_at", "-job_id")
-    )
-    if not matches:
+def matches_message(delivery: Delivery, searches: list[SavedSearch]) -> EmailMultiAlternatives | None:
+    """The digest or instant alert: per saved search, how many postings matched since the last
+    email and the newest of them (one query for the postings)."""
+    if not searches:
         return None
-    by_search: dict[int, dict] = {}
-    for match in matches:
-        entry = by_search.setdefault(match.saved_search_id, {
-            "name": match.saved_search.name, "url": absolute(reverse("saved_search_detail", args=[match.saved_search_id])),
-            "jobs": []})
-        entry["jobs"].append({"title": match.job.title, "company": match.job.company.name,
-                              "where": match.job.location or match.job.get_remote_policy_display(),
-                              "url": absolute(match.job.get_absolute_url())})
-    count = len(matches)
+    jobs = latest_jobs(searches)
+    entries = []
+    for search in searches:
+        listed = [jobs[job_id] for job_id in search.latest_job_ids[: search.pending_count] if job_id in jobs]
+        entries.append({
+            "name": search.name, "count": search.pending_count, "more": search.pending_count - len(listed),
+            "url": absolute(reverse("saved_search_detail", args=[search.pk])),
+            "jobs": [{"title": job.title, "company": job.company.name, "where": job.location or job.get_remote_policy_display(),
+                      "url": absolute(job.get_absolute_url())} for job in listed],
+        })
+    count = sum(search.pending_count for search in searches)
     daily = delivery.kind == Delivery.Kind.DIGEST
     subject = f"{count} new job{'s' if count != 1 else ''} for your saved searches" + (" today" if daily else "")
     return _message(user=delivery.user, kind="alerts", subject=subject, template="matches",
-                    context={"searches": list(by_search.values()), "count": count, "daily": daily})
+                    context={"searches": entries, "count": count, "daily": daily})
 
 
 def reminders_message(delivery: Delivery) -> EmailMultiAlternatives | None:
@@ -109,11 +107,12 @@ def reminders_message(delivery: Delivery) -> EmailMultiAlternatives | None:
                     context={"follow_ups": items, "interviews": meetings, "day": day})
 
 
-def build_message(delivery: Delivery) -> EmailMultiAlternatives | None:
-    """The email for a delivery, or None when there is nothing to say or the seeker said no."""
+def build_message(delivery: Delivery, searches: list[SavedSearch] = ()) -> EmailMultiAlternatives | None:
+    """The email for a delivery (`searches`: the pending ones a matches email tells of), or None
+    when there is nothing to say or the seeker said no."""
     if not delivery.user.email or not delivery.user.is_active or not wants(delivery.user, KIND_OF_DELIVERY[delivery.kind]):
         return None
     if delivery.kind == Delivery.Kind.REMINDERS:
         return reminders_message(delivery)
-    return matches_message(delivery)
+    return matches_message(delivery, list(searches))
 

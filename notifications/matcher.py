@@ -6,29 +6,30 @@ One run:
    table, once;
 2. saved searches are grouped by their normalised query. Each distinct text (a few hundred:
    "python developer", "data engineer") runs once in SQL through the jobs app's own
-   `filtered_jobs`, restricted to that small table; each distinct query's other filters
-   (remote, level, city, salary, skills: thousands of combinations) test those candidates in
-   memory with jobs' `row_filter`, the same rules as `filtered_jobs` (a jobs test keeps them
-   equal). So a run is a few dozen statements whatever the number of saved searches, never one
+   `filtered_jobs`, restricted to that small table; each distinct set of the other filters
+   (remote, level, city, salary, skills: a few thousand) tests the new postings once in memory
+   with jobs' `row_filter`, the same rules as `filtered_jobs` (a jobs test keeps them equal);
+   a query's matches are the AND of its text's and its filters' bit masks. So a run is a few dozen statements whatever the number of saved searches, never one
    full search per saved search, and matches what /jobs/ shows for each query;
-3. each saved search keeps the matches after its own mark; the matches (at most MATCHES_KEPT
-   per search and run; the count is exact), one inbox notification per seeker, the instant
-   emails to send and every mark's advance are written in one transaction.
+3. each saved search counts the matches after its own mark and keeps the newest MATCHES_KEPT
+   postings on itself (no row per match: see models); every search's counts, newest postings
+   and mark go in with one COPY and one UPDATE, then one inbox notification per seeker and the
+   instant emails to send, all in one transaction.
 A posting at or before a search's mark is never matched again, so a re-run, or a run after a
 killed one, alerts nothing twice.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -36,24 +37,23 @@ from accounts.models import Profile
 from jobs import cache as jobs_cache
 from jobs.models import Job, JobSkill
 from jobs.selectors import ROW_FILTER_FIELDS, SearchParams, filtered_jobs, row_filter
-from notifications.models import AlertMatch, Delivery, Notification, SavedSearch
-from notifications.queries import search_params
+from notifications.models import Delivery, Notification, SavedSearch
+from notifications.queries import search_params_cached
 
 log = logging.getLogger(__name__)
 
 SETTLE = timedelta(seconds=30)
-# The newest matches kept per search and run (the count stays exact): what an email lists and the
-# saved search's page shows before "Open as a search"; at full size 5,000 postings x 89,000
-# searches match ten million times, and every kept row is written, indexed and checked.
+# The newest matches kept on each search (the counts stay exact): what an email lists and the
+# saved search's page shows before "Open as a search".
 MATCHES_KEPT = 5
 # A run takes at most this many new postings and the task queues the next run at once while a
-# backlog remains: 5,000 postings in one run took 579 s at full size on the loaded 2-core machine
-# (README, Alerts), past the tasks' 4-minute limit; 1,000 take about a fifth of that. The beat's
-# pace brings ~17 a run.
+# backlog remains, so a big import never makes one run outlive the tasks' 4-minute limit (README,
+# Alerts, has a slice's time at full size). The beat's pace brings ~17 a run.
 MAX_NEW_POSTINGS = 1_000
 # Distinct queries per statement (UNION ALL): fewer round trips, each branch its own plan.
 QUERIES_PER_STATEMENT = 50
 NEW_POSTINGS_TABLE = "notifications_new_posting"
+SEARCH_UPDATES_TABLE = "notifications_search_update"
 LOCK_KEY = 0x616C657274  # "alert": one matcher at a time (PostgreSQL advisory lock)
 
 
@@ -65,7 +65,6 @@ class MatchRun:
     distinct_texts: int = 0
     matched_searches: int = 0
     matches: int = 0
-    kept: int = 0
     notified_users: int = 0
     instant_deliveries: list[int] = field(default_factory=list)
     high: tuple[datetime, int] | None = None
@@ -139,23 +138,51 @@ def _text_matches(texts: set[str]) -> dict[str, set[int]]:
     return found
 
 
-def _matches_by_query(queries: dict[str, dict], rows: dict[int, dict], order: list[int]) -> tuple[dict[str, array], int]:
-    """(query_key -> the new postings it matches, as ranks in `order` ascending; the number of
-    distinct texts run). Each distinct text runs once in SQL (the search proper); each distinct
-    query's other filters test those candidates' rows in memory (jobs.selectors.row_filter):
-    thousands of saved filters cost no statement each. Ranks in a compact array: ten million
-    matches are 40 MB, not the gigabyte of as many sets of ids."""
+def _mask(ranks) -> int:
+    mask = 0
+    for r in ranks:
+        mask |= 1 << r
+    return mask
+
+
+def _matches_by_query(queries: dict[str, dict], rows: dict[int, dict], order: list[int]) -> tuple[dict[str, int], int]:
+    """(query_key -> the new postings it matches, as a bit mask over their ranks in `order`; the
+    number of distinct texts run). Each distinct text runs once in SQL (the search proper), each
+    distinct set of the other filters once over the rows in memory (jobs.selectors.row_filter: a
+    few thousand sets, no statement each); a query's matches are the AND of the two masks. Masks
+    because ten million matches are then a few megabytes, and what a search needs of them (how
+    many after its mark, the newest few) is a shift and a bit count."""
+    params_by_key = {key: params for key, query in queries.items() if (params := search_params_cached(query, key)) is not None}
     rank = {job_id: i for i, job_id in enumerate(order)}
-    params_by_key = {key: params for key, query in queries.items() if (params := search_params(query)) is not None}
-    texts = {text: sorted(rank[j] for j in ids) for text, ids in
+    texts = {text: _mask(rank[j] for j in ids) for text, ids in
              _text_matches({params.q for params in params_by_key.values() if params.q}).items()}
-    everything = list(range(len(order)))
-    found: dict[str, array] = {}
+    everything = (1 << len(order)) - 1
+    row_list = [rows[job_id] for job_id in order]
+    unfiltered = SearchParams().filters_key()
+    filter_masks: dict[str, int] = {}
+    found: dict[str, int] = {}
     for key, params in params_by_key.items():
-        test = row_filter(params)
-        candidates = texts[params.q] if params.q else everything
-        found[key] = array("I", (r for r in candidates if test(rows[order[r]])))
+        filters = replace(params, q="")
+        passing = filter_masks.get(filters_key := filters.filters_key())
+        if passing is None:
+            if filters_key == unfiltered:
+                passing = everything
+            else:
+                test = row_filter(filters)
+                passing = _mask(r for r, row in enumerate(row_list) if test(row))
+            filter_masks[filters_key] = passing
+        found[key] = (texts[params.q] if params.q else everything) & passing
     return found, len(texts)
+
+
+def _newest(mask: int, n: int) -> list[int]:
+    """The n highest set bits of mask (the newest ranks), highest first."""
+    newest = []
+    while mask and len(newest) < n:
+        r = mask.bit_length() - 1
+        newest.append(r)
+        mask ^= 1 << r
+    return newest
 
 
 def alerts_match(*, now: datetime | None = None, max_new: int = MAX_NEW_POSTINGS) -> MatchRun:
@@ -180,7 +207,8 @@ def alerts_match(*, now: datetime | None = None, max_new: int = MAX_NEW_POSTINGS
             run.high = high
             posted = {job_id: row["posted_at"] for job_id, row in new.items()}
             behind = SavedSearch.objects.filter(Q(mark_posted_at__lt=high[0]) | Q(mark_posted_at=high[0], mark_job_id__lt=high[1]))
-            searches = list(behind.values_list("id", "user_id", "query_key", "mark_posted_at", "mark_job_id", "frequency"))
+            searches = list(behind.values_list("id", "user_id", "query_key", "mark_posted_at", "mark_job_id", "frequency",
+                                               "latest_job_ids", "name"))
             run.saved_searches = len(searches)
             queries = dict(behind.order_by().values_list("query_key", "query").distinct())
             run.distinct_queries = len(queries)
@@ -188,70 +216,86 @@ def alerts_match(*, now: datetime | None = None, max_new: int = MAX_NEW_POSTINGS
                 order = sorted(new, key=lambda job_id: (posted[job_id], job_id))
             found, run.distinct_texts = _matches_by_query(queries, new, order)
             _record(run, searches, found, order, posted, now)
-            behind.update(mark_posted_at=high[0], mark_job_id=high[1])
         _drop_new_postings()
     return run
 
 
-def _record(run: MatchRun, searches: list[tuple], found: dict[str, array], order: list[int],
+def _record(run: MatchRun, searches: list[tuple], found: dict[str, int], order: list[int],
             posted: dict[int, datetime], now: datetime) -> None:
     keys = [(posted[j], j) for j in order]  # the (posted_at, id) order of the ranks
-    matches, counts, per_user = [], {}, defaultdict(list)
-    instant_users = set()
-    for search_id, user_id, key, mark_at, mark_id, frequency in searches:
-        ranks = found.get(key)
-        if not ranks:
-            continue
-        after = bisect_right(keys, (mark_at, mark_id))  # ranks below are at or before this search's mark
-        n = len(ranks) - bisect_left(ranks, after)
+    updates, per_user, instant_users = [], defaultdict(list), set()
+    for search_id, user_id, key, mark_at, mark_id, frequency, latest, name in searches:
+        mask = found.get(key, 0)
+        # Ranks below the search's mark are at or before it: shifted out, they are not counted.
+        n = (mask >> bisect_right(keys, (mark_at, mark_id))).bit_count() if mask else 0
         if not n:
+            updates.append((search_id, 0, 0, None))  # the mark moves all the same
             continue
-        counts[search_id] = n
-        per_user[user_id].append((search_id, n))
+        newest = [order[r] for r in _newest(mask, min(n, MATCHES_KEPT))]
+        emails = frequency != SavedSearch.Frequency.OFF
+        updates.append((search_id, n, n if emails else 0, (newest + list(latest or []))[:MATCHES_KEPT]))
+        per_user[user_id].append((search_id, n, name))
         if frequency == SavedSearch.Frequency.INSTANT:
             instant_users.add(user_id)
-        for r in ranks[-1 : -min(n, MATCHES_KEPT) - 1 : -1]:  # the newest few
-            matches.append(AlertMatch(saved_search_id=search_id, user_id=user_id, job_id=order[r], posted_at=keys[r][0],
-                                      matched_at=now))
-    run.matched_searches, run.matches, run.kept = len(counts), sum(counts.values()), len(matches)
-    if not counts:
+    run.matched_searches = sum(1 for u in updates if u[1])
+    run.matches = sum(u[1] for u in updates)
+    _write_searches(updates, run.high)
+    if not per_user:
         return
-    AlertMatch.objects.bulk_create(matches, batch_size=2000, ignore_conflicts=True)
-    _add_unseen(counts)
     _notify(per_user, now)
     run.notified_users = len(per_user)
     if instant_users:
         run.instant_deliveries = _instant_deliveries(instant_users, run.high[1], now)
 
 
-def _add_unseen(counts: dict[int, int]) -> None:
-    """unseen_count += n for each search, grouped by n: a handful of UPDATEs, not one per search."""
-    by_count: dict[int, list[int]] = defaultdict(list)
-    for search_id, n in counts.items():
-        by_count[n].append(search_id)
-    for n, ids in by_count.items():
-        for start in range(0, len(ids), 10_000):
-            SavedSearch.objects.filter(pk__in=ids[start : start + 10_000]).update(unseen_count=F("unseen_count") + n)
+def _write_searches(updates: list[tuple[int, int, int, list[int] | None]], high: tuple[datetime, int]) -> None:
+    """Every search's mark to `high`, and the matched ones' counts and newest postings: on
+    PostgreSQL one COPY into a temporary table and one UPDATE (a row version per search, no row
+    per match); elsewhere the ORM, row by row (the embedded default's small data)."""
+    if connection.vendor != "postgresql":
+        for search_id, n, pending, latest in updates:
+            changes = {"mark_posted_at": high[0], "mark_job_id": high[1]}
+            if n:
+                changes.update(unseen_count=F("unseen_count") + n, pending_count=F("pending_count") + pending,
+                               latest_job_ids=latest)
+            SavedSearch.objects.filter(pk=search_id).update(**changes)
+        return
+    table = SavedSearch._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {SEARCH_UPDATES_TABLE} (id bigint, n integer, pending integer, latest jsonb) "
+                       "ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY {SEARCH_UPDATES_TABLE} (id, n, pending, latest) FROM STDIN") as copy:
+            for search_id, n, pending, latest in updates:
+                copy.write_row((search_id, n, pending, json.dumps(latest) if latest is not None else None))
+        cursor.execute(
+            f"UPDATE {table} AS s SET mark_posted_at = %s, mark_job_id = %s, unseen_count = s.unseen_count + u.n, "
+            f"pending_count = s.pending_count + u.pending, latest_job_ids = COALESCE(u.latest, s.latest_job_ids) "
+            f"FROM {SEARCH_UPDATES_TABLE} AS u WHERE s.id = u.id", [high[0], high[1]])
+        cursor.execute(f"DROP TABLE {SEARCH_UPDATES_TABLE}")
 
 
-def _notify(per_user: dict[int, list[tuple[int, int]]], now: datetime) -> None:
+def _notify(per_user: dict[int, list[tuple[int, int, str]]], now: datetime) -> None:
+    """One inbox notification per seeker: on PostgreSQL with one COPY (29,000 a slice at full size)."""
     from notifications.inbox import unread_changed
 
-    names = dict(SavedSearch.objects.filter(
-        pk__in=[entries[0][0] for entries in per_user.values() if len(entries) == 1]).values_list("pk", "name"))
     rows = []
     for user_id, entries in per_user.items():
-        total = sum(n for _, n in entries)
+        total = sum(n for _, n, _ in entries)
         jobs = f"{total} new job{'s' if total != 1 else ''}"
         if len(entries) == 1:
-            search_id = entries[0][0]
-            rows.append(Notification(user_id=user_id, kind=Notification.Kind.MATCHES, created_at=now,
-                                     title=f"{jobs} for “{names.get(search_id, 'your saved search')}”",
-                                     url=f"/searches/{search_id}/"))
+            search_id, _, name = entries[0]
+            title, url = f"{jobs} for “{name}”", f"/searches/{search_id}/"
         else:
-            rows.append(Notification(user_id=user_id, kind=Notification.Kind.MATCHES, created_at=now,
-                                     title=f"{jobs} for {len(entries)} of your saved searches", url="/searches/"))
-    Notification.objects.bulk_create(rows, batch_size=2000)
+            title, url = f"{jobs} for {len(entries)} of your saved searches", "/searches/"
+        rows.append((user_id, Notification.Kind.MATCHES.value, title[:200], "", url, now))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {Notification._meta.db_table} (user_id, kind, title, body, url, created_at) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        Notification.objects.bulk_create([Notification(user_id=u, kind=k, title=t, body=b, url=url, created_at=at)
+                                          for u, k, t, b, url, at in rows], batch_size=2000)
     unread_changed(per_user.keys())
 
 
@@ -265,8 +309,4 @@ def _instant_deliveries(user_ids: set[int], run_id: int, now: datetime) -> list[
                                   for u in wanting], ignore_conflicts=True, batch_size=2000)
     deliveries = dict(Delivery.objects.filter(kind=Delivery.Kind.INSTANT, day=day, run=run_id, user_id__in=wanting,
                                               status=Delivery.Status.PENDING).values_list("user_id", "pk"))
-    undelivered = AlertMatch.objects.filter(delivery__isnull=True, user_id__in=list(deliveries),
-                                            saved_search__frequency=SavedSearch.Frequency.INSTANT)
-    undelivered.update(delivery_id=Subquery(Delivery.objects.filter(
-        kind=Delivery.Kind.INSTANT, day=day, run=run_id, user_id=OuterRef("user_id")).values("pk")[:1]))
     return sorted(deliveries.values())

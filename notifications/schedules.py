@@ -13,4 +13,10 @@ PERIODIC_TASKS = [
         "crontab": {"minute": "10", "hour": "*"},
         "description": "Seekers whose local clock reads NOTIFICATIONS_MORNING_HOUR: the daily digest and reminders.",
     },
+    {
+        "name": "notifications: forget read notifications and finished deliveries after 30 days",
+        "task": "notifications.tasks.prune_old_notifications",
+        "crontab": {"minute": "40", "hour": "3"},
+        "description": "Chunked deletes, at most 90 s a run; a run with rows left queues the next.",
+    },
 ]

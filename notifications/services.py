@@ -45,7 +45,9 @@ def saved_search_create(*, user, name: str, query: dict, sort: str, frequency: s
 def saved_search_update(*, saved_search: SavedSearch, name: str, frequency: str) -> SavedSearch:
     saved_search.name = name.strip()[:100] or saved_search.name
     saved_search.frequency = frequency
-    saved_search.save(update_fields=["name", "frequency"])
+    if frequency == SavedSearch.Frequency.OFF:
+        saved_search.pending_count = 0  # no email will tell of them; switched back on, it starts afresh
+    saved_search.save(update_fields=["name", "frequency", "pending_count"])
     return saved_search
 
 

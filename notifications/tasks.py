@@ -14,7 +14,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from notifications import digests, matcher
+from notifications import cleanup, digests, matcher
 from notifications.models import Delivery
 
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -56,3 +56,13 @@ def send_morning_emails() -> dict:
 def send_deliveries(delivery_ids: list[int]) -> int:
     """Send a batch of emails over one SMTP connection; a retry or redelivery skips those sent."""
     return digests.deliveries_send(delivery_ids)
+
+
+@shared_task(**COMMON, autoretry_for=TRANSIENT, **LIMITS)
+def prune_old_notifications() -> dict:
+    """Beat, nightly: read notifications and finished deliveries past their time, in chunks for at
+    most cleanup.BUDGET_S (90 s); what remains is the next run's, queued at once."""
+    pruned = cleanup.notifications_prune()
+    if pruned.more:
+        prune_old_notifications.delay()
+    return {"notifications": pruned.notifications, "deliveries": pruned.deliveries, "more": pruned.more}

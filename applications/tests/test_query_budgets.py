@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from applications.cards import CARD_TEMPLATE, ROW_TEMPLATE
 from applications.models import ApplicationEvent
 from applications.selectors import BOARD_COLUMN_LIMIT
 from applications.tests.factories import add_extras, make_applications, make_document
@@ -15,6 +16,9 @@ from applications.views import TABLE_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 SIZES = [10, 200]
+# The board and the table at a small and at the heavy seeker's size: no more queries, and (warm)
+# no card or row rendered, however long the history.
+LISTS = [20, 2000]
 
 
 def fetch(client, url: str):
@@ -25,25 +29,37 @@ def fetch(client, url: str):
     return response
 
 
-@pytest.mark.parametrize("size", SIZES)
+def templates_named(response, name: str) -> int:
+    return sum(1 for template in response.templates if template.name == name)
+
+
+@pytest.mark.parametrize("size", LISTS)
 def test_the_table_runs_three_queries(alice_client, alice, bob, size, django_assert_num_queries):
-    make_applications(alice, size)
+    make_applications(alice, size, events_each=1)
     make_applications(bob, 5)
     # 1 user, 2 count of my applications (for the pager), 3 the page with job and company joined
     with django_assert_num_queries(3):
         response = fetch(alice_client, "/applications/")
     assert len(response.context["page"].object_list) == min(size, TABLE_PAGE_SIZE)
+    # Warm, no row is rendered again: the page is the same whatever the history's length.
+    with django_assert_num_queries(3):
+        warm = fetch(alice_client, "/applications/")
+    assert templates_named(warm, ROW_TEMPLATE) == 0 and warm.content.decode().count('<td class="title">') == min(size, TABLE_PAGE_SIZE)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", LISTS)
 def test_the_board_runs_three_queries_with_each_cards_next_interview(alice_client, alice, size, django_assert_num_queries):
-    add_extras(make_applications(alice, size), each=2)
+    applications = make_applications(alice, size, events_each=1)
+    add_extras(applications[-BOARD_COLUMN_LIMIT:], each=2)  # the newest: those the board shows
     # 1 user, 2 ids and column counts of the newest active cards of every status (window functions),
     # 3 those cards with job and company, and their next interview (two correlated subqueries)
     with django_assert_num_queries(3):
         response = fetch(alice_client, "/applications/board/")
     assert sum(len(c["cards"]) for c in response.context["columns"]) == min(size, BOARD_COLUMN_LIMIT)
     assert response.content.decode().count('class="next-step"') == min(size, BOARD_COLUMN_LIMIT)
+    with django_assert_num_queries(3):
+        warm = fetch(alice_client, "/applications/board/")
+    assert templates_named(warm, CARD_TEMPLATE) == 0 and warm.content.decode().count('class="card"') == min(size, BOARD_COLUMN_LIMIT)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -96,3 +96,65 @@ def test_a_seekers_results_page_costs_one_query_more_whatever_the_page_size(alic
     with django_assert_num_queries(1 + DEADLINE_QUERIES + TOTAL_QUERIES + 2 + facets + 1):
         response = alice_client.get("/jobs/")
     assert response.status_code == 200
+
+
+# --- A seeker's search reads everyone's results from the cache, adds only their own marks ---
+
+
+@pytest.mark.parametrize("tracked_count", [20, 2000])
+def test_a_seekers_second_search_costs_two_queries_however_much_she_tracks(alice_client, alice, tracked_count,
+                                                                          django_assert_num_queries):
+    from applications.tests.factories import make_applications
+
+    make_catalogue(30)
+    make_applications(alice, tracked_count, events_each=1)
+    Application.objects.create(user=alice, job=JobFactory(title="Engineer she tracks"))
+    alice_client.get("/jobs/?q=engineer")
+    # 1 the session's user, 2 which of the shown postings she tracks: the rows, skills, total and
+    # facets are everyone's and kept (jobs.views._seeker_search); no statement timeout to set
+    with django_assert_num_queries(2):
+        response = alice_client.get("/jobs/?q=engineer")
+    assert response.status_code == 200 and "Tracked ✓" in response.content.decode()
+
+
+def test_kept_results_carry_each_seekers_own_marks(alice_client, alice, bob):
+    from django.test import Client
+
+    job = JobFactory(title="Staff engineer")
+    Application.objects.create(user=alice, job=job)
+    assert "Tracked ✓" in alice_client.get("/jobs/?q=engineer").content.decode()
+    bob_client = Client()
+    bob_client.force_login(bob)
+
+    body = bob_client.get("/jobs/?q=engineer").content.decode()
+
+    assert "Tracked ✓" not in body and f'<form id="track-{job.pk}"' in body
+    assert 'name="csrfmiddlewaretoken"' in body
+
+
+def test_kept_results_show_the_same_cards_as_a_fresh_search(alice_client, alice):
+    from jobs.cache import bump_catalogue_generation
+
+    make_catalogue(12)
+    first = alice_client.get("/jobs/?q=engineer").content.decode()
+    kept = alice_client.get("/jobs/?q=engineer").content.decode()
+    bump_catalogue_generation()  # a new catalogue generation: searched afresh
+    fresh = alice_client.get("/jobs/?q=engineer").content.decode()
+
+    def cards(body: str) -> str:
+        start = body.index('<ul class="job-list">')
+        return body[start:body.index("</section>", start)]
+
+    assert cards(first) == cards(kept) == cards(fresh)
+    assert cards(kept).count('<li class="job-card">') >= 5 and 'class="snippet"' in cards(kept)
+
+
+def test_a_catalogue_change_shows_at_once_in_a_seekers_search(alice_client, alice, django_capture_on_commit_callbacks):
+    job = JobFactory(title="Backend engineer")
+    assert "Backend engineer" in alice_client.get("/jobs/?q=engineer").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):  # the edit's generation bump, after commit
+        job.title = "Backend engineer (Rust)"
+        job.save()
+
+    assert "Backend engineer (Rust)" in alice_client.get("/jobs/?q=engineer").content.decode()

@@ -62,12 +62,32 @@ def test_it_holds_the_account_the_profile_and_every_application_with_its_timelin
     assert "Globex" not in response.content.decode()
 
 
+def test_it_holds_the_saved_searches_and_the_inbox_and_nobody_elses(client, alice, bob):
+    from notifications.inbox import notification_send
+    from notifications.tests.conftest import save_search
+
+    save_search(alice, name="Python remote", q="python", remote=["remote"], frequency="instant")
+    save_search(bob, name="Bob's search", q="rust")
+    notification_send(user_id=alice.pk, kind="system", title="Your import finished")
+    notification_send(user_id=bob.pk, kind="system", title="Bob's import finished")
+    client.force_login(alice)
+
+    data = json.loads(client.get(URL).content)
+
+    [search] = data["saved_searches"]
+    assert (search["name"], search["query"]["q"], search["query"]["remote"], search["emails"]) == (
+        "Python remote", "python", ["remote"], "instant")
+    assert [(n["kind"], n["title"], n["read_at"]) for n in data["notifications"]] == [("system", "Your import finished", None)]
+    assert "Bob" not in json.dumps(data)
+
+
 @pytest.mark.parametrize("size", [10, 200])
 def test_it_costs_the_same_queries_for_few_or_many_applications(client, alice, size, django_assert_num_queries):
     make_applications(alice, size, events_each=3)
     client.force_login(alice)
     # 1 user, 2 profile, 3 its skills, 4 applications with posting and company, 5 their events
-    # with actors, 6 interviews, 7 contacts, 8 attached documents, 9 the library, 10 the deletion log
-    with django_assert_num_queries(10):
+    # with actors, 6 interviews, 7 contacts, 8 attached documents, 9 the library, 10 the deletion log,
+    # 11 saved searches, 12 the inbox
+    with django_assert_num_queries(12):
         response = client.get(URL)
     assert len(json.loads(response.content)["applications"]) == size

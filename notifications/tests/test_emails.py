@@ -222,3 +222,17 @@ def test_the_dashboard_follow_up_list_marks_done_and_snoozes(alice_client, alice
     assert application.next_follow_up is None
     bobs.refresh_from_db()
     assert bobs.next_follow_up is not None
+
+
+def test_a_digest_tells_the_exact_count_and_lists_the_newest_few(alice):
+    from notifications.matcher import MATCHES_KEPT
+
+    save_search(alice, name="Python", q="python")
+    jobs = [arrive(title=f"Python developer no. {n}", posted_at=timezone.now() + timedelta(seconds=n), external_id=f"d{n}")
+            for n in range(MATCHES_KEPT + 3)]
+    alerts_match(now=later())
+    [digest] = send_digests(timezone.now())
+    assert digest.subject == f"{MATCHES_KEPT + 3} new jobs for your saved searches today"
+    assert f"Python ({MATCHES_KEPT + 3} new)" in digest.body and "and 3 more" in digest.body
+    assert all(job.title in digest.body for job in jobs[-MATCHES_KEPT:])
+    assert not any(job.title in digest.body for job in jobs[:3])

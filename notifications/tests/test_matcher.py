@@ -9,9 +9,10 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from jobs.selectors import filtered_jobs
+from jobs.models import Job
 from jobs.tests.factories import JobFactory
 from notifications.matcher import MATCHES_KEPT, alerts_match
-from notifications.models import AlertMatch, Notification, SavedSearch
+from notifications.models import Notification, SavedSearch
 from notifications.queries import search_params
 from notifications.tests.conftest import arrive, later, save_search
 
@@ -19,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 def matched(search) -> set[int]:
-    return set(AlertMatch.objects.filter(saved_search=search).values_list("job_id", flat=True))
+    """The postings the search keeps as matched (the newest MATCHES_KEPT: these tests stay below)."""
+    return set(SavedSearch.objects.get(pk=search.pk).latest_job_ids)
 
 
 def test_it_alerts_a_matching_posting_that_arrives_after_the_search_was_saved(alice):
@@ -155,3 +157,37 @@ def test_a_backlog_is_matched_in_slices_each_queuing_the_next(alice, monkeypatch
     assert matched(search) == backlog
     search.refresh_from_db()
     assert search.unseen_count == 5
+
+
+def test_a_run_costs_the_same_statements_for_3_or_30_saved_searches(django_user_model):
+    """Counts, newest postings and marks go in with one COPY and one UPDATE: no statement per search."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(searches: int, minutes: int) -> int:
+        for n in range(searches):
+            user = django_user_model.objects.create_user(f"seeker-{minutes}-{n}", f"s{minutes}-{n}@example.com", "pw")
+            save_search(user, q="python" if n % 2 else "engineer", frequency=("daily", "instant", "off")[n % 3])
+        arrive(title="Python engineer", external_id=f"pe-{minutes}")
+        with CaptureQueriesContext(connection) as queries:
+            run = alerts_match(now=later(minutes))
+        assert run.matches == run.matched_searches == run.saved_searches >= searches
+        return len(queries)
+
+    statements(1, 2)  # warms jobs' cached search aliases and rates
+    assert statements(3, 4) == statements(30, 6)
+
+
+def test_the_pending_count_is_what_no_email_told_of_and_off_searches_keep_none(alice):
+    daily = save_search(alice, name="a", q="python")
+    off = save_search(alice, name="b", q="python", frequency="off")
+    for n in range(MATCHES_KEPT + 2):
+        arrive(title=f"Python developer {n}", posted_at=timezone.now() + timedelta(seconds=n), external_id=f"p{n}")
+    alerts_match(now=later())
+    daily.refresh_from_db()
+    off.refresh_from_db()
+    assert (daily.unseen_count, daily.pending_count) == (MATCHES_KEPT + 2, MATCHES_KEPT + 2)
+    assert (off.unseen_count, off.pending_count) == (MATCHES_KEPT + 2, 0)
+    newest_first = list(SavedSearch.objects.get(pk=daily.pk).latest_job_ids)
+    posted = dict(Job.objects.filter(pk__in=newest_first).values_list("pk", "posted_at"))
+    assert [posted[pk] for pk in newest_first] == sorted(posted.values(), reverse=True)
