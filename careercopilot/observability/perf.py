@@ -572,6 +572,14 @@ class Options:
     log: callable = print
 
 
+ANONYMOUS_ENDPOINTS = frozenset({"health", "home", "search_common", "search_medium", "search_rare",
+                                 "search_newest_deep", "job_detail", "company", "anonymous"})
+
+
+def anonymous_only(options: Options) -> bool:
+    return bool(options.only) and set(options.only) <= ANONYMOUS_ENDPOINTS
+
+
 def _environment() -> dict:
     from django.conf import settings
     from django.db import connection
@@ -616,7 +624,10 @@ def run_suite(options: Options) -> dict:
         },
         "runs": [],
     }
-    seeker, writer = seeker_and_writer(options.seeker)
+    # Only anonymous pages asked for: no seeker, writer or session is made, so the suite writes
+    # nothing to the database (a shared, read-only full-size copy can be measured).
+    report["settings"]["writes_nothing"] = anonymous_only(options)
+    seeker, writer = (None, None) if anonymous_only(options) else seeker_and_writer(options.seeker)
     report["settings"]["seeker"] = seeker.get_username() if seeker else None
     from applications.models import Application
 
@@ -637,7 +648,10 @@ def _one_run(options: Options, seeker, writer, workdir: Path, repeat: int) -> di
     log = options.log
     run = {"repeat": repeat + 1, "load_average_at_start": list(os.getloadavg()), "passes": {}}
     csrf = secrets.token_hex(16)  # a 32-character secret: Django accepts it as the cookie and the header
-    cookies = {"seeker_cookie": session_cookie(seeker), "writer_cookie": session_cookie(writer), "csrf": csrf}
+    if anonymous_only(options):
+        cookies = {"seeker_cookie": "", "writer_cookie": "", "csrf": csrf}
+    else:
+        cookies = {"seeker_cookie": session_cookie(seeker), "writer_cookie": session_cookie(writer), "csrf": csrf}
 
     def endpoints_now() -> list[Endpoint]:
         # Built again for each pass: the writes start from the applications saved at that moment.

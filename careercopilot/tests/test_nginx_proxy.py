@@ -90,3 +90,18 @@ def test_an_edit_shows_within_the_micro_caches_lifetime(job, django_capture_on_c
         while "Master plumber" not in _get(url)[1]:
             assert time.monotonic() - edited < 3.0, "the edit did not show within the 2 s micro-cache"
             time.sleep(0.2)
+
+
+def test_an_expired_page_is_answered_stale_at_once_while_one_request_refreshes_it(job):
+    with gunicorn(workers=2) as upstream, nginx(upstream.removeprefix("http://")) as base:
+        url = base + "/jobs/"
+        _get(url)
+        assert _get(url)[0] == "HIT"
+        time.sleep(2.5)  # past the micro-cache's 2 s
+
+        expired, _, _ = _get(url)
+        assert expired in ("STALE", "UPDATING")  # answered from the old copy, not queued behind gunicorn
+        refreshed = time.monotonic()
+        while _get(url)[0] != "HIT":
+            assert time.monotonic() - refreshed < 2.0, "the background refresh never stored a new copy"
+            time.sleep(0.1)

@@ -142,3 +142,11 @@ def test_answers_that_are_not_2xx_are_counted_by_their_status_code(status_server
     result = perf.run_wrk(base, again, perf.Load(duration=1, connections=2, threads=2, budget=10), tmp_path, "refused")
 
     assert result["statuses"] == {"400": result["errors"]["status"]} and result["errors"]["status"] >= 19
+
+
+def test_a_suite_of_anonymous_pages_only_makes_no_user_nor_session():
+    # A shared, read-only full-size database can then be measured (no seeker, writer or session written).
+    assert perf.anonymous_only(perf.Options(only=["health", "home", "search_common", "job_detail"]))
+    assert perf.anonymous_only(perf.Options(only=["anonymous"]))
+    assert not perf.anonymous_only(perf.Options(only=["health", "board"]))
+    assert not perf.anonymous_only(perf.Options(only=None))  # the whole mix has the seeker's pages
