@@ -86,9 +86,15 @@ preload_app = True
 
 
 def when_ready(server) -> None:
+    import gc
+
     from careercopilot.warm_up import load_code
 
     load_code()
+    # Everything loaded so far lives as long as the process: out of the collector's sight, a
+    # full collection in a worker walks only what requests made (and the forked pages stay
+    # shared instead of being written to by the collector's bookkeeping).
+    gc.freeze()
 
 
 def post_worker_init(worker) -> None:

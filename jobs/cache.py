@@ -19,11 +19,12 @@ on Redis whatever the number of cached pages. Three of them:
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
 from django.contrib.messages import get_messages
@@ -36,8 +37,15 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.urls import Resolver404, resolve
 from django.utils.http import urlencode
+from django.utils.module_loading import import_string
+from django.utils.text import compress_string
+from django_ratelimit import core as ratelimit_core
 from django_ratelimit.core import is_ratelimited
+from django_redis.exceptions import ConnectionInterrupted
 from prometheus_client import Counter
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 T = TypeVar("T")
 
@@ -220,6 +228,11 @@ def page_key(name: str, path: str, canonical_query: str) -> str:
     return f"jobs:page:{name}:{_digest(path, canonical_query)}"
 
 
+def compressed_key(page: str) -> str:
+    # The same page gzipped once when it was stored, for visitors who accept gzip.
+    return f"{page}:gz"
+
+
 def page_budget_key(name: str, window: int) -> str:
     return f"jobs:page-budget:{name}:{window}"
 
@@ -279,9 +292,12 @@ def mark_public(response: HttpResponse, max_age: int = PUBLIC_MAX_AGE) -> HttpRe
 def canonical_query(request: HttpRequest, params: tuple[str, ...]) -> str:
     """The query string as the page reads it: only its known parameters, without blanks,
     values sorted. `?q=x&utm=1&_=123` and `?q=x` are one page, stored once."""
+    query = request.GET
+    if not query:
+        return ""
     pairs = []
-    for name in sorted(params):
-        values = sorted({value.strip() for value in request.GET.getlist(name) if value.strip()})
+    for name in sorted(name for name in query if name in params):  # the few given, not every known one
+        values = sorted({value.strip() for value in query.getlist(name) if value.strip()})
         pairs.extend((name, value) for value in values)
     return urlencode(pairs)
 
@@ -344,23 +360,26 @@ def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (
                 return view(request, *args, **kwargs)
             query = canonical_query(request, params)
             key = page_key(name, request.path, query)
-            generation, stored = _generation_and_page(kwargs[posting] if posting else None, key)
+            gzipped = _accepts_gzip(request)
+            known = getattr(request, "jobs_page_generation", None)
+            if known is not None and known[0] == key:  # early_answers just read it and found no page
+                generation, stored = known[1], None
+            else:
+                generation, stored = _generation_and_page(kwargs[posting] if posting else None,
+                                                          compressed_key(key) if gzipped else key)
             if stored is not None and stored[0] != generation:
                 stored = None  # built before the last change
             count_lookup("pages", stored is not None)
             if stored is not None:
-                _, content, content_type = stored
-                response = HttpResponse(content, content_type=content_type)
-                response["X-Page-Cache"] = "hit"
+                response = _stored_answer(stored[1], stored[2], gzipped, public=False)
             else:
                 request.jobs_shared_page = True
                 request.GET = QueryDict(query)
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
-                stored = response.status_code == 200 and not response.cookies and _within_budget(name, timeout)
-                if stored:
-                    cache.set(key, (generation, response.content, response["Content-Type"]), timeout)
+                stored = (response.status_code == 200 and not response.cookies
+                          and _store_page(name, key, generation, response.content, response["Content-Type"], timeout))
                 response["X-Page-Cache"] = "miss" if stored else "skip"
             if shared and response.status_code == 200:
                 mark_public(response)
@@ -374,33 +393,222 @@ def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (
     return decorator
 
 
+def _store_page(name: str, key: str, generation: str, content: bytes, content_type: str, timeout: int) -> bool:
+    """The page as built, and gzipped once for the visitors who accept it (most browsers), so
+    no stored answer is compressed again per request; unless this kind of page is over its
+    budget (_within_budget). On Redis the count and both writes are one script (one round trip).
+    The compressed copy gets GZipMiddleware's random-length header too (BREACH: README,
+    Security), though a stored page carries no secret to guess. True if stored."""
+    gzipped = compress_string(content, max_random_bytes=GZIP_RANDOM_BYTES)
+    values = {key: (generation, content, content_type), compressed_key(key): (generation, gzipped, content_type)}
+    budget = page_budget_key(name, int(time.time() // timeout))
+    client, breaker = _redis_client()
+    if client is None:
+        if not _within_budget(name, timeout):
+            return False
+        cache.set_many(values, timeout)
+        return True
+    keys = [str(client.make_key(k)) for k in (budget, *values)]
+    args = [timeout * 2, settings.PAGE_CACHE_MAX_PAGES, *(client.encode(v) for v in values.values()), timeout]
+    stored = _run_script(client, breaker, STORE_PAGE_SCRIPT, STORE_PAGE_SCRIPT_SHA, keys, args)
+    return bool(stored)
+
+
+# Count this page against its kind's budget and, within it, store both copies. KEYS: the budget,
+# the page, its gzipped copy; ARGV: the budget's lifetime, the budget, the two values, their lifetime.
+STORE_PAGE_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end
+if count > tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', tonumber(ARGV[5]))
+redis.call('SET', KEYS[3], ARGV[4], 'EX', tonumber(ARGV[5]))
+return 1
+"""
+STORE_PAGE_SCRIPT_SHA = hashlib.sha1(STORE_PAGE_SCRIPT.encode()).hexdigest()
+
+
+GZIP_RANDOM_BYTES = 100  # as django.middleware.gzip.GZipMiddleware.max_random_bytes
+
+
+def _accepts_gzip(request: HttpRequest) -> bool:
+    return "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "").lower()
+
+
+# One round trip for a stored page: the generation(s), the page and, when the page is there, the
+# throttle's count for this address (django-ratelimit's own key and window, so the view's
+# decorator and this count together). KEYS: the keys to read, then the throttle's key if any;
+# ARGV: how many keys to read, the throttle's lifetime. A missing page counts nothing here (the
+# view it falls through to counts it).
+STORED_PAGE_SCRIPT = """
+local n = tonumber(ARGV[1])
+local values = redis.call('MGET', unpack(KEYS, 1, n))
+if #KEYS > n and values[n] then
+  local count = redis.call('INCR', KEYS[n + 1])
+  if count == 1 then redis.call('EXPIRE', KEYS[n + 1], tonumber(ARGV[2])) end
+  values[n + 1] = count
+end
+return values
+"""
+STORED_PAGE_SCRIPT_SHA = hashlib.sha1(STORED_PAGE_SCRIPT.encode()).hexdigest()
+_REDIS_DOWN = (ConnectionInterrupted, RedisConnectionError, RedisTimeoutError, OSError)
+
+
+def _throttle_for(request: HttpRequest, fn: Callable, throttle: dict) -> tuple[str, int, int] | None:
+    """django-ratelimit's key, limit and lifetime for this request, as its decorator on `fn`
+    computes them (group = the view's dotted name; the rate and key as the view declares)."""
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return None
+    group = f"{fn.__module__}.{fn.__qualname__}"
+    rate = throttle["rate"](group, request) if callable(throttle["rate"]) else throttle["rate"]
+    if rate is None:
+        return None
+    limit, period = ratelimit_core._split_rate(rate)
+    key = throttle["key"]
+    if key == "ip":  # django-ratelimit's _get_ip, its address masking (ipaddress: slow) kept per address
+        value = _masked_address(_client_address(request))
+    else:
+        value = key(group, request) if callable(key) else ratelimit_core._SIMPLE_KEYS[key](request)
+    window = ratelimit_core._get_window(value, period)
+    cache_key = ratelimit_core._make_cache_key(group, window, rate, value, throttle.get("method", ratelimit_core.ALL))
+    return cache_key, limit, period + ratelimit_core.EXPIRATION_FUDGE
+
+
+def _client_address(request: HttpRequest) -> str:
+    reader = settings.RATELIMIT_IP_META_KEY
+    if not reader:
+        return request.META["REMOTE_ADDR"]
+    if isinstance(reader, str) and "." in reader:
+        return import_string(reader)(request)
+    return reader(request) if callable(reader) else request.META[reader]
+
+
+@lru_cache(maxsize=4096)
+def _masked_address(ip: str) -> str:
+    mask = getattr(settings, "RATELIMIT_IPV6_MASK", 64) if ":" in ip else getattr(settings, "RATELIMIT_IPV4_MASK", 32)
+    return str(ipaddress.ip_network(f"{ip}/{mask}", strict=False).network_address)
+
+
+def _redis_client():
+    """django-redis's client and the breaker in front of it, or (None, None) when the cache is not
+    Redis or its breaker is open (the callers then use the cache's own calls, which degrade)."""
+    backend = cache._connections[cache._alias] if hasattr(cache, "_connections") else cache
+    client = getattr(backend, "client", None)
+    if client is None or not hasattr(client, "get_client"):
+        return None, None
+    breaker = getattr(backend, "breaker", None)
+    if breaker is not None and not breaker.allow():
+        return None, None
+    return client, breaker
+
+
+def _run_script(client, breaker, script: str, sha: str, keys: list[str], args: list):
+    """The script's answer, or None when Redis is away (the breaker then opens)."""
+    try:
+        redis = client.get_client(write=True)
+        try:
+            answer = redis.evalsha(sha, len(keys), *keys, *args)
+        except NoScriptError:  # this Redis has not seen the script yet (or restarted): send it whole once
+            answer = redis.eval(script, len(keys), *keys, *args)
+    except _REDIS_DOWN as exc:
+        if breaker is not None:
+            breaker.failure(exc)
+        return None
+    if breaker is not None:
+        breaker.success()
+    return answer
+
+
+def _one_trip(names: list[str], key: str, throttle: tuple[str, int, int] | None) -> tuple[dict, int | None] | None:
+    """The stored values under `names` and `key` (and the throttle's new count) in one Redis
+    call, or None when this cache cannot (not Redis, its breaker open, Redis away: the caller
+    then answers through the full stack, which degrades as every other cache use does)."""
+    client, breaker = _redis_client()
+    if client is None:
+        return None
+    wanted = [*names, key]
+    keys = [str(client.make_key(name)) for name in wanted]
+    args = [len(keys), throttle[2] if throttle else 0]
+    if throttle:
+        keys.append(str(client.make_key(throttle[0])))
+    raw = _run_script(client, breaker, STORED_PAGE_SCRIPT, STORED_PAGE_SCRIPT_SHA, keys, args)
+    if raw is None:
+        return None
+    stored = {name: client.decode(value) for name, value in zip(wanted, raw) if value is not None}
+    return stored, (raw[len(wanted)] if len(raw) > len(wanted) else None)
+
+
+def _stored_answer(content: bytes, content_type: str, gzipped: bool, *, public: bool = True) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    if gzipped:
+        response["Content-Encoding"] = "gzip"  # GZipMiddleware leaves an encoded answer alone
+        response["Vary"] = "Accept-Encoding"
+    response["X-Page-Cache"] = "hit"
+    if public:
+        response["Cache-Control"] = PUBLIC_CACHE_CONTROL
+    return response
+
+
+PUBLIC_CACHE_CONTROL = f"public, max-age={PUBLIC_MAX_AGE}"  # what mark_public writes, for a fresh answer
+
+
+@lru_cache(maxsize=512)
+def _resolve(path: str):
+    """URL resolution of the paths stored pages are asked for most (the list, the home page, the
+    popular postings), kept: the resolver walks every pattern on each call."""
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None
+
+
 def stored_page_response(request: HttpRequest) -> HttpResponse | None:
     """The stored page for a shared request (no session, no messages, no credentials) to a page
     cached with cache_anonymous_page, or None (not such a page, not stored, or throttled: the
-    full stack then answers as usual). Costs the URL resolution and one cache round trip (three
-    for a throttled page: the throttle's count is django-ratelimit's own, on the same key)."""
+    full stack then answers as usual). Costs the URL resolution and one Redis round trip: the
+    generation, the page (gzipped already for a client that accepts it) and the throttle's count
+    in one script (STORED_PAGE_SCRIPT). On a cache that is not Redis, the separate calls."""
     if settings.CACHE_BYPASS or not shared_request(request):
         return None
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
+    match = _resolve(request.path_info)
+    if match is None:
         return None
     spec = getattr(match.func, "anonymous_page", None)
     if spec is None:
         return None
     request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it (DisallowedHost: 400)
-    key = page_key(spec["name"], request.path, canonical_query(request, spec["params"]))
-    generation, stored = _generation_and_page(match.kwargs[spec["posting"]] if spec["posting"] else None, key)
+    job_id = match.kwargs[spec["posting"]] if spec["posting"] else None
+    names = [POSTINGS_GENERATION_KEY, posting_key(job_id)] if job_id is not None else [GENERATION_KEY]
+    gzipped = _accepts_gzip(request)
+    plain_key = page_key(spec["name"], request.path, canonical_query(request, spec["params"]))
+    key = compressed_key(plain_key) if gzipped else plain_key
+    throttle = _throttle_for(request, match.func, spec["throttle"]) if spec["throttle"] else None
+    trip = _one_trip(names, key, throttle)
+    if trip is None:
+        return _stored_page_in_calls(request, match, spec, job_id, key, gzipped)
+    values, count = trip
+    if names[0] not in values:
+        return None  # no generation yet: the view makes it as the accessors do
+    generation = (f"{values[names[0]]}.{values.get(names[1], 0)}" if job_id is not None else str(int(values[names[0]])))
+    stored = values.get(key)
     if stored is None or stored[0] != generation:
+        request.jobs_page_generation = (plain_key, generation)  # the view needs not read it again
         return None  # the view builds it (and counts the miss)
-    if spec["throttle"] and is_ratelimited(request, fn=match.func, increment=True, **spec["throttle"]):
+    if throttle and count is not None and count > throttle[1]:
         return None  # the view's own decorator answers 429
     count_lookup("pages", True)
     request.resolver_match = match
-    _, content, content_type = stored
-    response = HttpResponse(content, content_type=content_type)
-    response["X-Page-Cache"] = "hit"
-    return mark_public(response)
+    return _stored_answer(stored[1], stored[2], gzipped)
+
+
+def _stored_page_in_calls(request, match, spec, job_id, key, gzipped) -> HttpResponse | None:
+    generation, stored = _generation_and_page(job_id, key)
+    if stored is None or stored[0] != generation:
+        return None
+    if spec["throttle"] and is_ratelimited(request, fn=match.func, increment=True, **spec["throttle"]):
+        return None
+    count_lookup("pages", True)
+    request.resolver_match = match
+    return _stored_answer(stored[1], stored[2], gzipped)
 
 
 def shared_page_context(request: HttpRequest) -> dict:

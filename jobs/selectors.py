@@ -221,9 +221,12 @@ def filtered_jobs(params: SearchParams) -> JobQuerySet:
     if params.salary_max is not None:
         qs = qs.filter(salary_min_usd__lte=params.salary_max)
     if params.company:
-        # A scalar subquery, not a join: PostgreSQL runs it once up front, and then walks
-        # the (company, posted_at) index newest-first for just that company.
-        qs = qs.filter(company_id=Subquery(Company.objects.filter(slug=params.company).values("pk")[:1]))
+        # The company's id as a value (cached per catalogue generation; 0, no company, for an
+        # unknown slug), not a subquery: the planner then knows from its statistics how many
+        # postings the company has, and walks the (company, posted_at) index for a small one.
+        # Behind a subquery it guessed, and for "regress" at one company bitmapped every match
+        # of the word (67,000) to keep the company's few: 240-450 ms a statement.
+        qs = qs.filter(company_id=company_id_for(params.company) or 0)
     if params.skills and _is_postgres(qs):
         # The GIN index on skill_ids answers "has all of these skills" as an index condition.
         qs = qs.filter(skill_ids__contains=skill_ids_for(params.skills))
@@ -483,6 +486,17 @@ def _tier_filters(parsed: ParsedQuery) -> list[Q]:
 RELEVANCE_TIERS = 4
 
 
+def _title_words_tested_cheaply(parsed: ParsedQuery, title_words: Q) -> Q:
+    """The title-words tier as a row test: the stored document's weight-A lexemes (every title
+    word as written is one) first, so jobs_title_words(title) is recomputed only for the few
+    rows that may pass. Not for an index read: there the title-words GIN index decides alone."""
+    if parsed.excludes:
+        return title_words
+    has_title_weight = RawSQL("jobs_job.search_title @@ to_tsquery(%s::regconfig, %s)", [TITLE_CONFIG, parsed.title],
+                              output_field=BooleanField())
+    return Q(has_title_weight) & title_words
+
+
 def _tier_case(parsed: ParsedQuery) -> Case:
     """Each match's tier as an expression, for sets read whole (Candidates) or ranked exhaustively.
 
@@ -492,11 +506,7 @@ def _tier_case(parsed: ParsedQuery) -> Case:
     the title's weight (which every title word has): a description-only match never pays it.
     """
     title_words, exact, exact_or_stemmed = _tier_filters(parsed)
-    if not parsed.excludes:
-        # search_title's weight-A lexemes hold every title word as written, so this only skips rows.
-        has_title_weight = RawSQL("jobs_job.search_title @@ to_tsquery(%s::regconfig, %s)", [TITLE_CONFIG, parsed.title],
-                                  output_field=BooleanField())
-        title_words = Q(has_title_weight) & title_words
+    title_words = _title_words_tested_cheaply(parsed, title_words)
     best_two = Case(When(title_words, then=Value(4)), default=Value(3), output_field=IntegerField())
     return Case(When(exact, then=best_two), When(exact_or_stemmed, then=Value(2)), default=Value(1), output_field=IntegerField())
 
@@ -516,17 +526,55 @@ def _match_as_filter(parsed: ParsedQuery) -> RawSQL:
     return RawSQL(f"(({sql}) IS TRUE)", params, output_field=BooleanField())
 
 
+# How many of the newest open postings a tier is first looked for among (see _newest_window_rows).
+RECENT_WINDOW = 5000
+_FROM_JOBS = 'FROM "jobs_job" WHERE'
+_FROM_NEWEST = ('FROM (SELECT * FROM "jobs_job" WHERE "jobs_job"."is_active" '
+                'ORDER BY "jobs_job"."posted_at" DESC, "jobs_job"."id" DESC LIMIT %s) AS "jobs_job" WHERE')
+
+
+def _newest_window_rows(read: JobQuerySet, want: int) -> list | None:
+    """`read`'s rows (newest first, LIMIT `want`) looked for among the RECENT_WINDOW newest open
+    postings only; None when fewer than `want` are there (then only a read of all of it can tell).
+
+    Why: a tier of a big set is read newest-first either by a GIN bitmap of all its postings
+    (each fetched from the heap, then sorted) or by a walk of the posted_at index testing each
+    row; the planner picks by its estimate, which for several words or an alias phrase
+    multiplies frequencies as if independent. "ml engineer" (title words, 11,825 postings,
+    estimated 102) fetched 11,589 heap pages to keep 21: 300-460 ms. Among the newest 5,000 rows
+    (a prefix of the posted_at index, the same hot pages for every search) a tier in over
+    ~0.5 % of postings is found at a bounded cost whatever the estimate; and when the window
+    holds `want` of them they are exactly the tier's newest `want`, as the window is a prefix
+    of that order. The LIMIT inside the derived table keeps the planner from pushing the
+    conditions down into a bitmap.
+    """
+    sql, params = read.query.sql_with_params()
+    if sql.count(_FROM_JOBS) != 1:
+        return None
+    sql = sql.replace(_FROM_JOBS, _FROM_NEWEST)
+    # The window's LIMIT goes before the outer query's own parameters, where it sits in the text.
+    head = sql.split(_FROM_NEWEST.split("%s")[0], 1)[0]
+    position = head.count("%s")
+    params = (*params[:position], RECENT_WINDOW, *params[position:])
+    with connections[read.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return rows if len(rows) >= want else None
+
+
 def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: JobQuerySet,
-                fetch: Callable[[JobQuerySet], list] = list) -> list[int]:
+                fetch: Callable[[JobQuerySet], list] = list, stepwise: bool = False, window: bool = False) -> list[int]:
     """The first `want` matches in relevance order, exactly as ranking every match would give them.
 
-    The newest `want` of each tier, best tier first, merged on (tier, posted_at, id), and no
-    further than needed: once the tiers read hold `want` postings, no lower tier can place one
-    among the first `want`, so its read is skipped. That spares the dearest reads (the whole
-    match, a common stem) whenever the title already answers: "data scientist" stops at the
-    title tier. As the tiers nest, a posting among the true first `want` is among the newest
-    `want` of its own tier, so nothing better is ever missed; and a tier is read only when
-    every better tier came back short of `want`, i.e. whole, so each posting keeps its best tier.
+    The newest `want` of each tier, merged on (tier, posted_at, id). As the tiers nest, a
+    posting among the true first `want` is among the newest `want` of its own tier, so nothing
+    better is ever missed. On a small catalogue all reads go in one UNION ALL statement.
+    `stepwise` (a big catalogue): best tier first and no further than needed: once the tiers
+    read hold `want` postings no lower tier can place one among the first `want`, so its read
+    is skipped, sparing the dearest reads (the whole match, a common stem) whenever the title
+    already answers; a tier is read only when every better one came back short of `want`,
+    i.e. whole, so each posting keeps its best tier. `window` (a big set): each tier is looked
+    for among the newest postings first (_newest_window_rows).
     """
     best: dict[int, tuple[int, datetime]] = {}
     reads = []
@@ -539,10 +587,26 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
             # would only make the planner think the tier rare (it multiplies the two as if
             # independent) and sort all of it: 1.4 s for "javascript", a skill on 23,000 postings.
             found = found.filter(_match_as_filter(parsed))
-        reads.append((tier, found))
-    reads.append((1, qs))
-    for tier, found in reads:
-        for pk, posted_at in fetch(found.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want]):
+        # In a window the tier is a row test, the title words' recomputation spared where it can be.
+        tested = unmatched.filter(_title_words_tested_cheaply(parsed, condition) if tier == RELEVANCE_TIERS else condition)
+        if parsed.excludes:
+            tested = tested.filter(_match_as_filter(parsed))
+        reads.append((tier, found, tested))
+    reads.append((1, qs, None))
+    if not (stepwise or window):
+        branches = [found.annotate(tier=Value(tier)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want]
+                    for tier, found, _tested in reads]
+        for pk, posted_at, tier in fetch(branches[0].union(*branches[1:], all=True)):
+            if pk not in best or best[pk][0] < tier:
+                best[pk] = (tier, posted_at)
+        reads = []
+    for tier, found, tested in reads:
+        rows = None
+        if window and tested is not None:
+            rows = _newest_window_rows(tested.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want], want)
+        if rows is None:
+            rows = fetch(found.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want])
+        for pk, posted_at in rows:
             if pk not in best:  # a better tier read it first
                 best[pk] = (tier, posted_at)
         if len(best) >= want:
@@ -579,7 +643,8 @@ def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> Sear
         # Each tier planned by the planner's own estimates: title words (migration 0012) and
         # title-or-skill words have statistics of their own, and no tier tests the match again
         # (see _ranked_ids), so a skill word is no longer mistaken for a rare title word.
-        page_ids = _ranked_ids(qs, parsed, want, unmatched=unmatched, fetch=_rows_fetcher(qs, total))[offset:want]
+        page_ids = _ranked_ids(qs, parsed, want, unmatched=unmatched, fetch=_rows_fetcher(qs, total),
+                               stepwise=total.big, window=total.big and total.is_estimate)[offset:want]
         # A second pass over just the page's rows, so ts_headline (the dearest call here)
         # never runs for rows an OFFSET skips.
         query = SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG)
@@ -709,7 +774,8 @@ FACETS = {
 }
 
 
-def _facet_counts(params: SearchParams, names: list[str], steering: Total) -> dict[str, dict[str, tuple[int, bool]]]:
+def _facet_counts(params: SearchParams, names: list[str], steering: Total,
+                  counted_for: SearchParams | None = None) -> dict[str, dict[str, tuple[int, bool]]]:
     """Counts per value for the named facets over at most FACET_SAMPLE matches, in one query.
 
     A full sample is scaled to the total (an estimate, for big sets) and flagged approximate.
@@ -726,7 +792,11 @@ def _facet_counts(params: SearchParams, names: list[str], steering: Total) -> di
     sampled = sum(row[-1] for row in rows)
     scale, approximate = 1.0, False
     if sampled >= FACET_SAMPLE:
-        scale, approximate = max(search_total(params).count, sampled) / sampled, True
+        # Scaled to the set's size: the page's own total when these are its filters, else (a
+        # chosen facet counted without its own filter) the planner's estimate, one EXPLAIN. Not
+        # search_total: for a set of 1,000-5,000 that reads 1,001 matches again just to say "more".
+        size = steering.count if params == counted_for else _planned_rows(qs)
+        scale, approximate = max(size, sampled) / sampled, True
     counts: dict[str, dict[str, tuple[int, bool]]] = {name: {} for name in names}
     for row in rows:
         for i, name in enumerate(names):
@@ -746,7 +816,7 @@ def _candidate_counts(candidates: Candidates, names: list[str]) -> dict[str, dic
     return counts
 
 
-def _compute_facets(params: SearchParams, candidates: Candidates | None = None) -> dict[str, list[FacetValue]]:
+def _compute_facets(params: SearchParams, candidates: Candidates | None = None, total: Total | None = None) -> dict[str, list[FacetValue]]:
     # A chosen facet is counted without its own filter, so its other values still show
     # how many postings picking them would add. One query for the unchosen facets together
     # (none when the page's search read every match: Candidates), one per chosen facet.
@@ -757,10 +827,10 @@ def _compute_facets(params: SearchParams, candidates: Candidates | None = None) 
         counts.update(_candidate_counts(candidates, unchosen))
     if candidates is not None:  # the total they were counted for, without reading it again
         steering = Total(len(candidates.rows), big=_is_postgres(Job.objects.all()) and _active_planned() >= BIG_CATALOGUE)
-    else:
-        steering = search_total(params)  # cached already by the page's own search
+    else:  # the page's own (passed, or cached by its search)
+        steering = total if total is not None else search_total(params)
     if unchosen and candidates is None:
-        counts.update(_facet_counts(params, unchosen, steering))
+        counts.update(_facet_counts(params, unchosen, steering, counted_for=params))
     for name in chosen:
         counts.update(_facet_counts(dataclasses.replace(params, **{name: ()}), [name], steering))
     facets = {}
@@ -774,12 +844,13 @@ def _compute_facets(params: SearchParams, candidates: Candidates | None = None) 
     return facets
 
 
-def job_facets(params: SearchParams, *, candidates: Candidates | None = None) -> dict[str, list[FacetValue]]:
+def job_facets(params: SearchParams, *, candidates: Candidates | None = None, total: Total | None = None) -> dict[str, list[FacetValue]]:
     """Facet counts for these filters, cached; `candidates` (SearchPage.candidates), when the
-    page's search read every match, spares reading them again."""
+    page's search read every match, spares reading them again; `total` (SearchPage.total), the
+    page's total, spares asking for it again (a cache read, or with no cache a second count)."""
     key = jobs_cache.facets_key(jobs_cache.catalogue_generation(), params.filters_key())
     return jobs_cache.cached_value(
-        key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params, candidates), layer="facets",
+        key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params, candidates, total), layer="facets",
         to_cache=lambda facets: {name: [dataclasses.asdict(v) for v in values] for name, values in facets.items()},
         from_cache=lambda plain: {name: [FacetValue(**v) for v in values] for name, values in plain.items()},
     )

@@ -39,7 +39,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
         else:
             with search_deadline():
                 results = search_jobs(params)
-                context.update(results=results, facets=job_facets(params, candidates=results.candidates))
+                context.update(results=results, facets=job_facets(params, candidates=results.candidates, total=results.total))
                 if params.q and context["results"].total.count < FEW_RESULTS and not context["results"].total.is_estimate:
                     context["did_you_mean"] = did_you_mean(params.q)
     except SearchTimedOut:
@@ -92,7 +92,7 @@ def _seeker_search(request: HttpRequest, params, context: dict) -> None:
     def compute() -> tuple[SearchPage, dict]:
         with search_deadline():
             results = search_jobs(params)
-            return results, job_facets(params, candidates=results.candidates)
+            return results, job_facets(params, candidates=results.candidates, total=results.total)
 
     results, facets = jobs_cache.cached_value(key, SEEKER_RESULTS_TIMEOUT, compute, layer="seeker_results",
                                               to_cache=_results_to_cache, from_cache=_results_from_cache)

@@ -6,10 +6,10 @@ One run:
    table, once;
 2. saved searches are grouped by their normalised query. Each distinct text (a few hundred:
    "python developer", "data engineer") runs once in SQL through the jobs app's own
-   `filtered_jobs`, restricted to that small table; each distinct query's other filters
-   (remote, level, city, salary, skills: thousands of combinations) test those candidates in
-   memory with jobs' `row_filter`, the same rules as `filtered_jobs` (a jobs test keeps them
-   equal). So a run is a few dozen statements whatever the number of saved searches, never one
+   `filtered_jobs`, restricted to that small table; each distinct set of the other filters
+   (remote, level, city, salary, skills: a few thousand) tests the new postings once in memory
+   with jobs' `row_filter`, the same rules as `filtered_jobs` (a jobs test keeps them equal);
+   a query's matches are the AND of its text's and its filters' bit masks. So a run is a few dozen statements whatever the number of saved searches, never one
    full search per saved search, and matches what /jobs/ shows for each query;
 3. each saved search counts the matches after its own mark and keeps the newest MATCHES_KEPT
    postings on itself (no row per match: see models); every search's counts, newest postings
@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import json
 import logging
-from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
@@ -39,7 +38,7 @@ from jobs import cache as jobs_cache
 from jobs.models import Job, JobSkill
 from jobs.selectors import ROW_FILTER_FIELDS, SearchParams, filtered_jobs, row_filter
 from notifications.models import Delivery, Notification, SavedSearch
-from notifications.queries import search_params
+from notifications.queries import search_params_cached
 
 log = logging.getLogger(__name__)
 
@@ -139,23 +138,51 @@ def _text_matches(texts: set[str]) -> dict[str, set[int]]:
     return found
 
 
-def _matches_by_query(queries: dict[str, dict], rows: dict[int, dict], order: list[int]) -> tuple[dict[str, array], int]:
-    """(query_key -> the new postings it matches, as ranks in `order` ascending; the number of
-    distinct texts run). Each distinct text runs once in SQL (the search proper); each distinct
-    query's other filters test those candidates' rows in memory (jobs.selectors.row_filter):
-    thousands of saved filters cost no statement each. Ranks in a compact array: ten million
-    matches are 40 MB, not the gigabyte of as many sets of ids."""
+def _mask(ranks) -> int:
+    mask = 0
+    for r in ranks:
+        mask |= 1 << r
+    return mask
+
+
+def _matches_by_query(queries: dict[str, dict], rows: dict[int, dict], order: list[int]) -> tuple[dict[str, int], int]:
+    """(query_key -> the new postings it matches, as a bit mask over their ranks in `order`; the
+    number of distinct texts run). Each distinct text runs once in SQL (the search proper), each
+    distinct set of the other filters once over the rows in memory (jobs.selectors.row_filter: a
+    few thousand sets, no statement each); a query's matches are the AND of the two masks. Masks
+    because ten million matches are then a few megabytes, and what a search needs of them (how
+    many after its mark, the newest few) is a shift and a bit count."""
+    params_by_key = {key: params for key, query in queries.items() if (params := search_params_cached(query, key)) is not None}
     rank = {job_id: i for i, job_id in enumerate(order)}
-    params_by_key = {key: params for key, query in queries.items() if (params := search_params(query)) is not None}
-    texts = {text: sorted(rank[j] for j in ids) for text, ids in
+    texts = {text: _mask(rank[j] for j in ids) for text, ids in
              _text_matches({params.q for params in params_by_key.values() if params.q}).items()}
-    everything = list(range(len(order)))
-    found: dict[str, array] = {}
+    everything = (1 << len(order)) - 1
+    row_list = [rows[job_id] for job_id in order]
+    unfiltered = SearchParams().filters_key()
+    filter_masks: dict[str, int] = {}
+    found: dict[str, int] = {}
     for key, params in params_by_key.items():
-        test = row_filter(params)
-        candidates = texts[params.q] if params.q else everything
-        found[key] = array("I", (r for r in candidates if test(rows[order[r]])))
+        filters = replace(params, q="")
+        passing = filter_masks.get(filters_key := filters.filters_key())
+        if passing is None:
+            if filters_key == unfiltered:
+                passing = everything
+            else:
+                test = row_filter(filters)
+                passing = _mask(r for r, row in enumerate(row_list) if test(row))
+            filter_masks[filters_key] = passing
+        found[key] = (texts[params.q] if params.q else everything) & passing
     return found, len(texts)
+
+
+def _newest(mask: int, n: int) -> list[int]:
+    """The n highest set bits of mask (the newest ranks), highest first."""
+    newest = []
+    while mask and len(newest) < n:
+        r = mask.bit_length() - 1
+        newest.append(r)
+        mask ^= 1 << r
+    return newest
 
 
 def alerts_match(*, now: datetime | None = None, max_new: int = MAX_NEW_POSTINGS) -> MatchRun:
@@ -181,7 +208,7 @@ def alerts_match(*, now: datetime | None = None, max_new: int = MAX_NEW_POSTINGS
             posted = {job_id: row["posted_at"] for job_id, row in new.items()}
             behind = SavedSearch.objects.filter(Q(mark_posted_at__lt=high[0]) | Q(mark_posted_at=high[0], mark_job_id__lt=high[1]))
             searches = list(behind.values_list("id", "user_id", "query_key", "mark_posted_at", "mark_job_id", "frequency",
-                                               "latest_job_ids"))
+                                               "latest_job_ids", "name"))
             run.saved_searches = len(searches)
             queries = dict(behind.order_by().values_list("query_key", "query").distinct())
             run.distinct_queries = len(queries)
@@ -193,23 +220,21 @@ def alerts_match(*, now: datetime | None = None, max_new: int = MAX_NEW_POSTINGS
     return run
 
 
-def _record(run: MatchRun, searches: list[tuple], found: dict[str, array], order: list[int],
+def _record(run: MatchRun, searches: list[tuple], found: dict[str, int], order: list[int],
             posted: dict[int, datetime], now: datetime) -> None:
     keys = [(posted[j], j) for j in order]  # the (posted_at, id) order of the ranks
     updates, per_user, instant_users = [], defaultdict(list), set()
-    for search_id, user_id, key, mark_at, mark_id, frequency, latest in searches:
-        ranks = found.get(key)
-        n = 0
-        if ranks:
-            after = bisect_right(keys, (mark_at, mark_id))  # ranks below are at or before this search's mark
-            n = len(ranks) - bisect_left(ranks, after)
+    for search_id, user_id, key, mark_at, mark_id, frequency, latest, name in searches:
+        mask = found.get(key, 0)
+        # Ranks below the search's mark are at or before it: shifted out, they are not counted.
+        n = (mask >> bisect_right(keys, (mark_at, mark_id))).bit_count() if mask else 0
         if not n:
             updates.append((search_id, 0, 0, None))  # the mark moves all the same
             continue
-        newest = [order[r] for r in ranks[-1 : -min(n, MATCHES_KEPT) - 1 : -1]]
+        newest = [order[r] for r in _newest(mask, min(n, MATCHES_KEPT))]
         emails = frequency != SavedSearch.Frequency.OFF
         updates.append((search_id, n, n if emails else 0, (newest + list(latest or []))[:MATCHES_KEPT]))
-        per_user[user_id].append((search_id, n))
+        per_user[user_id].append((search_id, n, name))
         if frequency == SavedSearch.Frequency.INSTANT:
             instant_users.add(user_id)
     run.matched_searches = sum(1 for u in updates if u[1])
@@ -249,24 +274,28 @@ def _write_searches(updates: list[tuple[int, int, int, list[int] | None]], high:
         cursor.execute(f"DROP TABLE {SEARCH_UPDATES_TABLE}")
 
 
-def _notify(per_user: dict[int, list[tuple[int, int]]], now: datetime) -> None:
+def _notify(per_user: dict[int, list[tuple[int, int, str]]], now: datetime) -> None:
+    """One inbox notification per seeker: on PostgreSQL with one COPY (29,000 a slice at full size)."""
     from notifications.inbox import unread_changed
 
-    names = dict(SavedSearch.objects.filter(
-        pk__in=[entries[0][0] for entries in per_user.values() if len(entries) == 1]).values_list("pk", "name"))
     rows = []
     for user_id, entries in per_user.items():
-        total = sum(n for _, n in entries)
+        total = sum(n for _, n, _ in entries)
         jobs = f"{total} new job{'s' if total != 1 else ''}"
         if len(entries) == 1:
-            search_id = entries[0][0]
-            rows.append(Notification(user_id=user_id, kind=Notification.Kind.MATCHES, created_at=now,
-                                     title=f"{jobs} for “{names.get(search_id, 'your saved search')}”",
-                                     url=f"/searches/{search_id}/"))
+            search_id, _, name = entries[0]
+            title, url = f"{jobs} for “{name}”", f"/searches/{search_id}/"
         else:
-            rows.append(Notification(user_id=user_id, kind=Notification.Kind.MATCHES, created_at=now,
-                                     title=f"{jobs} for {len(entries)} of your saved searches", url="/searches/"))
-    Notification.objects.bulk_create(rows, batch_size=2000)
+            title, url = f"{jobs} for {len(entries)} of your saved searches", "/searches/"
+        rows.append((user_id, Notification.Kind.MATCHES.value, title[:200], "", url, now))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {Notification._meta.db_table} (user_id, kind, title, body, url, created_at) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        Notification.objects.bulk_create([Notification(user_id=u, kind=k, title=t, body=b, url=url, created_at=at)
+                                          for u, k, t, b, url, at in rows], batch_size=2000)
     unread_changed(per_user.keys())
 
 

@@ -39,6 +39,17 @@ SLOWER_THAN = 0.20  # --compare flags an endpoint whose p95, as a ratio to the c
 PORTS = range(21500, 21600)
 
 
+def ports_from(text: str) -> range:
+    """`9100-9199` as a range of ports (`--ports`): each checkout on a shared machine owns one."""
+    try:
+        low, high = (int(part) for part in text.split("-", 1))
+    except ValueError:
+        raise ValueError(f"--ports: expected LOW-HIGH, e.g. 9100-9199, not {text!r}") from None
+    if not 0 < low <= high < 65536:
+        raise ValueError(f"--ports: {text!r} is not a range of ports")
+    return range(low, high + 1)
+
+
 # --- What is requested ----------------------------------------------------------------------
 
 @dataclass
@@ -275,7 +286,8 @@ class Server:
 
 
 @contextmanager
-def gunicorn(app: str, *, workers: int, extra_env: dict[str, str], metrics: bool = True, ports: range = PORTS):
+def gunicorn(app: str, *, workers: int, extra_env: dict[str, str], metrics: bool = True, ports: range = PORTS,
+             threads: int = 1):
     from django.conf import settings
 
     port = free_port(ports)
@@ -287,7 +299,7 @@ def gunicorn(app: str, *, workers: int, extra_env: dict[str, str], metrics: bool
             "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY,
             "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0",
             "CSRF_COOKIE_SECURE": "0", "STATIC_MANIFEST": "0", "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": str(workers), "GUNICORN_ACCESS_LOG": "/dev/null", "METRICS_TOKEN": token,
+            "GUNICORN_WORKERS": str(workers), "GUNICORN_THREADS": str(threads), "GUNICORN_ACCESS_LOG": "/dev/null", "METRICS_TOKEN": token,
             # The suite measures speed, not the throttles: a real client is one address among many.
             "THROTTLE_SEARCH": "1000000/m", "THROTTLE_EXPORT": "1000000/m", "API_THROTTLE_ANON": "1000000/min",
             "API_THROTTLE_USER": "1000000/min", "GUNICORN_MAX_REQUESTS": "0",
@@ -499,6 +511,8 @@ def measure(server: Server, endpoint: Endpoint, load: Load, workdir: Path) -> di
         "latency_ms": result["latency_ms"],
         "errors": errors,
         "error_detail": result["errors"],
+        # Every answer that was not 2xx or 3xx, by status code (wrk's own count has no codes).
+        "statuses": result.get("statuses") or {},
         "error_rate": round(errors / result["requests"], 4) if result["requests"] else None,
         "bytes_per_request": round(result["bytes"] / result["requests"]) if result["requests"] else None,
         "answered_by": result.get("answered_by"),
@@ -541,6 +555,8 @@ class Options:
     url: str | None = None
     allow_remote: bool = False
     workers: int = 2
+    threads_per_worker: int = 1  # gunicorn's: above 1 the workers are gthread (GUNICORN_THREADS)
+    ports: range = PORTS
     load: Load = field(default_factory=lambda: Load(10, 8, 2, 0))
     only: list[str] | None = None
     seeker: str | None = None
@@ -644,7 +660,8 @@ def _one_run(options: Options, seeker, writer, workdir: Path, repeat: int) -> di
         # The ceiling is measured before every pass and after the last, on one bare server kept up
         # all along; each pass is compared with the ceilings on either side of it, so a machine
         # that got busier in the middle of the run moves the ceiling with the pass.
-        bare = outer.enter_context(gunicorn("careercopilot.bare.wsgi", workers=options.workers, extra_env={}, metrics=False))
+        bare = outer.enter_context(gunicorn("careercopilot.bare.wsgi", workers=options.workers, extra_env={}, metrics=False,
+                                                ports=options.ports, threads=options.threads_per_worker))
 
         def ceiling() -> dict:
             row = measure(bare, Endpoint("ceiling", "bare", [Request("/")]), options.load, workdir)
@@ -666,7 +683,8 @@ def _one_run(options: Options, seeker, writer, workdir: Path, repeat: int) -> di
                 else:
                     if name == "silk":
                         _migrate_silk()
-                    server = stack.enter_context(gunicorn("careercopilot.wsgi", workers=options.workers, extra_env=env))
+                    server = stack.enter_context(gunicorn("careercopilot.wsgi", workers=options.workers, extra_env=env,
+                                                          ports=options.ports, threads=options.threads_per_worker))
                 results = {}
                 for endpoint in wanted:
                     if name != "no_cache":
@@ -702,8 +720,9 @@ def crowd_pass(options: Options, workdir: Path) -> dict:
     log = options.log
     requests = crowd_requests()
     results = {}
-    with gunicorn("careercopilot.wsgi", workers=options.workers, extra_env={}) as server, \
-            proxy.nginx(server.base.removeprefix("http://"), ports=PORTS, workers=os.cpu_count() or 1,
+    with gunicorn("careercopilot.wsgi", workers=options.workers, extra_env={}, ports=options.ports,
+                  threads=options.threads_per_worker) as server, \
+            proxy.nginx(server.base.removeprefix("http://"), ports=options.ports, workers=os.cpu_count() or 1,
                         worker_connections=max(options.crowds) * 2 + 256) as base:
         front = Server(base, server.process, server.metrics_token)
         for connections in options.crowds:
@@ -716,7 +735,7 @@ def crowd_pass(options: Options, workdir: Path) -> dict:
             row["load_average"] = list(os.getloadavg())
             results[str(connections)] = row
             log(f"  nginx      {connections:5d} connections  p50 {row['latency_ms']['p50']:8.2f} ms  p95 {row['latency_ms']['p95']:8.2f} ms"
-                f"  p99 {row['latency_ms']['p99']:8.2f} ms  {row['rps']:7.1f} req/s  errors {row['error_detail']}"
+                f"  p99 {row['latency_ms']['p99']:8.2f} ms  {row['rps']:7.1f} req/s  errors {row['error_detail']} statuses {row['statuses']}"
                 f"  built by the view {row['miss_share']}  (load average {os.getloadavg()[0]:.2f})")
     return results
 
@@ -899,12 +918,13 @@ def markdown(report: dict, charts: list[str]) -> str:
         if run.get("proxy"):
             lines += ["### Through nginx: mixed anonymous crowd", "",
                       "| connections | p50 ms | p95 ms | p99 ms | req/s | errors (connect/read/write/status/timeout) | "
-                      "nginx cache | Django cache | built by the view | load average |",
-                      "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
+                      "non-2xx by code | nginx cache | Django cache | built by the view | load average |",
+                      "| ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |"]
             for connections, row in run["proxy"].items():
                 lat, e, a = row["latency_ms"], row["error_detail"], row.get("answered_by") or {}
                 lines.append(f"| {connections} | {lat['p50']:.1f} | {lat['p95']:.1f} | {lat['p99']:.1f} | {row['rps']:.1f} | "
-                             f"{e['connect']}/{e['read']}/{e['write']}/{e['status']}/{e['timeout']} | {a.get('nginx_cache', 0)} | "
+                             f"{e['connect']}/{e['read']}/{e['write']}/{e['status']}/{e['timeout']} | "
+                             f"{', '.join(f'{code}: {n}' for code, n in sorted((row.get('statuses') or {}).items())) or 'none'} | {a.get('nginx_cache', 0)} | "
                              f"{a.get('django_cache', 0)} | {a.get('view', 0)} ({row['miss_share'] or 0:.0%}) | {row['load_average'][0]:.2f} |")
             lines.append("")
         if i <= len(charts):

@@ -58,3 +58,86 @@ def test_a_bad_host_is_refused_before_a_stored_page(client, job):
     client.get("/jobs/?q=plumber")
 
     assert Client().get("/jobs/?q=plumber", HTTP_HOST="evil.example").status_code == 400
+
+
+def _redis_commands_during(action) -> list[tuple[str, str]]:
+    """(client type, command) of every command our Redis database received while `action` ran,
+    seen by a real MONITOR; a script's own commands come as client type "lua"."""
+    import threading
+
+    import redis
+    from django.conf import settings
+
+    server = redis.Redis.from_url(settings.REDIS_URL)
+    db = server.connection_pool.connection_kwargs.get("db", 0)
+    marker = f"end-of-action-{id(action)}"
+    seen: list[tuple[str, str]] = []
+    ready, done = threading.Event(), threading.Event()
+
+    def watch() -> None:
+        with server.monitor() as monitor:
+            ready.set()
+            for event in monitor.listen():
+                if marker in event["command"]:
+                    break
+                if str(event.get("db")) == str(db):
+                    seen.append((event.get("client_type", ""), event["command"]))
+        done.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    ready.wait(5)
+    action()
+    server.echo(marker)
+    done.wait(5)
+    return seen
+
+
+@pytest.mark.skipif(not __import__("django.conf").conf.settings.REDIS_URL, reason="counts commands on a real Redis")
+def test_a_stored_search_page_costs_one_redis_round_trip_throttle_included(client, job):
+    client.get("/jobs/?q=plumber")  # built and stored
+    Client().get("/jobs/?q=plumber")  # Redis learns the script
+
+    commands = _redis_commands_during(lambda: Client().get("/jobs/?q=plumber"))
+
+    ours = [command for kind, command in commands if kind != "lua" and command != "SELECT 1"]  # not the harness's own
+    assert len(ours) == 1 and ours[0].startswith("EVALSHA"), commands
+    # The generation, the page and the throttle's key (django-ratelimit's "rl:"), all in that one call.
+    assert ":jobs:generation " in ours[0] and ":jobs:page:list:" in ours[0] and ":rl:" in ours[0]
+
+
+@pytest.mark.parametrize("url", ["/jobs/?q=plumber", "detail", "/"])
+def test_a_stored_page_goes_gzipped_to_those_who_accept_it_and_plain_to_others(client, job, url):
+    import gzip
+
+    url = {"detail": job.get_absolute_url()}.get(url, url)
+    built = client.get(url)
+
+    zipped = Client().get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    plain = Client().get(url)
+
+    assert zipped["X-Page-Cache"] == plain["X-Page-Cache"] == "hit"
+    assert zipped["Content-Encoding"] == "gzip" and gzip.decompress(zipped.content) == built.content
+    assert "Content-Encoding" not in plain and plain.content == built.content
+    assert "Accept-Encoding" in zipped["Vary"] and "Accept-Encoding" in plain["Vary"]
+    assert zipped["Cache-Control"] == "public, max-age=60"
+
+
+def test_an_anonymous_visitor_with_a_session_gets_the_gzipped_copy_without_public(client, job):
+    import gzip
+
+    built = client.get("/jobs/?q=plumber")
+    visitor = Client()
+    visitor.cookies["sessionid"] = "not-a-session"
+
+    zipped = visitor.get("/jobs/?q=plumber", HTTP_ACCEPT_ENCODING="gzip")
+
+    assert zipped["X-Page-Cache"] == "hit" and gzip.decompress(zipped.content) == built.content
+    assert "public" not in zipped.get("Cache-Control", "") and "Cookie" in zipped["Vary"]
+
+
+def test_health_says_never_store_me_and_costs_no_cache_or_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/health/")
+
+    assert response.content == b'{"status": "ok"}' and response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"

@@ -131,3 +131,14 @@ def test_a_pass_is_divided_by_the_ceilings_around_it():
     rows = perf.with_ratios({"home": _row(4.0, rps=500.0)}, around)
     assert rows["home"]["ratio_to_ceiling"]["p50"] == 2.0 and rows["home"]["ratio_to_ceiling"]["rps"] == 0.5
     assert perf.spread([900.0, 1000.0, 1100.0]) == 0.2
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed")
+def test_answers_that_are_not_2xx_are_counted_by_their_status_code(status_server, tmp_path):
+    base, _ = status_server
+    # The same application moved to withdrawn over and over: the first is legal, the rest are 400s.
+    again = [perf.Request("/applications/1/status/", "POST", "to_status=withdrawn")]
+
+    result = perf.run_wrk(base, again, perf.Load(duration=1, connections=2, threads=2, budget=10), tmp_path, "refused")
+
+    assert result["statuses"] == {"400": result["errors"]["status"]} and result["errors"]["status"] >= 19

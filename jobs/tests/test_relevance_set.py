@@ -85,3 +85,37 @@ def test_both_ways_to_a_page_show_the_same_rows(monkeypatch):
         page = search_jobs(params)
         assert page.candidates is None, params
         assert ([job.pk for job in page.items], page.has_next, page.next_cursor) == from_candidates[params], params
+
+
+@pytest.mark.parametrize("window", [3, 12, 5000])
+def test_a_tier_read_among_the_newest_postings_gives_the_same_rows(monkeypatch, window):
+    """A big set's tiers are first looked for among the RECENT_WINDOW newest postings; a window
+    holding too few falls back to the whole tier. Either way, the same first rows as the exhaustive order."""
+    from jobs import selectors
+    from jobs.search import current_aliases, parse_query
+
+    build_catalogue()
+    monkeypatch.setattr(selectors, "RECENT_WINDOW", window)
+    for query in JUDGEMENTS:
+        for want in (3, 11):
+            params = SearchParams(q=query, sort=Sort.RELEVANCE)
+            qs = selectors.filtered_jobs(params)
+            unmatched = selectors.filtered_jobs(SearchParams())
+            parsed = parse_query(query, current_aliases())
+            windowed = selectors._ranked_ids(qs, parsed, want, unmatched=unmatched, window=True)
+            assert windowed == exhaustive_ranked_ids(params, limit=want), (query, want)
+
+
+def test_the_tiers_read_one_by_one_give_the_same_rows():
+    """A big catalogue reads the tiers best first and stops once they fill the page (stepwise)."""
+    from jobs import selectors
+    from jobs.search import current_aliases, parse_query
+
+    build_catalogue()
+    for query in JUDGEMENTS:
+        for want in (1, 3, 11, 40):
+            params = SearchParams(q=query, sort=Sort.RELEVANCE)
+            args = (selectors.filtered_jobs(params), parse_query(query, current_aliases()), want)
+            unmatched = selectors.filtered_jobs(SearchParams())
+            stepwise = selectors._ranked_ids(*args, unmatched=unmatched, stepwise=True)
+            assert stepwise == selectors._ranked_ids(*args, unmatched=unmatched) == exhaustive_ranked_ids(params, limit=want), (query, want)

@@ -35,13 +35,21 @@ class Command(BaseCommand):
         parser.add_argument("--skip-silk", action="store_true", help="leave out the pass with silk on (it migrates silk's tables)")
         parser.add_argument("--repeat", type=int, default=1, help="run the whole suite N times and report the spread")
         parser.add_argument("--compare", type=Path, help="an earlier report's JSON: flag endpoints >20%% slower relative to the ceiling")
+        parser.add_argument("--gunicorn-threads", type=int, default=1,
+                            help="threads per gunicorn worker of the servers it starts (default 1: sync workers; above 1: gthread)")
+        parser.add_argument("--ports", default="", help="LOW-HIGH: the ports for the servers it starts (default 21500-21599)")
         parser.add_argument("--out", type=Path, default=perf.ROOT / "reports" / "performance", help="report folder")
 
     def handle(self, *args, **opts):
         if opts["compare"] and not opts["compare"].exists():
             raise CommandError(f"--compare: {opts['compare']} does not exist")
+        try:
+            ports = perf.ports_from(opts["ports"]) if opts["ports"] else perf.PORTS
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         options = perf.Options(
             url=opts["url"], allow_remote=opts["allow_remote"], workers=opts["workers"],
+            threads_per_worker=max(1, opts["gunicorn_threads"]), ports=ports,
             load=perf.Load(opts["duration"], opts["users"], opts["threads"], opts["requests"]),
             only=[name.strip() for name in opts["mix"].split(",") if name.strip()] or None,
             seeker=opts["seeker"], no_cache_pass=not opts["skip_no_cache"],

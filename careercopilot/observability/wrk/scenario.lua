@@ -18,6 +18,10 @@ local done_here = 0
 from_nginx = 0
 from_django = 0
 built = 0
+-- Answers that were neither 2xx nor 3xx, by status code: "503=4,502=1" (a string, since a
+-- thread's globals cross to done() only as plain values).
+statuses = ""
+local status_counts = {}
 local threads = {}
 local next_id = 0
 
@@ -53,6 +57,12 @@ function request()
 end
 
 function response(status, headers, body)
+  if status >= 400 then
+    status_counts[status] = (status_counts[status] or 0) + 1
+    local parts = {}
+    for code, n in pairs(status_counts) do parts[#parts + 1] = code .. "=" .. n end
+    statuses = table.concat(parts, ",")
+  end
   if headers["X-Cache-Status"] == "HIT" then
     from_nginx = from_nginx + 1
   elseif headers["X-Page-Cache"] == "hit" then
@@ -70,7 +80,11 @@ end
 
 function done(summary, latency, requests)
   local nginx_hits, django_hits, builds = 0, 0, 0
+  local by_status = {}
   for _, thread in ipairs(threads) do
+    for code, n in string.gmatch(thread:get("statuses") or "", "(%d+)=(%d+)") do
+      by_status[code] = (by_status[code] or 0) + tonumber(n)
+    end
     nginx_hits = nginx_hits + thread:get("from_nginx")
     django_hits = django_hits + thread:get("from_django")
     builds = builds + thread:get("built")
@@ -80,14 +94,16 @@ function done(summary, latency, requests)
   for _, q in ipairs({50, 90, 95, 99}) do
     p[#p + 1] = string.format('"p%d": %.3f', q, latency:percentile(q) / 1000.0)
   end
+  local codes = {}
+  for code, n in pairs(by_status) do codes[#codes + 1] = string.format('"%s": %d', code, n) end
   f:write(string.format(
     '{"requests": %d, "duration_s": %.6f, "bytes": %d, ' ..
     '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, ' ..
     '"latency_ms": {%s, "mean": %.3f, "max": %.3f, "stdev": %.3f}, ' ..
-    '"answered_by": {"nginx_cache": %d, "django_cache": %d, "view": %d}}',
+    '"answered_by": {"nginx_cache": %d, "django_cache": %d, "view": %d}, "statuses": {%s}}',
     summary.requests, summary.duration / 1e6, summary.bytes,
     summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status, summary.errors.timeout,
     table.concat(p, ", "), latency.mean / 1000.0, latency.max / 1000.0, latency.stdev / 1000.0,
-    nginx_hits, django_hits, builds))
+    nginx_hits, django_hits, builds, table.concat(codes, ", ")))
   f:close()
 end

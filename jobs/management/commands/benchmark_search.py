@@ -25,6 +25,7 @@ skipped), so one copy of the catalogue gives before/after figures from the same 
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import time
@@ -174,6 +175,8 @@ class Command(BaseCommand):
         def page():
             results = search_jobs(params)
             candidates = getattr(results, "candidates", None)  # older code: none
+            if "total" in inspect.signature(selectors.job_facets).parameters:  # as the view calls it
+                return results, selectors.job_facets(params, candidates=candidates, total=results.total)
             return results, (selectors.job_facets(params, candidates=candidates) if candidates is not None
                              else selectors.job_facets(params))
 
