@@ -28,8 +28,34 @@ class QuietErrorList(ErrorList):
     __html__ = render
 
 
+_WIDGET_MARKUP: dict[tuple, str] = {}
+
+
+class KeptBoundField(forms.BoundField):
+    """A field of an unbound form whose markup cannot vary (`Form.static_markup`): its widget is
+    rendered once per process, not through the widget templates on every page (the application
+    page shows six such forms, some twenty widgets). Anything that could vary — data, an initial
+    value passed in or computed, another widget or attributes — renders as Django does."""
+
+    def as_widget(self, widget=None, attrs=None, only_initial=False):
+        form = self.form
+        if (not form.static_markup or form.is_bound or widget is not None or attrs or only_initial
+                or self.name in form.initial or callable(self.field.initial)):
+            return super().as_widget(widget, attrs, only_initial)
+        key = (type(form), form.prefix, form.auto_id, self.name)
+        markup = _WIDGET_MARKUP.get(key)
+        if markup is None:
+            markup = _WIDGET_MARKUP[key] = super().as_widget()
+        return markup
+
+
 class Form(forms.Form):
-    """The applications' forms: Django's, with the quiet error list."""
+    """The applications' forms: Django's, with the quiet error list. A form whose fields' markup
+    depends only on its class (static choices and initial values, no per-instance changes) sets
+    `static_markup`, and its unbound widgets are rendered once per process (KeptBoundField)."""
+
+    static_markup = False
+    bound_field_class = KeptBoundField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("error_class", QuietErrorList)
@@ -74,6 +100,7 @@ class ManualApplicationForm(Form):
 
 
 class StatusChangeForm(Form):
+    static_markup = True
     to_status = forms.ChoiceField(
         label="Move to", choices=Status.choices,
         error_messages={"invalid_choice": "“%(value)s” is not a status.", "required": "Choose a status to move to."},
@@ -86,6 +113,7 @@ class UndoForm(Form):
 
 
 class ReopenForm(Form):
+    static_markup = True
     to_status = forms.ChoiceField(label="Reopen as", choices=Status.choices,
                                   error_messages={"invalid_choice": "“%(value)s” is not a status."})
     reason = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
@@ -107,6 +135,7 @@ class ApplicationEditForm(Form):
 
 
 class InterviewForm(Form):
+    static_markup = True
     starts_at = BoundedDateTimeField(label="Date and time", widget=DATETIME_INPUT,
                                     error_messages={"invalid": "Enter a date and time like 2026-03-31 14:30."})
     duration_minutes = forms.IntegerField(label="Length (minutes)", initial=60, min_value=5, max_value=24 * 60)
@@ -118,6 +147,7 @@ class InterviewForm(Form):
 
 
 class ContactForm(Form):
+    static_markup = True
     name = forms.CharField(max_length=200)
     role = forms.CharField(required=False, max_length=200)
     email = forms.EmailField(required=False, max_length=254)
@@ -127,6 +157,7 @@ class ContactForm(Form):
 
 
 class DocumentUploadForm(Form):
+    static_markup = True
     file = forms.FileField(label="File (PDF, DOCX or text, up to 5 MB)",
                            widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.txt"}))
     name = forms.CharField(label="Version name", required=False, max_length=200,
@@ -148,6 +179,7 @@ class AttachForm(Form):
 
 
 class NoteForm(Form):
+    static_markup = True
     # No max_length here: the service refuses an oversized note with the message shown to the user.
     text = forms.CharField(label="Add a note", widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_CHARS}))
 
