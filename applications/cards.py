@@ -113,12 +113,12 @@ def _ages(shown: Shown, template_name: str) -> str:
     return _ui_filter("ago")(shown.applied_at or shown.created_at)
 
 
-def fragment_key(user_id: int, shown: Shown, template_name: str = CARD_TEMPLATE) -> str:
+def fragment_key(user_id: int, shown: Shown, template_name: str = CARD_TEMPLATE, *, zone: str | None = None) -> str:
     """The key of `shown` as `user_id` sees it now, in `template_name`. Every input of the
     template is in it: the whole row, the relative time as text, the time zone, the template."""
-    inputs = (tuple(shown.row.values()), _ages(shown, template_name), timezone.get_current_timezone_name(),
-              _template_digest(template_name))
-    digest = hashlib.blake2b(repr(inputs).encode(), digest_size=12).hexdigest()
+    zone = zone or timezone.get_current_timezone_name()
+    inputs = "\x1f".join(map(str, (*shown.row.values(), _ages(shown, template_name), zone, _template_digest(template_name))))
+    digest = hashlib.blake2b(inputs.encode(), digest_size=12).hexdigest()
     kind = "card" if template_name == CARD_TEMPLATE else "row"
     return f"applications:{kind}:{user_id}:{shown.pk}:{digest}"
 
@@ -130,7 +130,8 @@ def card_key(user_id: int, shown: Shown) -> str:
 def _attach(user_id: int, items: list[Shown], template_name: str, layer: str) -> None:
     if not items:
         return
-    keys = {item.pk: fragment_key(user_id, item, template_name) for item in items}
+    zone = timezone.get_current_timezone_name()
+    keys = {item.pk: fragment_key(user_id, item, template_name, zone=zone) for item in items}
     stored = {} if settings.CACHE_BYPASS else cache.get_many(list(keys.values()))
     missing = {}
     template = None

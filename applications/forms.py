@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.utils import ErrorList
 
 from applications.documents import DOCUMENT_MAX_BYTES
 from applications.imports import DATE_ORDER_CHOICES, ENCODING_CHOICES, FIELDS, FORMAT_CHOICES, IMPORT_MAX_BYTES
@@ -13,7 +14,55 @@ DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 ARCHIVE_CHOICES = [("active", "Active"), ("include", "Active and archived"), ("only", "Archived only")]
 
 
-class FilterForm(forms.Form):
+class QuietErrorList(ErrorList):
+    """No errors render as nothing without going through the error list's two templates: the
+    application page asks for some twenty-five fields' errors, nearly always none."""
+
+    def render(self, template_name=None, context=None, renderer=None):
+        if not self.data:
+            return ""
+        return super().render(template_name, context, renderer)
+
+    # Django binds these to its own render at class creation.
+    __str__ = render
+    __html__ = render
+
+
+_WIDGET_MARKUP: dict[tuple, str] = {}
+
+
+class KeptBoundField(forms.BoundField):
+    """A field of an unbound form whose markup cannot vary (`Form.static_markup`): its widget is
+    rendered once per process, not through the widget templates on every page (the application
+    page shows six such forms, some twenty widgets). Anything that could vary — data, an initial
+    value passed in or computed, another widget or attributes — renders as Django does."""
+
+    def as_widget(self, widget=None, attrs=None, only_initial=False):
+        form = self.form
+        if (not form.static_markup or form.is_bound or widget is not None or attrs or only_initial
+                or self.name in form.initial or callable(self.field.initial)):
+            return super().as_widget(widget, attrs, only_initial)
+        key = (type(form), form.prefix, form.auto_id, self.name)
+        markup = _WIDGET_MARKUP.get(key)
+        if markup is None:
+            markup = _WIDGET_MARKUP[key] = super().as_widget()
+        return markup
+
+
+class Form(forms.Form):
+    """The applications' forms: Django's, with the quiet error list. A form whose fields' markup
+    depends only on its class (static choices and initial values, no per-instance changes) sets
+    `static_markup`, and its unbound widgets are rendered once per process (KeptBoundField)."""
+
+    static_markup = False
+    bound_field_class = KeptBoundField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_class", QuietErrorList)
+        super().__init__(*args, **kwargs)
+
+
+class FilterForm(Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *Status.choices], required=False)
     archived = forms.ChoiceField(label="Show", required=False, choices=ARCHIVE_CHOICES)
     company = forms.CharField(required=False, max_length=200)
@@ -42,7 +91,7 @@ class FilterForm(forms.Form):
 assert {value for value, _ in FilterForm.base_fields["sort"].choices} == set(SORTS)
 
 
-class ManualApplicationForm(forms.Form):
+class ManualApplicationForm(Form):
     company_name = forms.CharField(label="Company", max_length=200)
     title = forms.CharField(label="Job title", max_length=200)
     url = forms.URLField(label="Link to the posting", required=False, max_length=500, assume_scheme="https")
@@ -50,26 +99,28 @@ class ManualApplicationForm(forms.Form):
     confirm_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
-class StatusChangeForm(forms.Form):
+class StatusChangeForm(Form):
+    static_markup = True
     to_status = forms.ChoiceField(
         label="Move to", choices=Status.choices,
         error_messages={"invalid_choice": "“%(value)s” is not a status.", "required": "Choose a status to move to."},
     )
 
 
-class UndoForm(forms.Form):
+class UndoForm(Form):
     # The change the seeker was offered to undo; absent, the last one.
     change = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(Form):
+    static_markup = True
     to_status = forms.ChoiceField(label="Reopen as", choices=Status.choices,
                                   error_messages={"invalid_choice": "“%(value)s” is not a status."})
     reason = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
                              error_messages={"required": "Say why it reopens."})
 
 
-class ApplicationEditForm(forms.Form):
+class ApplicationEditForm(Form):
     """Field checks beyond the basics (the salary range, the currency) are the service's, shown as errors here."""
 
     title = forms.CharField(label="Job title", max_length=200)
@@ -83,7 +134,8 @@ class ApplicationEditForm(forms.Form):
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class InterviewForm(forms.Form):
+class InterviewForm(Form):
+    static_markup = True
     starts_at = BoundedDateTimeField(label="Date and time", widget=DATETIME_INPUT,
                                     error_messages={"invalid": "Enter a date and time like 2026-03-31 14:30."})
     duration_minutes = forms.IntegerField(label="Length (minutes)", initial=60, min_value=5, max_value=24 * 60)
@@ -94,7 +146,8 @@ class InterviewForm(forms.Form):
     outcome = forms.ChoiceField(choices=Interview.Outcome.choices, required=False)
 
 
-class ContactForm(forms.Form):
+class ContactForm(Form):
+    static_markup = True
     name = forms.CharField(max_length=200)
     role = forms.CharField(required=False, max_length=200)
     email = forms.EmailField(required=False, max_length=254)
@@ -103,7 +156,8 @@ class ContactForm(forms.Form):
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class DocumentUploadForm(forms.Form):
+class DocumentUploadForm(Form):
+    static_markup = True
     file = forms.FileField(label="File (PDF, DOCX or text, up to 5 MB)",
                            widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.txt"}))
     name = forms.CharField(label="Version name", required=False, max_length=200,
@@ -119,24 +173,25 @@ class DocumentUploadForm(forms.Form):
         return upload
 
 
-class AttachForm(forms.Form):
+class AttachForm(Form):
     document = forms.IntegerField(widget=forms.HiddenInput, min_value=1,
                                   error_messages={"required": "Choose a document from your library."})
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
+    static_markup = True
     # No max_length here: the service refuses an oversized note with the message shown to the user.
     text = forms.CharField(label="Add a note", widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_CHARS}))
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(Form):
     next_follow_up = BoundedDateField(
         label="Next follow-up", required=False, widget=DATE_INPUT,
         error_messages={"invalid": "Enter a date like 2026-03-31."},
     )
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(Form):
     file = forms.FileField(label="CSV file")
     encoding = forms.ChoiceField(choices=ENCODING_CHOICES, initial="utf-8")
     format = forms.ChoiceField(label="Exported from", choices=FORMAT_CHOICES, initial="auto")
@@ -159,7 +214,7 @@ class ImportUploadForm(forms.Form):
 MAX_MAPPED_STATUSES = 50
 
 
-class ImportConfirmForm(forms.Form):
+class ImportConfirmForm(Form):
     """The checked file travels back with the preview, so confirming needs no server-side state.
 
     Besides the columns, the preview asks what each unknown status means (`status_map_<n>`,
