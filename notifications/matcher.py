@@ -274,29 +274,81 @@ def _write_searches(updates: list[tuple[int, int, int, list[int] | None]], high:
         cursor.execute(f"DROP TABLE {SEARCH_UPDATES_TABLE}")
 
 
+def _title(total: int, search_count: int, name: str) -> str:
+    jobs = f"{total} new job{'s' if total != 1 else ''}"
+    return (f"{jobs} for “{name}”" if search_count == 1 else f"{jobs} for {search_count} of your saved searches")[:200]
+
+
+def _url(search_ids: list[int]) -> str:
+    return f"/searches/{search_ids[0]}/" if len(search_ids) == 1 else "/searches/"
+
+
+# The run's notifications in one statement: a seeker without an unread new-matches notification
+# gets one; a seeker with one has this run's matches folded into it (count, saved searches, text,
+# time). ON CONFLICT reads the row as it is when the statement reaches it, so a notification the
+# seeker reads meanwhile is left alone and this run starts a fresh one. The incoming row's title
+# is this run's own ("3 new jobs for “Python”"); when the folded searches are still that one, its
+# number is replaced by the sum. RETURNING says which rows are new (xmax is 0 for an inserted
+# row): only those seekers' unread counts change.
+_FOLD_SQL = """
+INSERT INTO {table} AS n (user_id, kind, title, body, url, created_at, match_count, search_ids)
+SELECT user_id, %s, title, '', url, %s, match_count, search_ids FROM {incoming}
+ON CONFLICT (user_id) WHERE kind = 'matches' AND read_at IS NULL DO UPDATE SET
+    match_count = n.match_count + EXCLUDED.match_count,
+    search_ids = {ids},
+    title = CASE WHEN jsonb_array_length({ids}) = 1
+                 THEN regexp_replace(EXCLUDED.title, '^[0-9]+ new jobs?', (n.match_count + EXCLUDED.match_count)::text
+                      || CASE WHEN n.match_count + EXCLUDED.match_count = 1 THEN ' new job' ELSE ' new jobs' END)
+                 ELSE (n.match_count + EXCLUDED.match_count)::text || ' new jobs for '
+                      || jsonb_array_length({ids})::text || ' of your saved searches' END,
+    url = CASE WHEN jsonb_array_length({ids}) = 1 THEN EXCLUDED.url ELSE '/searches/' END,
+    created_at = EXCLUDED.created_at
+RETURNING user_id, xmax = 0
+"""
+# The folded saved searches: the union of the two lists, in order.
+_FOLD_IDS = "(SELECT jsonb_agg(DISTINCT v ORDER BY v) FROM jsonb_array_elements(n.search_ids || EXCLUDED.search_ids) AS e(v))"
+
+
 def _notify(per_user: dict[int, list[tuple[int, int, str]]], now: datetime) -> None:
-    """One inbox notification per seeker: on PostgreSQL with one COPY (29,000 a slice at full size)."""
+    """One unread new-matches notification per seeker, this run's matches folded into the one
+    already there (see _FOLD_SQL): on PostgreSQL one COPY and one statement (29,000 seekers a
+    slice at full size); elsewhere the ORM, seeker by seeker."""
     from notifications.inbox import unread_changed
 
     rows = []
     for user_id, entries in per_user.items():
         total = sum(n for _, n, _ in entries)
-        jobs = f"{total} new job{'s' if total != 1 else ''}"
-        if len(entries) == 1:
-            search_id, _, name = entries[0]
-            title, url = f"{jobs} for “{name}”", f"/searches/{search_id}/"
-        else:
-            title, url = f"{jobs} for {len(entries)} of your saved searches", "/searches/"
-        rows.append((user_id, Notification.Kind.MATCHES.value, title[:200], "", url, now))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(
-                f"COPY {Notification._meta.db_table} (user_id, kind, title, body, url, created_at) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        Notification.objects.bulk_create([Notification(user_id=u, kind=k, title=t, body=b, url=url, created_at=at)
-                                          for u, k, t, b, url, at in rows], batch_size=2000)
-    unread_changed(per_user.keys())
+        search_ids = sorted({search_id for search_id, _, _ in entries})
+        name = entries[0][2] if len(search_ids) == 1 else ""
+        rows.append((user_id, _title(total, len(search_ids), name), _url(search_ids), total, search_ids))
+    kind = Notification.Kind.MATCHES.value
+    if connection.vendor != "postgresql":
+        new_users = []
+        for user_id, title, url, total, search_ids in rows:
+            unread = Notification.objects.filter(user_id=user_id, kind=kind, read_at__isnull=True).first()
+            if unread is None:
+                Notification.objects.create(user_id=user_id, kind=kind, title=title, url=url, created_at=now,
+                                            match_count=total, search_ids=search_ids)
+                new_users.append(user_id)
+                continue
+            ids = sorted(set(unread.search_ids) | set(search_ids))
+            unread.match_count += total
+            name = title.split("“", 1)[1][:-1] if len(ids) == 1 else ""
+            unread.title, unread.url, unread.search_ids, unread.created_at = _title(unread.match_count, len(ids), name), _url(ids), ids, now
+            unread.save(update_fields=["match_count", "title", "url", "search_ids", "created_at"])
+        unread_changed(new_users)
+        return
+    incoming = "notifications_incoming"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {incoming} (user_id bigint, title text, url text, match_count integer, "
+                       "search_ids jsonb) ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY {incoming} (user_id, title, url, match_count, search_ids) FROM STDIN") as copy:
+            for user_id, title, url, total, search_ids in rows:
+                copy.write_row((user_id, title, url, total, json.dumps(search_ids)))
+        cursor.execute(_FOLD_SQL.format(table=Notification._meta.db_table, incoming=incoming, ids=_FOLD_IDS), [kind, now])
+        new_users = [user_id for user_id, inserted in cursor.fetchall() if inserted]
+        cursor.execute(f"DROP TABLE {incoming}")
+    unread_changed(new_users)
 
 
 def _instant_deliveries(user_ids: set[int], run_id: int, now: datetime) -> list[int]:

@@ -111,12 +111,22 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # New-matches notifications only: the matches it tells of and the saved searches they are for.
+    # A seeker has at most one unread new-matches notification: a matcher run folds its matches
+    # into it (the count, the text, and the time, so it goes back to the top) instead of adding
+    # another; once read, the next run starts a fresh one.
+    match_count = models.PositiveIntegerField(default=0)
+    search_ids = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at", "-id"], name="notification_user_idx"),
             models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=Q(kind="matches", read_at__isnull=True),
+                                    name="notification_one_unread_matches"),
         ]
 
     def __str__(self) -> str:

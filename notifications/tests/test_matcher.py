@@ -12,6 +12,7 @@ from jobs.selectors import filtered_jobs
 from jobs.models import Job
 from jobs.tests.factories import JobFactory
 from notifications.matcher import MATCHES_KEPT, alerts_match
+from notifications.inbox import notification_mark_read, notification_send, notifications_mark_all_read, notifications_of, unread_count
 from notifications.models import Notification, SavedSearch
 from notifications.queries import search_params
 from notifications.tests.conftest import arrive, later, save_search
@@ -62,7 +63,9 @@ def test_a_second_run_alerts_nothing_twice_and_a_posting_between_runs_is_in_the_
     assert matched(search) == {first.pk, second.pk}
     search.refresh_from_db()
     assert search.unseen_count == 2
-    assert Notification.objects.filter(user=alice).count() == 2
+    # Unread, the first run's notification took the second run's match in.
+    assert list(Notification.objects.filter(user=alice).values_list("title", "match_count")) == [
+        ("2 new jobs for “Python remote”", 2)]
 
 
 def test_a_posting_not_yet_settled_waits_for_the_next_run(alice):
@@ -209,3 +212,72 @@ def test_a_fresh_worker_reads_parsed_queries_from_the_cache_but_parses_a_foreign
 
     assert first == again and first[queries.query_key(usd)].salary_min == 90_000
     assert parsed == [usd, eur, eur]  # the dollar query once; the euro one each time (the rates move)
+
+
+def test_runs_before_the_seeker_reads_fold_into_one_unread_notification_at_the_top(alice):
+    python = save_search(alice, name="Python", q="python")
+    arrive(title="Python developer one")
+    arrive(title="Python developer two")
+    alerts_match(now=later())
+    first = Notification.objects.get(user=alice)
+    assert (first.title, first.url, first.match_count) == ("2 new jobs for “Python”", f"/searches/{python.pk}/", 2)
+    notification_send(user_id=alice.pk, kind="system", title="Your import finished")
+    arrive(title="Python developer three")
+    alerts_match(now=later(3))
+    folded = Notification.objects.get(user=alice, kind="matches")
+    assert folded.pk == first.pk
+    assert (folded.title, folded.match_count) == ("3 new jobs for “Python”", 3)
+    rust = save_search(alice, name="Rust", q="rust")
+    arrive(title="Python developer four")
+    arrive(title="Rust engineer")
+    now = later(5)
+    alerts_match(now=now)
+
+    folded = Notification.objects.get(user=alice, kind="matches")
+    assert folded.pk == first.pk and folded.read_at is None
+    assert (folded.title, folded.url, folded.match_count) == ("5 new jobs for 2 of your saved searches", "/searches/", 5)
+    assert folded.search_ids == sorted([python.pk, rust.pk])
+    # Moved to the top of the inbox, above the message that came between the runs.
+    assert folded.created_at == now
+    assert [n.pk for n in notifications_of(alice)][0] == folded.pk
+
+
+def test_once_read_the_next_run_starts_a_fresh_notification(alice):
+    save_search(alice, name="Python", q="python")
+    arrive(title="Python developer one")
+    alerts_match(now=later())
+    read = Notification.objects.get(user=alice)
+    notification_mark_read(user=alice, notification_id=read.pk)
+    arrive(title="Python developer two")
+    arrive(title="Python developer three")
+    alerts_match(now=later(3))
+
+    fresh, kept = Notification.objects.filter(user=alice)
+    assert (fresh.title, fresh.match_count, fresh.read_at) == ("2 new jobs for “Python”", 2, None)
+    assert (kept.pk, kept.title, kept.match_count) == (read.pk, "1 new job for “Python”", 1)
+    assert kept.read_at is not None
+
+
+def test_the_bell_counts_a_folded_notification_once(alice, bob, django_capture_on_commit_callbacks,
+                                                   django_assert_num_queries):
+    save_search(alice, name="Python", q="python")
+    save_search(bob, name="Rust", q="rust")
+    arrive(title="Python developer one")
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts_match(now=later())
+    assert unread_count(alice) == 1
+    arrive(title="Python developer two")
+    arrive(title="Rust engineer")
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts_match(now=later(3))
+    with django_assert_num_queries(0):  # alice's count did not change: still cached, still right
+        assert unread_count(alice) == 1
+    assert unread_count(bob) == 1  # bob's first: his count was forgotten and counted again
+    assert Notification.objects.filter(user=alice, read_at__isnull=True).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications_mark_all_read(user=alice)
+    assert unread_count(alice) == 0
+    arrive(title="Python developer three")
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts_match(now=later(5))
+    assert unread_count(alice) == 1
