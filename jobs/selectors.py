@@ -219,10 +219,11 @@ def filtered_jobs(params: SearchParams) -> JobQuerySet:
     postgres = _is_postgres(qs)
     row_tested_text = None
     if params.q:
-        parsed = parse_query(params.q, current_aliases())
         others = (params.location or params.remote or params.job_type or params.experience or params.skills
                   or params.salary_min is not None or params.salary_max is not None)
-        if postgres and params.company and others and parsed:
+        # Parsed (the aliases: a cache read, a statement with the caches bypassed) only when needed.
+        parsed = parse_query(params.q, current_aliases()) if postgres and params.company and others else None
+        if parsed:
             # Within a company and with other filters, the text is tested last on the rows
             # those filters keep, in the same expression (so after them, and only on them):
             # its index would be ANDed in otherwise ('regress': 102,000 entries, ~45 ms).
