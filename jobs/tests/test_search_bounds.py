@@ -55,3 +55,26 @@ def test_a_search_past_the_statement_timeout_gets_a_message_not_a_500(client, se
     assert api.json()["detail"].startswith("This search took too long to answer")
     # and once the table is free, the same search is answered (nothing was cached of the failure)
     assert client.get("/jobs/?q=python&skills=python&remote=remote").status_code == 200
+
+
+def test_within_a_company_the_other_filters_are_row_tests_on_its_postings():
+    # Measured at 1,000,000 postings: with the company's id known, the planner ANDed the
+    # company's ~1,700 postings with the bitmap of every python posting (58,000 entries,
+    # ~20 ms) in each of the page's statements. Within a company only its index is read.
+    python = SkillFactory(name="Python")
+    small, big = CompanyFactory(), CompanyFactory()
+    jobs = Job.objects.bulk_create([
+        Job(title=f"Developer {n}", slug=f"developer-{n}", description="Code.", company=small if n < 20 else big,
+            source="test", external_id=f"bulk-{n}", remote_policy="remote" if n % 2 else "onsite")
+        for n in range(2000)
+    ], batch_size=40)
+    JobSkill.objects.bulk_create([JobSkill(job=job, skill=python) for job in jobs if job.pk % 3], batch_size=40)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE jobs_job")
+    params = SearchParams(company=small.slug, skills=("python",), remote=("remote",))
+    qs = filtered_jobs(params)
+    expected = sorted(job.title for job in jobs[:20] if job.pk % 3 and job.remote_policy == "remote")
+    assert expected and sorted(qs.values_list("title", flat=True)) == expected
+    plan = qs.values("pk").explain()
+    assert "job_skill_ids_gin" not in plan, plan
+    assert "IS TRUE" in plan, plan  # the skill and the remote policy tested on the company's rows
