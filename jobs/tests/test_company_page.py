@@ -29,7 +29,7 @@ def test_a_company_page_costs_a_fixed_number_of_queries(client, catalogue, djang
 def test_a_company_page_lists_only_its_open_jobs_newest_first(client):
     acme = CompanyFactory(name="Acme", description="We make anvils.")
     JobFactory(title="Older", company=acme, posted_at=timezone.now() - timedelta(days=2))
-    JobFactory(title="Newer", company=acme)
+    JobFactory(title="Newer", company=acme, posted_at=timezone.now())
     JobFactory(title="Closed", company=acme, is_active=False)
     JobFactory(title="Elsewhere")
     body = client.get("/companies/acme/").content.decode()
