@@ -88,7 +88,9 @@ def test_an_edit_shows_within_the_micro_caches_lifetime(job, django_capture_on_c
             job.save()
         edited = time.monotonic()
         while "Master plumber" not in _get(url)[1]:
-            assert time.monotonic() - edited < 3.0, "the edit did not show within the 2 s micro-cache"
+            # nginx keeps a copy through the whole second its 2 s end in (up to 3 s), then serves one
+            # stale answer while it refreshes
+            assert time.monotonic() - edited < 4.0, "the edit did not show within the micro-cache's lifetime"
             time.sleep(0.2)
 
 
@@ -97,7 +99,7 @@ def test_an_expired_page_is_answered_stale_at_once_while_one_request_refreshes_i
         url = base + "/jobs/"
         _get(url)
         assert _get(url)[0] == "HIT"
-        time.sleep(2.5)  # past the micro-cache's 2 s
+        time.sleep(3.2)  # past the micro-cache's 2 s, which nginx counts in whole seconds (up to 3 s)
 
         expired, _, _ = _get(url)
         assert expired in ("STALE", "UPDATING")  # answered from the old copy, not queued behind gunicorn
