@@ -31,6 +31,20 @@ def _full_stack_only():
         pytest.skip("needs PostgreSQL and Redis: threads share neither SQLite's test database nor locmem")
 
 
+@pytest.fixture(autouse=True)
+def _patient_pool(_full_stack_only):
+    """Fifty threads share this one process's pool of 8 connections (a gunicorn sync worker never
+    has more than one request at a time); what is tested is one computation, not the pool's
+    1.5 s wait, which a loaded CI machine can exceed while the threads queue for a connection."""
+    pool = connection.pool
+    if pool is None:
+        yield
+        return
+    waited, pool.timeout = pool.timeout, 15.0
+    yield
+    pool.timeout = waited
+
+
 def _computations() -> float:
     return REGISTRY.get_sample_value("analytics_user_metrics_computed_total") or 0.0
 
