@@ -66,16 +66,43 @@ def ago(value, now=None) -> str:
     return "just now"  # pragma: no cover
 
 
+# A relative time in markup that is kept in a cache: a slot naming the moment, filled in with
+# its "3 days ago" text per response (`fill_ago_slots`), so the kept markup never ages.
+_AGO_SLOT = re.compile(r"agoSlot(-?\d+)x")
+
+
+def _ago_slot(value) -> str:
+    return f"agoSlot{int(value.timestamp() * 1_000_000)}x"
+
+
+@register.filter
+def fill_ago_slots(html: str, now=None):
+    """`html` with each slot of a "slot" `time_tag` replaced by its relative time as of `now`."""
+    if "agoSlot" not in html:
+        return mark_safe(html)  # noqa: S308 (markup the caller rendered)
+    now = now or timezone.now()
+    utc = dt.timezone.utc
+
+    def text(match) -> str:
+        return ago(dt.datetime.fromtimestamp(int(match.group(1)) / 1_000_000, utc), now)
+
+    return mark_safe(_AGO_SLOT.sub(text, html))  # noqa: S308 (plain text put into our own markup)
+
+
 @register.simple_tag
 def time_tag(value, style: str = "date", prefix: str = ""):
     """`<time>` with a machine-readable datetime and the full moment in the seeker's zone as its
-    title; the text is the date ("date") or a short relative time ("ago")."""
+    title; the text is the date ("date"), a short relative time ("ago") or, in markup kept in a
+    cache, a slot for the relative time filled in per response ("slot", `fill_ago_slots`)."""
     if value in (None, ""):
         return ""
     local = _local(value)
     iso = local.isoformat() if isinstance(local, (dt.datetime, dt.date)) else str(local)
     title = date_format(local, FULL if isinstance(local, dt.datetime) else DATE)
-    text = ago(value) if style == "ago" else when(value)
+    if style == "slot" and isinstance(value, dt.datetime):
+        text = _ago_slot(value)
+    else:
+        text = ago(value) if style in ("ago", "slot") else when(value)
     return format_html('<time datetime="{}" title="{}">{}{}</time>', iso, title, prefix, text)
 
 
