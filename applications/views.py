@@ -38,6 +38,7 @@ from applications.forms import (
 )
 from applications.imports import IMPORT_MAX_BYTES, FIELDS, ImportPlan, ImportRefused, decode_upload, plan_import, read_table
 from applications.models import Application, last_undoable_change
+from applications.templatetags.applications_tags import track_button_html
 from applications.selectors import (
     applications_filtered,
     board_for,
@@ -200,15 +201,15 @@ def application_track(request: HttpRequest, job_id: int) -> HttpResponse:
         application = application_create(user=request.user, job=job)
     except AlreadyTracked as exc:
         if request.htmx:
-            return render(request, "applications/_track_button.html", {"job": job, "tracked": True})
+            return HttpResponse(track_button_html(job, tracked=True))
         messages.warning(request, exc.message)
         return redirect(back or exc.application.get_absolute_url())
     except ApplicationError as exc:  # the account is full (APPLICATIONS_PER_USER_MAX)
         if request.htmx:
-            return render(request, "applications/_track_button.html", {"job": job, "error": exc.message})
+            return HttpResponse(track_button_html(job, error=exc.message))
         return render(request, "applications/track.html", {"job": job, "tracked": None, "error": exc.message}, status=409)
     if request.htmx:
-        return render(request, "applications/_track_button.html", {"job": job, "tracked": True})
+        return HttpResponse(track_button_html(job, tracked=True))
     messages.success(request, f"Tracking {job.title} at {job.company.name}.")
     if back:
         return redirect(back)

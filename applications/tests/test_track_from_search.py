@@ -86,6 +86,18 @@ def test_tracking_from_a_card_with_htmx_swaps_in_the_tracked_mark(alice_client, 
     assert again.content == response.content and Application.objects.filter(user=alice).count() == 1
 
 
+def test_a_full_account_is_told_why_in_place_of_the_button_with_htmx(alice_client, alice, settings):
+    settings.APPLICATIONS_PER_USER_MAX = 1
+    Application.objects.create(user=alice, job=JobFactory())
+    job = JobFactory()
+
+    response = alice_client.post(f"/applications/track/{job.pk}/", {"next": "/jobs/"}, HTTP_HX_REQUEST="true")
+
+    body = response.content.decode()
+    assert response.status_code == 200 and f'role="alert" id="track-button-{job.pk}"' in body
+    assert "at most 1 application" in body and Application.objects.filter(user=alice).count() == 1
+
+
 @pytest.mark.parametrize("size", [3, 30])
 def test_a_seekers_results_page_costs_one_query_more_whatever_the_page_size(alice_client, size, django_assert_num_queries):
     make_catalogue(size)
