@@ -67,18 +67,19 @@ def ago(value, now=None) -> str:
 
 
 # A relative time in markup that is kept in a cache: a slot naming the moment, filled in with
-# its "3 days ago" text per response (`fill_ago_slots`), so the kept markup never ages.
-_AGO_SLOT = re.compile(r"agoSlot(-?\d+)x")
+# its "3 days ago" text per response (`fill_ago_slots`), so the kept markup never ages. A comment:
+# text anyone typed is escaped, so "<!--" in the markup only ever comes from a template.
+_AGO_SLOT = re.compile(r"<!--ago:(-?\d+)-->")
 
 
 def _ago_slot(value) -> str:
-    return f"agoSlot{int(value.timestamp() * 1_000_000)}x"
+    return mark_safe(f"<!--ago:{int(value.timestamp() * 1_000_000)}-->")  # noqa: S308 (digits)
 
 
 @register.filter
 def fill_ago_slots(html: str, now=None):
     """`html` with each slot of a "slot" `time_tag` replaced by its relative time as of `now`."""
-    if "agoSlot" not in html:
+    if "<!--ago:" not in html:
         return mark_safe(html)  # noqa: S308 (markup the caller rendered)
     now = now or timezone.now()
     utc = dt.timezone.utc
