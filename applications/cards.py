@@ -49,6 +49,7 @@ from jobs.cache import CACHE_LAYER_REQUESTS
 
 CARD_TEMPLATE = "applications/_card.html"
 ROW_TEMPLATE = "applications/_row.html"
+COLUMNS_TEMPLATE = "applications/_board_columns.html"
 # Long: a key is only ever reused while nothing on the card changed.
 CARD_TIMEOUT = 24 * 60 * 60
 # Stands in for the CSRF token in stored cards; only letters, so escaping leaves it alone.
@@ -176,30 +177,33 @@ def _for_response(request, html: str, token: str | None = None) -> SafeString:
     return _ui_filter("fill_ago_slots")(html)
 
 
-def board_columns(request, read) -> list[dict]:
+def board_columns(request, read) -> tuple[list[dict], SafeString]:
     """The requesting seeker's board: one dict per status (`status`, `label`, `count`, `hidden`,
-    `shown`: how many cards, `html`: their markup, joined, with this visitor's CSRF token).
+    `shown`: how many cards) and the columns' markup with their cards, with this visitor's CSRF
+    token and the relative times as of now.
 
     Kept assembled per seeker (see the module's docstring): a warm board reads two cache keys
     and no table. `read(user)` reads the columns of Shown cards on a miss (selectors.board_for).
     """
     user_id = request.user.pk
     key = board_key(user_id, pipeline_generation(user_id), timezone.get_current_timezone_name(),
-                    _template_digest(CARD_TEMPLATE))
-    columns = lookup(key, layer="board")
-    if columns is None:
+                    _template_digest(CARD_TEMPLATE) + _template_digest(COLUMNS_TEMPLATE))
+    board = lookup(key, layer="board")
+    if board is None:
         now = timezone.now()
         shown = read(request.user)
         cards = [card for column in shown for card in column["cards"]]
         _attach(user_id, cards, CARD_TEMPLATE, "board_cards")
         columns = [
             {**{name: column[name] for name in ("status", "label", "count", "hidden")},
-             "shown": len(column["cards"]), "html": "".join(card.html for card in column["cards"])}
+             "shown": len(column["cards"]), "html": mark_safe("".join(card.html for card in column["cards"]))}  # noqa: S308
             for column in shown
         ]
-        _keep(key, columns, _shows_until(cards, now))
-    token = get_token(request) if any(column["shown"] for column in columns) else None  # masked afresh per call: once
-    return [{**column, "html": _for_response(request, column["html"], token)} for column in columns]
+        html = get_template(COLUMNS_TEMPLATE).render({"columns": columns})
+        board = {"columns": [{name: value for name, value in column.items() if name != "html"} for column in columns],
+                 "html": html}
+        _keep(key, board, _shows_until(cards, now))
+    return board["columns"], _for_response(request, board["html"])
 
 
 def table_page(request, filters: dict, page_number: str, paginator_for) -> dict:

@@ -125,8 +125,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
 def _render_board(request: HttpRequest, *, error: str = "", notice: str = "", undo=None, status: int = 200) -> HttpResponse:
     """The board; `undo` is the change just made ("Moved to Offer. Undo"), as (application, event)."""
     template = "applications/_board.html" if request.htmx else "applications/board.html"
-    columns = board_columns(request, board_for)
-    context = {"columns": columns, "error": error, "notice": notice, "undo": undo}
+    columns, board_html = board_columns(request, board_for)
+    context = {"columns": columns, "board_html": board_html, "error": error, "notice": notice, "undo": undo}
     return render(request, template, context, status=status)
 
 
