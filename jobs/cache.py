@@ -139,6 +139,7 @@ def _catalogue_generation() -> int:
 
 
 def _bump(key: str, timeout: int | None = None) -> None:
+    forget_local_pages()  # this process shows the change at once; the other workers within LOCAL_PAGE_SECONDS
     try:
         cache.incr(key)
     except ValueError:  # key missing: any fresh value is newer than what pages were built with
