@@ -575,7 +575,7 @@ _local_pages: dict[tuple, tuple] = {}
 def _keep_locally(local_key: tuple, match, spec: dict, content: bytes, content_type: str) -> None:
     now = time.monotonic()
     if len(_local_pages) >= LOCAL_PAGES_MAX:
-        for key in [key for key, kept in _local_pages.items() if kept[0] <= now]:
+        for key in [key for key, kept in list(_local_pages.items()) if kept[0] <= now]:  # a copy: gthread workers add meanwhile
             _local_pages.pop(key, None)
         if len(_local_pages) >= LOCAL_PAGES_MAX:
             _local_pages.clear()

@@ -45,8 +45,8 @@ class PendingWrites:
 
     def add(self, items) -> None:
         """`items`: (value, amount) pairs, a value being a prometheus_client value object."""
-        amounts = self._amounts
         with self._lock:
+            amounts = self._amounts  # read under the lock: flush() swaps it
             for value, amount in items:
                 amounts[value] = amounts.get(value, 0.0) + amount
         if self._thread is None:
