@@ -229,6 +229,12 @@ def page_key(name: str, path: str, canonical_query: str) -> str:
     return f"jobs:page:{name}:{_digest(path, canonical_query)}"
 
 
+def seeker_search_key(generation: int, path: str, query_string: str) -> str:
+    # The query string as sent, not its canonical form: the kept markup repeats it (links, the
+    # pager, the track forms' way back), and only seekers' own searches are kept, for 60 s.
+    return f"jobs:seeker-search:{generation}:{_digest(path, query_string)}"
+
+
 def compressed_key(page: str) -> str:
     # The same page gzipped once when it was stored, for visitors who accept gzip.
     return f"{page}:gz"

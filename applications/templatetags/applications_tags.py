@@ -3,8 +3,12 @@
 The job page (a `jobs` template) asks `{% tracked_application job as application %}` and renders
 `{% job_page_actions job %}`; search results ask `{% tracked_job_ids jobs as tracked %}` once,
 `{% track_button job tracked %}` per card and `{% track_form job tracked %}` per card outside the
-search form. `jobs` itself never learns that applications exist.
+search form; a seeker's search kept for everyone gets them through `{% seeker_marks kept %}`.
+`jobs` itself never learns that applications exist.
 """
+
+import re
+from types import SimpleNamespace
 
 from django import template
 from django.urls import reverse
@@ -95,3 +99,23 @@ def track_form(context, job, tracked: frozenset[int] = frozenset()) -> str:
     csrf = format_html(_CSRF_INPUT, token) if token and token != "NOTPROVIDED" else ""
     markup = format_html(_TRACK_FORM, job.pk, reverse("application_track", args=[job.pk]), csrf, context["request"].get_full_path())
     return mark_safe(f"{markup}\n")  # noqa: S308 (escaped by format_html)
+
+
+# Where a search kept for every seeker (jobs/views.py) has a card's Track button or form.
+_TRACK_SLOT = re.compile(r"<!--track(-form)?:(\d+)-->")
+
+
+@register.simple_tag(takes_context=True)
+def seeker_marks(context, kept: dict) -> SafeString:
+    """A seeker's search kept for everyone, with this visitor's own part put in: each card's
+    Track button (or "Tracked") and the form it posts, with their CSRF token. One query."""
+    jobs = {pk: SimpleNamespace(pk=pk, title=title) for pk, title in kept["jobs"]}
+    tracked = tracked_job_ids(context, list(jobs.values()))
+
+    def fill(match) -> str:
+        job = jobs.get(int(match.group(2)))
+        if job is None:
+            return ""
+        return track_form(context, job, tracked) if match.group(1) else track_button(context, job, tracked)
+
+    return mark_safe(_TRACK_SLOT.sub(fill, kept["html"]))  # noqa: S308 (kept markup and format_html's)
