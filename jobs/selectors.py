@@ -653,11 +653,13 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
         if window and tested is not None:
             newest = tested.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want]
             rows = _newest_window_rows(newest, RECENT_WINDOW)
-            if 0 < len(rows) < want <= len(rows) * WINDOW_GROWTH:
-                # Some, too few: a tier in ~0.1-0.5 % of postings ("design" in remote titles:
-                # 12 of 21 in the first window). A window four times wider costs a fraction
-                # of the whole tier's read (title words AND remote: bitmaps of 9,000 and
-                # 283,000 entries, 5,700 heap pages, 170-320 ms at a million postings).
+            if want / 3 <= len(rows) < want:
+                # A third at least: a tier in ~0.15-0.5 % of postings ("design" in remote titles:
+                # 12 of 21 in the first window), which a window four times wider should hold
+                # with a margin, at a fraction of the whole tier's read (title words AND remote: bitmaps
+                # of 9,000 and 283,000 entries, 5,700 heap pages, 170-320 ms at a million
+                # postings). With fewer, the wider window too often came back short and was
+                # paid on top of the whole read ("design" in contract titles: 139 + 56 ms).
                 rows = _newest_window_rows(newest, RECENT_WINDOW * WINDOW_GROWTH)
             if len(rows) < want:
                 rows = None
