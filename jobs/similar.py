@@ -305,7 +305,9 @@ def refresh_similar_jobs(*, using: str | None = None, batch_size: int = 20_000, 
 
 def _write(connection, rows: list[tuple[int, list[int]]], now: datetime) -> None:
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        # Emptied here too: inside a caller's transaction (seed_demo's) the commit comes only at the end.
         cursor.execute("CREATE TEMP TABLE IF NOT EXISTS similar_batch (job_id integer, job_ids integer[]) ON COMMIT DELETE ROWS")
+        cursor.execute("TRUNCATE similar_batch")
         with cursor.copy("COPY similar_batch (job_id, job_ids) FROM STDIN") as copy:
             for job_id, ids in rows:
                 copy.write_row((job_id, ids))
