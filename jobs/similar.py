@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connections, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from jobs.models import Company, Job, SimilarJobs
@@ -124,10 +126,10 @@ SELECT j.id, j.title, j.slug, j.description, j.location, j.remote_policy, j.job_
        (SELECT json_agg(json_build_array(s.id, s.name, s.slug) ORDER BY s.name)
           FROM jobs_jobskill js JOIN jobs_skill s ON s.id = js.skill_id WHERE js.job_id = j.id),
        sj.computed_at,
-       (SELECT json_agg(json_build_array(c.id, c.title, c.slug, c.location, c.remote_policy, c.job_type, c.company_name,
-                                         c.company_slug) ORDER BY c.position)
+       (SELECT json_agg(json_build_array(c.id, c.title, c.slug, c.location, c.remote_policy, c.job_type, c.company_name)
+                        ORDER BY c.position)
           FROM (SELECT o.id, o.title, o.slug, o.location, o.remote_policy, o.job_type, oc.name AS company_name,
-                       oc.slug AS company_slug, array_position(sj.job_ids, o.id) AS position
+                       array_position(sj.job_ids, o.id) AS position
                   FROM jobs_job o JOIN jobs_company oc ON oc.id = o.company_id
                  WHERE o.id = ANY(sj.job_ids) AND o.is_active AND (o.expires_at IS NULL OR o.expires_at > %s)
                  ORDER BY position LIMIT %s) AS c)
@@ -154,7 +156,7 @@ def _json(value):
     return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
-def job_page(pk: int) -> tuple[Job, list[Job]]:
+def job_page(pk: int) -> tuple[Job, list[SimilarCard]]:
     """The posting (company and `skill_list` attached) and its similar jobs to show, best first.
 
     PostgreSQL, list stored and fresh: one statement. No list yet, or a stale one: that statement,
@@ -180,25 +182,45 @@ def job_page(pk: int) -> tuple[Job, list[Job]]:
     if computed_at is None or computed_at < now - SIMILAR_MAX_AGE:
         chosen = compute_similar(job, sorted(skill.pk for skill in job.skill_list))
         store_similar(job.pk, [other.pk for other in chosen])
-        return job, chosen[:SIMILAR_SHOWN]
-    return job, [_card(values) for values in _json(cards) or ()]
+        return job, [_card_of(other) for other in chosen[:SIMILAR_SHOWN]]
+    return job, [_card(*values) for values in _json(cards) or ()]
 
 
-def _card(values: list) -> Job:
-    pk, title, slug, location, remote_policy, job_type, company_name, company_slug = values
-    job = Job(id=pk, title=title, slug=slug, location=location, remote_policy=remote_policy, job_type=job_type)
-    job.company = Company(name=company_name, slug=company_slug)
-    return job
+@dataclass(frozen=True, slots=True)
+class SimilarCard:
+    """What a posting page shows of a similar job, ready to print: the card's template work (a
+    model per card, display lookups, the place rule) was a third of the page's render."""
+
+    url: str
+    title: str
+    company_name: str
+    place: str
+    job_type: str
 
 
-def _job_page_portable(pk: int) -> tuple[Job, list[Job]]:
+_REMOTE_POLICIES = dict(Job.RemotePolicy.choices)
+_JOB_TYPES = dict(Job.JobType.choices)
+
+
+def _card(pk: int, title: str, slug: str, location: str, remote_policy: str, job_type: str, company_name: str) -> SimilarCard:
+    policy = _REMOTE_POLICIES.get(remote_policy, remote_policy)
+    # "Remote" once: a location that only says remote is the policy already (jobs/_job_card.html's rule).
+    place = f"{location} · {policy}" if location and location.lower() not in ("remote", "anywhere") else policy
+    return SimilarCard(reverse("job_detail", args=[pk, slug]), title, company_name, place, _JOB_TYPES.get(job_type, job_type))
+
+
+def _card_of(job: Job) -> SimilarCard:
+    return _card(job.pk, job.title, job.slug, job.location, job.remote_policy, job.job_type, job.company.name)
+
+
+def _job_page_portable(pk: int) -> tuple[Job, list[SimilarCard]]:
     from jobs.selectors import job_for_detail
 
     job = job_for_detail(pk)
     job.skill_list = [SkillTag(skill.pk, skill.name, skill.slug) for skill in job.skills.all()]
     if not job.is_open:
         return job, []
-    return job, compute_similar(job, sorted(skill.pk for skill in job.skill_list), SIMILAR_SHOWN)
+    return job, [_card_of(other) for other in compute_similar(job, sorted(skill.pk for skill in job.skill_list), SIMILAR_SHOWN)]
 
 
 # --- Every open posting at once ---------------------------------------------------------------
