@@ -21,8 +21,10 @@ in one statement on PostgreSQL (elsewhere: job_for_detail and the query above).
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
+from itertools import chain
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -288,6 +290,8 @@ def refresh_similar_jobs(*, using: str | None = None, batch_size: int = 20_000, 
 
     by_skill, by_company = split(skill_lists), split(company_lists)
     all_families = _families()
+    posted = {job_id: fact[2] for job_id, fact in facts.items()}
+    kinds: dict[tuple, list[tuple]] = {}  # (family, level) -> the (family, level) parts its candidates come from
     done = 0
     last_id = 0
     while True:
@@ -306,17 +310,14 @@ def refresh_similar_jobs(*, using: str | None = None, batch_size: int = 20_000, 
             if title not in families:
                 families[title] = role_family(title)
             family = families[title]
-            wanted = [(f, band_level) for f in ([family] if family is not None else all_families) for band_level in seniority_band(level)]
-            shared: dict[int, int] = defaultdict(int)
+            if (family, level) not in kinds:
+                kinds[family, level] = [(f, band_level) for f in ([family] if family is not None else all_families)
+                                        for band_level in seniority_band(level)]
+            wanted = kinds[family, level]
             lists = [by_skill.get(skill_id) for skill_id in (skill_ids or [])[:SIMILAR_SKILLS]] + [by_company.get(company_id)]
-            for parts in lists:
-                if not parts:
-                    continue
-                for kind in wanted:
-                    for other in parts.get(kind, ()):
-                        shared[other] += 1
+            shared = Counter(chain.from_iterable(parts.get(kind, ()) for parts in lists if parts for kind in wanted))
             shared.pop(job_id, None)
-            best = sorted(shared, key=lambda other: (shared[other], facts[other][2], other), reverse=True)[:SIMILAR_STORED]
+            best = heapq.nlargest(SIMILAR_STORED, shared, key=lambda other: (shared[other], posted[other], other))
             rows.append((job_id, best))
         _write(connection, rows, now)
         done += len(rows)
