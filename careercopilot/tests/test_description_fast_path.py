@@ -6,6 +6,7 @@ import nh3
 from hypothesis import given, settings, strategies as st
 
 from careercopilot.templatetags import ui
+from demo import data as demo_data
 
 
 def full_markdown(text: str) -> str:
@@ -32,6 +33,15 @@ def test_a_description_of_paragraphs_and_dash_lists_takes_the_fast_path_with_the
     fast = ui._plain_markdown(SEEDED_LIKE)
     assert fast is not None and fast == full_markdown(SEEDED_LIKE)
     assert str(ui.markdown(SEEDED_LIKE)) == full_markdown(SEEDED_LIKE)
+
+
+def test_the_demo_catalogues_lines_take_the_fast_path_with_the_same_html():
+    items = [*demo_data.REQUIREMENTS, *demo_data.BENEFITS, *demo_data.NICE_TO_HAVES,
+             *(duty for field in demo_data.FIELDS for duty in field.duties)]
+    paragraphs = [*demo_data.CLOSINGS, *(intro.format(a_title="a Data Engineer", company="Acme", team="Platform")
+                                         for intro in demo_data.ROLE_INTROS)]
+    text = "\n\n".join(["\n".join(f"- {item}" for item in items), *paragraphs])
+    assert ui._plain_markdown(text) == full_markdown(text)
 
 
 def test_markup_leaves_the_fast_path_for_markdown():
