@@ -120,36 +120,6 @@ _TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "h3", "h4", "h5"
 _HEADING = re.compile(r"^(#{1,2})(?=\s)", re.MULTILINE)
 
 
-# Text that python-markdown would only wrap: no character that starts inline markup, an entity
-# or HTML (`*_[]<>&\\` and the backtick), nothing a line can start a block with but "- " items.
-_PLAIN_INLINE = re.compile(r"[^*_`\[\]<>&\\\x00-\x1f\x7f-\xa0\u2028\u2029\ufeff]+")
-_BLOCK_START = re.compile(r"[-+*#=>|\s]|\d+\.\s")
-_BLANK_LINES = re.compile(r"\n[ \t]*\n")
-
-
-def _plain_markdown(text: str) -> str | None:
-    """The HTML python-markdown and nh3 make of a description written as plain paragraphs and
-    "- " lists (every seeded and most imported ones), built directly; None for anything else.
-    Markdown's parser was a third of a posting page's build (careercopilot/tests/test_description_fast_path.py
-    holds the two to the same output)."""
-    blocks = []
-    for block in _BLANK_LINES.split(text.strip("\n")):
-        lines = block.split("\n")
-        if all(line[:2] == "- " for line in lines):
-            if blocks and blocks[-1][:4] == "<ul>":
-                return None  # two lists a blank line apart are one loose list (<li><p>…)
-            items = [line[2:] for line in lines]
-            if not all(item and not _BLOCK_START.match(item) and item[-1] != " " and _PLAIN_INLINE.fullmatch(item) for item in items):
-                return None
-            blocks.append("<ul>\n" + "\n".join(f"<li>{item}</li>" for item in items) + "\n</ul>")
-            continue
-        for line in lines:
-            if not line or _BLOCK_START.match(line) or line[-1] in " \t" or not _PLAIN_INLINE.fullmatch(line):
-                return None
-        blocks.append(f"<p>{block}</p>")
-    return "\n".join(blocks)
-
-
 @register.filter
 def markdown(text: str) -> str:
     """A posting's description as paragraphs, lists and headings. Markdown (python-markdown)
@@ -157,9 +127,6 @@ def markdown(text: str) -> str:
     never passed through. Headings start at h3: the page has its own h1 and h2."""
     if not text:
         return ""
-    plain = _plain_markdown(text)
-    if plain is not None:
-        return mark_safe(plain)  # noqa: S308 (no character that could make markup: _PLAIN_INLINE)
     source = _HEADING.sub("###", text)
     html = markdown_lib.markdown(source, extensions=["sane_lists"], output_format="html")
     clean = nh3.clean(html, tags=_TAGS, attributes={"a": {"href"}}, link_rel="nofollow noopener noreferrer",
