@@ -112,10 +112,13 @@ def _celery_eager():
 def _empty_cache():
     from django.core.cache import cache
 
+    from jobs.cache import forget_local_pages
+
     if hasattr(cache, "delete_pattern"):
         cache.delete_pattern("*")  # only keys under this key prefix, unlike FLUSHDB
     else:
         cache.clear()
+    forget_local_pages()  # the stored pages this process keeps for a second (jobs/cache.py)
     yield
 
 

@@ -54,6 +54,13 @@ def child_exit(server, worker) -> None:
     mark_dead(worker.pid)
 
 
+def worker_exit(server, worker) -> None:
+    """The request counts this worker still holds (written once a second) go to its files."""
+    from careercopilot.observability.requests import flush
+
+    flush()
+
+
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     try:

@@ -20,6 +20,7 @@ GENERATION_TIMEOUT = 60 * 60 * 24 * 30
 # How long a seeker's last change is remembered: far longer than a refresh takes, so the
 # dashboard can tell a snapshot that predates it; after that the beat has caught up anyway.
 CHANGED_AT_TIMEOUT = 60 * 60
+FIGURES_TIMEOUT = 60 * 60
 
 
 # --- Key functions --------------------------------------------------------------------------
@@ -34,6 +35,12 @@ def user_metrics_generation_key(user_id: int) -> str:
 
 def user_metrics_key(user_id: int, generation: str) -> str:
     return f"analytics:user-metrics:v{SCHEMA}:{generation}:{user_id}"
+
+
+def figures_key(user_id: int, snapshot: str, zone: str, template: str) -> str:
+    # Keyed on the snapshot's own content: a new snapshot (or another zone, or a new template) is
+    # a new key, so the markup can never show other figures than the ones read.
+    return f"analytics:figures:{user_id}:{snapshot}:{zone}:{template}"
 
 
 def changed_at_key(user_id: int) -> str:

@@ -37,6 +37,7 @@ from analytics.snapshots import (
     user_metrics_recompute_all_chunk,
     user_metrics_recompute_chunk,
 )
+from applications.cache import bump_schedules
 from applications.models import ALLOWED_TRANSITIONS, Application, ApplicationEvent, Status
 from jobs.models import Job, JobSkill
 
@@ -163,6 +164,8 @@ def applications_mark_ghosted_chunk(
                 moved_by_owner = _ghost_batch_in_sql(cutoff=cutoff, now=now, note=note, limit=batch_size)
             else:
                 moved_by_owner = _ghost_batch_in_orm(cutoff=cutoff, now=now, note=note, limit=batch_size)
+            if moved_by_owner:  # their boards and tables show the new status (applications/cards.py)
+                transaction.on_commit(lambda owners=list(moved_by_owner): bump_schedules(owners))
         moved = sum(moved_by_owner.values())
         total += moved
         GHOSTED.inc(moved)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from jobs.cache import count_lookup
+from jobs.cache import GENERATION_KEY, catalogue_generation, count_lookup
 
 SCHEMA = 1
 GENERATION_TIMEOUT = 60 * 60 * 24 * 30
@@ -44,6 +44,11 @@ def bump_schedule(user_id: int) -> None:
     cache.set(schedule_generation_key(user_id), uuid.uuid4().hex[:12], GENERATION_TIMEOUT)
 
 
+def bump_schedules(user_ids) -> None:
+    """Many seekers' at once (a batch job that changed their applications), in one round trip."""
+    cache.set_many({schedule_generation_key(user_id): uuid.uuid4().hex[:12] for user_id in user_ids}, GENERATION_TIMEOUT)
+
+
 def schedule_changed(user_id: int) -> None:
     """After the surrounding transaction commits, this seeker's cached schedule is stale."""
     transaction.on_commit(lambda: bump_schedule(user_id))
@@ -53,3 +58,26 @@ def lookup(key: str, *, layer: str):
     found = None if settings.CACHE_BYPASS else cache.get(key)
     count_lookup(layer, found is not None)
     return found
+
+
+# --- The board and the table, assembled -------------------------------------------------------
+# What they show changes with the seeker's applications and interviews (the schedule generation,
+# bumped after every such write), with the postings' names and salaries (the catalogue's
+# generation), with the clock (the "3 days ago" texts, the next interview) and with the time zone.
+
+
+def pipeline_generation(user_id: int) -> str:
+    """The seeker's schedule generation and the catalogue's, read in one round trip."""
+    key = schedule_generation_key(user_id)
+    stored = {} if settings.CACHE_BYPASS else cache.get_many([key, GENERATION_KEY])
+    schedule = stored.get(key) or schedule_generation(user_id)
+    catalogue = stored.get(GENERATION_KEY) or catalogue_generation()
+    return f"{schedule}.{catalogue}"
+
+
+def board_key(user_id: int, generation: str, zone: str, template: str) -> str:
+    return f"applications:board:v{SCHEMA}:{user_id}:{generation}:{zone}:{template}"
+
+
+def table_key(user_id: int, generation: str, zone: str, template: str, filters: str, page: int) -> str:
+    return f"applications:table:v{SCHEMA}:{user_id}:{generation}:{zone}:{template}:{filters}:{page}"

@@ -8,18 +8,28 @@ instance) and wrap each in a `Shown`, which only carries what the markup reads. 
 stored under a key made of its owner, its id and a digest of everything it shows: the row as
 the query read it (its last change `updated_at`, bumped by every write the card can show, its
 status, its own and its posting's names and salary, the company's name, the next interview,
-which has its own row), the relative "applied 3 days ago" as text (so it ages), the seeker's
-time zone and the template itself. A change makes a new key; the old fragment is never read
+which has its own row), the seeker's time zone and the template itself. Its relative time
+("applied 3 days ago") is a slot filled in per response, so a stored card never ages. A change makes a new key; the old fragment is never read
 again and expires. All of a page's fragments are read in one round trip (`get_many`) and the
 missing ones rendered and written in one (`set_many`).
 
 A card holds no secret: its move form's CSRF token is a placeholder, filled in per response
 with the requesting visitor's token, so a stored card is never a credential and a rotated
 token (a new log-in) never reaches an old card.
+
+Reading the rows to compute those keys still cost a heavy seeker's board two queries and ~9 ms
+of CPU (and the database a window over all their applications) on every view, and the table
+two. So each page's assembled markup is kept too, per seeker (`board_columns`, `table_page`):
+under the seeker's schedule generation, which every service that writes one of their
+applications or interviews bumps after commit, and the catalogue's (postings' names, salaries),
+the time zone and the template; it expires when the first next interview on it starts, and
+after BOARD_TIMEOUT at the latest, which bounds what a write outside the services (the admin)
+leaves stale.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from functools import lru_cache
 from types import SimpleNamespace
@@ -33,16 +43,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from applications.cache import board_key, lookup, pipeline_generation, table_key
 from applications.models import ALLOWED_TRANSITIONS, CLOSED_STATUSES, Interview, Status
 from jobs.cache import CACHE_LAYER_REQUESTS
 
 CARD_TEMPLATE = "applications/_card.html"
 ROW_TEMPLATE = "applications/_row.html"
-# Long: a key is only ever reused while nothing on the card changed, and a day's worth of
-# "ago" text changes the key anyway.
+COLUMNS_TEMPLATE = "applications/_board_columns.html"
+# Long: a key is only ever reused while nothing on the card changed.
 CARD_TIMEOUT = 24 * 60 * 60
 # Stands in for the CSRF token in stored cards; only letters, so escaping leaves it alone.
 CSRF_PLACEHOLDER = "cardCsrfTokenPlaceholder"
+# An assembled board or table page: at most this stale after a write outside the services.
+BOARD_TIMEOUT = 10 * 60
+
 _STATUS_LABELS = dict(Status.choices)
 _KIND_LABELS = dict(Interview.Kind.choices)
 
@@ -106,18 +120,12 @@ class Shown:
         return reverse("application_detail", args=[self.pk])
 
 
-def _ages(shown: Shown, template_name: str) -> str:
-    """The relative time the fragment shows, as text: part of its key, so a card ages."""
-    if template_name == ROW_TEMPLATE:
-        return _ui_filter("ago")(shown.updated_at)
-    return _ui_filter("ago")(shown.applied_at or shown.created_at)
-
-
 def fragment_key(user_id: int, shown: Shown, template_name: str = CARD_TEMPLATE, *, zone: str | None = None) -> str:
-    """The key of `shown` as `user_id` sees it now, in `template_name`. Every input of the
-    template is in it: the whole row, the relative time as text, the time zone, the template."""
+    """The key of `shown` as `user_id` sees it, in `template_name`. Every input of the template
+    is in it: the whole row, the time zone, the template. (Its relative time is a slot, filled
+    in per response: a card does not age in the cache.)"""
     zone = zone or timezone.get_current_timezone_name()
-    inputs = "\x1f".join(map(str, (*shown.row.values(), _ages(shown, template_name), zone, _template_digest(template_name))))
+    inputs = "\x1f".join(map(str, (*shown.row.values(), zone, _template_digest(template_name))))
     digest = hashlib.blake2b(inputs.encode(), digest_size=12).hexdigest()
     kind = "card" if template_name == CARD_TEMPLATE else "row"
     return f"applications:{kind}:{user_id}:{shown.pk}:{digest}"
@@ -147,20 +155,75 @@ def _attach(user_id: int, items: list[Shown], template_name: str, layer: str) ->
         cache.set_many(missing, CARD_TIMEOUT)
 
 
-def attach_card_html(request, columns: list[dict]) -> None:
-    """Set `html` on each column of the requesting seeker's board: its cards' markup, joined,
-    cached ones read in one round trip, the rest rendered and stored in one."""
-    cards = [card for column in columns for card in column["cards"]]
-    _attach(request.user.pk, cards, CARD_TEMPLATE, "board_cards")
-    if not cards:
-        return
-    token = get_token(request)
-    for column in columns:
-        html = "".join(card.html for card in column["cards"])
-        column["html"] = mark_safe(html.replace(CSRF_PLACEHOLDER, token))  # noqa: S308 (our own rendered markup)
+def _shows_until(items: list[Shown], now: dt.datetime) -> dt.datetime:
+    """The first moment any of `items` would render differently: its next interview starts, and
+    the one after becomes the next (relative times are filled in per response)."""
+    moments = [now + dt.timedelta(seconds=BOARD_TIMEOUT)]
+    moments += [item.next_interview_at for item in items if getattr(item, "next_interview_at", None)]
+    return min(moments)
 
 
-def table_rows_html(request, rows: list[Shown]) -> SafeString:
-    """The table's rows as one piece of markup, each row cached like a card."""
-    _attach(request.user.pk, rows, ROW_TEMPLATE, "table_rows")
-    return mark_safe("".join(row.html for row in rows))  # noqa: S308 (our own rendered markup)
+def _keep(key: str, value, until: dt.datetime) -> None:
+    """Store until `until` (whole seconds, rounded down); a page about to change is not kept."""
+    seconds = int((until - timezone.now()).total_seconds())
+    if seconds >= 1 and not settings.CACHE_BYPASS:
+        cache.set(key, value, seconds)
+
+
+def _for_response(request, html: str, token: str | None = None) -> SafeString:
+    """Kept markup as this visitor sees it now: their CSRF token, the relative times as of now."""
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, token or get_token(request))
+    return _ui_filter("fill_ago_slots")(html)
+
+
+def board_columns(request, read) -> tuple[list[dict], SafeString]:
+    """The requesting seeker's board: one dict per status (`status`, `label`, `count`, `hidden`,
+    `shown`: how many cards) and the columns' markup with their cards, with this visitor's CSRF
+    token and the relative times as of now.
+
+    Kept assembled per seeker (see the module's docstring): a warm board reads two cache keys
+    and no table. `read(user)` reads the columns of Shown cards on a miss (selectors.board_for).
+    """
+    user_id = request.user.pk
+    key = board_key(user_id, pipeline_generation(user_id), timezone.get_current_timezone_name(),
+                    _template_digest(CARD_TEMPLATE) + _template_digest(COLUMNS_TEMPLATE))
+    board = lookup(key, layer="board")
+    if board is None:
+        now = timezone.now()
+        shown = read(request.user)
+        cards = [card for column in shown for card in column["cards"]]
+        _attach(user_id, cards, CARD_TEMPLATE, "board_cards")
+        columns = [
+            {**{name: column[name] for name in ("status", "label", "count", "hidden")},
+             "shown": len(column["cards"]), "html": mark_safe("".join(card.html for card in column["cards"]))}  # noqa: S308
+            for column in shown
+        ]
+        html = get_template(COLUMNS_TEMPLATE).render({"columns": columns})
+        board = {"columns": [{name: value for name, value in column.items() if name != "html"} for column in columns],
+                 "html": html}
+        _keep(key, board, _shows_until(cards, now))
+    return board["columns"], _for_response(request, board["html"])
+
+
+def table_page(request, filters: dict, page_number: str, paginator_for) -> dict:
+    """One page of the requesting seeker's table: `rows` (the markup), `ids`, `number`,
+    `num_pages`, `count`. Kept assembled like the board, per set of filters and page number.
+    `paginator_for(user, filters)` pages the applications on a miss (selectors.TablePaginator)."""
+    user_id = request.user.pk
+    requested = int(page_number) if str(page_number).isdigit() else 1
+    digest = hashlib.blake2b(repr(sorted(filters.items())).encode(), digest_size=12).hexdigest()
+    key = table_key(user_id, pipeline_generation(user_id), timezone.get_current_timezone_name(),
+                    _template_digest(ROW_TEMPLATE), digest, requested)
+    stored = lookup(key, layer="table")
+    if stored is None:
+        now = timezone.now()
+        page = paginator_for(request.user, filters).get_page(page_number)
+        rows = list(page.object_list)
+        _attach(user_id, rows, ROW_TEMPLATE, "table_rows")
+        stored = {"rows": "".join(row.html for row in rows), "ids": [row.pk for row in rows],
+                  "number": page.number, "num_pages": page.paginator.num_pages, "count": page.paginator.count}
+        # Only a page that exists is kept: ?page=999999 (shown as the last page) stores nothing.
+        if page.number == requested:
+            _keep(key, stored, _shows_until(rows, now))
+    return {**stored, "rows": _for_response(request, stored["rows"])}

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
-from django.db.models.functions import Coalesce, NullIf, RowNumber
+from django.db.models.functions import Coalesce, NullIf, RowNumber, Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -168,7 +168,10 @@ class ApplicationQuerySet(models.QuerySet):
             self.filter(Q(company_name="") | Q(title="")).with_names()
             .filter(company_label__iexact=company, title_label__iexact=title).values("pk")
         )
-        return self.filter(Q(company_name__iexact=company, title__iexact=title) | Q(pk__in=blank))
+        # One set of ids (a union), not an OR with a subquery: each half is then an index lookup
+        # (application_user_names_idx, application_blank_names_idx) whatever the seeker's history.
+        named = self.filter(company_name__iexact=company, title__iexact=title).order_by().values("pk")
+        return self.filter(pk__in=named.union(blank.order_by()))
 
     def board_slots(self, *, per_column: int, per_closed_column: int | None = None):
         """(id, status, cards in that status) of the newest `per_column` cards of every status
@@ -235,6 +238,10 @@ class Application(models.Model):
             models.Index(fields=["job", "-created_at"], name="application_job_created_idx"),
             models.Index(fields=["user", "next_follow_up"], condition=Q(next_follow_up__isnull=False), name="application_follow_up_idx"),
             models.Index(fields=["status", "updated_at"], condition=Q(status="applied"), name="application_awaiting_idx"),
+            # similar_to (the application page's "you also track"): an index lookup, not a scan of
+            # every application the seeker has; rows that left a name to their posting are few.
+            models.Index(F("user"), Upper("company_name"), Upper("title"), name="application_user_names_idx"),
+            models.Index(fields=["user"], condition=Q(company_name="") | Q(title=""), name="application_blank_names_idx"),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -17,7 +18,7 @@ from django_ratelimit.decorators import ratelimit
 
 from applications import exports
 from applications.calendar import calendar_bytes
-from applications.cards import attach_card_html, table_rows_html
+from applications.cards import board_columns, table_page
 from applications.documents import DOCUMENT_MAX_BYTES
 from applications.forms import (
     ApplicationEditForm,
@@ -37,6 +38,7 @@ from applications.forms import (
 )
 from applications.imports import IMPORT_MAX_BYTES, FIELDS, ImportPlan, ImportRefused, decode_upload, plan_import, read_table
 from applications.models import Application, last_undoable_change
+from applications.templatetags.applications_tags import track_button_html
 from applications.selectors import (
     applications_filtered,
     board_for,
@@ -108,21 +110,23 @@ def _filters_html(form: FilterForm) -> str:
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET)
-    page = TablePaginator(request.user, form.filters(), TABLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    table = table_page(request, form.filters(), request.GET.get("page"),
+                       lambda user, filters: TablePaginator(user, filters, TABLE_PAGE_SIZE))
+    # The pager needs only the count: the page's rows come assembled (applications/cards.py).
+    page = Page(table["ids"], table["number"], Paginator(range(table["count"]), TABLE_PAGE_SIZE))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "applications/list.html", {
         "form": form, "filters": mark_safe(_filters_html(form)),  # noqa: S308 (our own rendered form)
-        "page": page, "rows": table_rows_html(request, page.object_list), "query": query.urlencode(),
+        "page": page, "rows": table["rows"], "query": query.urlencode(),
     })
 
 
 def _render_board(request: HttpRequest, *, error: str = "", notice: str = "", undo=None, status: int = 200) -> HttpResponse:
     """The board; `undo` is the change just made ("Moved to Offer. Undo"), as (application, event)."""
     template = "applications/_board.html" if request.htmx else "applications/board.html"
-    columns = board_for(request.user)
-    attach_card_html(request, columns)
-    context = {"columns": columns, "error": error, "notice": notice, "undo": undo}
+    columns, board_html = board_columns(request, board_for)
+    context = {"columns": columns, "board_html": board_html, "error": error, "notice": notice, "undo": undo}
     return render(request, template, context, status=status)
 
 
@@ -197,15 +201,15 @@ def application_track(request: HttpRequest, job_id: int) -> HttpResponse:
         application = application_create(user=request.user, job=job)
     except AlreadyTracked as exc:
         if request.htmx:
-            return render(request, "applications/_track_button.html", {"job": job, "tracked": True})
+            return HttpResponse(track_button_html(job, tracked=True))
         messages.warning(request, exc.message)
         return redirect(back or exc.application.get_absolute_url())
     except ApplicationError as exc:  # the account is full (APPLICATIONS_PER_USER_MAX)
         if request.htmx:
-            return render(request, "applications/_track_button.html", {"job": job, "error": exc.message})
+            return HttpResponse(track_button_html(job, error=exc.message))
         return render(request, "applications/track.html", {"job": job, "tracked": None, "error": exc.message}, status=409)
     if request.htmx:
-        return render(request, "applications/_track_button.html", {"job": job, "tracked": True})
+        return HttpResponse(track_button_html(job, tracked=True))
     messages.success(request, f"Tracking {job.title} at {job.company.name}.")
     if back:
         return redirect(back)

@@ -7,7 +7,6 @@ from functools import partial
 from typing import Any
 
 import django.contrib.messages.middleware
-import django_prometheus.middleware
 from csp.constants import HEADER as CSP_HEADER
 from csp.constants import HEADER_REPORT_ONLY as CSP_HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject, CSPMiddleware
@@ -67,6 +66,13 @@ def private_responses(get_response: Callable[[HttpRequest], HttpResponse]):
 HEALTH_PATH = "/health/"
 
 
+def _with_length(response: HttpResponse) -> HttpResponse:
+    """Content-Length, as CommonMiddleware gives every full answer: without it gunicorn sends the
+    body chunked, copying it into a chunk and writing the closing chunk separately."""
+    response.headers["Content-Length"] = str(len(response.content))
+    return response
+
+
 def early_answers(get_response: Callable[[HttpRequest], HttpResponse]):
     """Answers that need nothing below this point: the liveness probe, and a stored anonymous
     page to a visitor with no session (jobs.cache.stored_page_response). Sessions, CSRF,
@@ -82,45 +88,21 @@ def early_answers(get_response: Callable[[HttpRequest], HttpResponse]):
                 health_match.append(resolve(HEALTH_PATH))
             request.resolver_match = health_match[0]
             request.answered_early = True
-            return health_match[0].func(request)
+            return _with_length(health_match[0].func(request))
         if request.method in ("GET", "HEAD"):
             response = stored_page_response(request)
             if response is not None:
                 request.answered_early = True
-                return response
+                return _with_length(response)
         return get_response(request)
 
     return middleware
 
 
 # --- The same middleware, with the per-request work done once --------------------------------
-# `manage.py benchmark_middleware` times the stack with each one left out: these three were
-# the dearest on a trivial view (README, "The request path").
-
-
-class PrometheusAfterMiddleware(django_prometheus.middleware.PrometheusAfterMiddleware):
-    """django-prometheus's request metrics, same names and labels, with each labelled child
-    looked up once per process: `Metric.labels()` validates and locks on every call, eight
-    calls a request. Label values are bounded (view names, methods, status codes, template
-    names), so the table stays small."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._children: dict[tuple, Any] = {}
-
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        if getattr(request, "answered_early", False):  # no view phase: count the view it stood for
-            self.process_view(request, None)
-        return super().process_response(request, response)
-
-    def label_metric(self, metric, request, response=None, **labels):
-        if not labels:
-            return metric
-        key = (id(metric), *labels.values())  # each call site passes its labels in one order
-        child = self._children.get(key)
-        if child is None:
-            child = self._children[key] = metric.labels(**labels)
-        return child
+# `manage.py benchmark_middleware` times the stack with each one left out: these two and the
+# request metrics (careercopilot/observability/requests.py) were the dearest on a trivial view
+# (README, "Serving and caching").
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

@@ -139,6 +139,7 @@ def _catalogue_generation() -> int:
 
 
 def _bump(key: str, timeout: int | None = None) -> None:
+    forget_local_pages()  # this process shows the change at once; the other workers within LOCAL_PAGE_SECONDS
     try:
         cache.incr(key)
     except ValueError:  # key missing: any fresh value is newer than what pages were built with
@@ -226,6 +227,12 @@ def page_key(name: str, path: str, canonical_query: str) -> str:
     # The generation is stored in the value, not the key, so one round trip reads the
     # generation and the page together (a page built under an older one is a miss).
     return f"jobs:page:{name}:{_digest(path, canonical_query)}"
+
+
+def seeker_search_key(generation: int, path: str, query_string: str) -> str:
+    # The query string as sent, not its canonical form: the kept markup repeats it (links, the
+    # pager, the track forms' way back), and only seekers' own searches are kept, for 60 s.
+    return f"jobs:seeker-search:{generation}:{_digest(path, query_string)}"
 
 
 def compressed_key(page: str) -> str:
@@ -561,14 +568,75 @@ def _resolve(path: str):
         return None
 
 
+# Each worker keeps the stored pages it just served for LOCAL_PAGE_SECONDS and answers them again
+# without asking Redis (the round trip was half of a stored page's CPU time in process). An edit
+# therefore reaches a visitor within LOCAL_PAGE_SECONDS of its bump — inside the 2 s that nginx's
+# micro-cache keeps a page anyway. Only what Redis handed out for a shared request is kept, and
+# only a shared request gets it; a throttled page still counts every answer on Redis.
+LOCAL_PAGE_SECONDS = 1.0
+LOCAL_PAGES_MAX = 256  # per worker: at most ~20 MB of pages (plain or gzipped), mostly far less
+_local_pages: dict[tuple, tuple] = {}
+
+
+def _keep_locally(local_key: tuple, match, spec: dict, content: bytes, content_type: str) -> None:
+    now = time.monotonic()
+    if len(_local_pages) >= LOCAL_PAGES_MAX:
+        for key in [key for key, kept in list(_local_pages.items()) if kept[0] <= now]:  # a copy: gthread workers add meanwhile
+            _local_pages.pop(key, None)
+        if len(_local_pages) >= LOCAL_PAGES_MAX:
+            _local_pages.clear()
+    _local_pages[local_key] = (now + LOCAL_PAGE_SECONDS, match, spec, content, content_type)
+
+
+def forget_local_pages() -> None:
+    """This process's kept copies (tests; a worker's copies expire on their own within a second)."""
+    _local_pages.clear()
+
+
+# The throttle's count alone, for a page this worker still holds: KEYS: its key; ARGV: its lifetime.
+COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end
+return count
+"""
+COUNT_SCRIPT_SHA = hashlib.sha1(COUNT_SCRIPT.encode()).hexdigest()
+
+
+def _local_page_response(request: HttpRequest, local_key: tuple, gzipped: bool) -> HttpResponse | None:
+    kept = _local_pages.get(local_key)
+    if kept is None:
+        return None
+    until, match, spec, content, content_type = kept
+    if until <= time.monotonic():
+        _local_pages.pop(local_key, None)
+        return None
+    request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it (DisallowedHost: 400)
+    throttle = _throttle_for(request, match.func, spec["throttle"]) if spec["throttle"] else None
+    if throttle:
+        client, breaker = _redis_client()
+        count = None if client is None else _run_script(
+            client, breaker, COUNT_SCRIPT, COUNT_SCRIPT_SHA, [str(client.make_key(throttle[0]))], [throttle[2]])
+        if count is None or count > throttle[1]:
+            return False  # Redis away, or over the limit: the full stack answers (or refuses)
+    count_lookup("pages", True)
+    request.resolver_match = match
+    return _stored_answer(content, content_type, gzipped)
+
+
 def stored_page_response(request: HttpRequest) -> HttpResponse | None:
     """The stored page for a shared request (no session, no messages, no credentials) to a page
     cached with cache_anonymous_page, or None (not such a page, not stored, or throttled: the
-    full stack then answers as usual). Costs the URL resolution and one Redis round trip: the
-    generation, the page (gzipped already for a client that accepts it) and the throttle's count
-    in one script (STORED_PAGE_SCRIPT). On a cache that is not Redis, the separate calls."""
+    full stack then answers as usual). Costs nothing but the throttle's count for a page this
+    worker served less than LOCAL_PAGE_SECONDS ago; otherwise the URL resolution and one Redis
+    round trip: the generation, the page (gzipped already for a client that accepts it) and the
+    throttle's count in one script (STORED_PAGE_SCRIPT). On a cache that is not Redis, the separate calls."""
     if settings.CACHE_BYPASS or not shared_request(request):
         return None
+    gzipped = _accepts_gzip(request)
+    local_key = (request.path, request.META.get("QUERY_STRING", ""), gzipped)
+    local = _local_page_response(request, local_key, gzipped)
+    if local is not None:
+        return local or None
     match = _resolve(request.path_info)
     if match is None:
         return None
@@ -578,7 +646,6 @@ def stored_page_response(request: HttpRequest) -> HttpResponse | None:
     request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it (DisallowedHost: 400)
     job_id = match.kwargs[spec["posting"]] if spec["posting"] else None
     names = [POSTINGS_GENERATION_KEY, posting_key(job_id)] if job_id is not None else [GENERATION_KEY]
-    gzipped = _accepts_gzip(request)
     plain_key = page_key(spec["name"], request.path, canonical_query(request, spec["params"]))
     key = compressed_key(plain_key) if gzipped else plain_key
     throttle = _throttle_for(request, match.func, spec["throttle"]) if spec["throttle"] else None
@@ -597,6 +664,7 @@ def stored_page_response(request: HttpRequest) -> HttpResponse | None:
         return None  # the view's own decorator answers 429
     count_lookup("pages", True)
     request.resolver_match = match
+    _keep_locally(local_key, match, spec, stored[1], stored[2])
     return _stored_answer(stored[1], stored[2], gzipped)
 
 

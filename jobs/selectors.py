@@ -570,14 +570,18 @@ def _match_as_filter(parsed: ParsedQuery) -> RawSQL:
 
 # How many of the newest open postings a tier is first looked for among (see _newest_window_rows).
 RECENT_WINDOW = 5000
+# When the first window holds some of a tier but too few, a window this many times wider is
+# tried before the whole tier (see _ranked_ids).
+WINDOW_GROWTH = 4
 _FROM_JOBS = 'FROM "jobs_job" WHERE'
 _FROM_NEWEST = ('FROM (SELECT * FROM "jobs_job" WHERE "jobs_job"."is_active" '
                 'ORDER BY "jobs_job"."posted_at" DESC, "jobs_job"."id" DESC LIMIT %s) AS "jobs_job" WHERE')
 
 
-def _newest_window_rows(read: JobQuerySet, want: int) -> list | None:
-    """`read`'s rows (newest first, LIMIT `want`) looked for among the RECENT_WINDOW newest open
-    postings only; None when fewer than `want` are there (then only a read of all of it can tell).
+def _newest_window_rows(read: JobQuerySet, size: int) -> list | None:
+    """`read`'s rows (newest first) looked for among the `size` newest open postings only; when
+    fewer than a tier needs are there, only a wider read can tell the rest. None when `read`
+    cannot be rewritten so.
 
     Why: a tier of a big set is read newest-first either by a GIN bitmap of all its postings
     (each fetched from the heap, then sorted) or by a walk of the posted_at index testing each
@@ -597,11 +601,10 @@ def _newest_window_rows(read: JobQuerySet, want: int) -> list | None:
     # The window's LIMIT goes before the outer query's own parameters, where it sits in the text.
     head = sql.split(_FROM_NEWEST.split("%s")[0], 1)[0]
     position = head.count("%s")
-    params = (*params[:position], RECENT_WINDOW, *params[position:])
+    params = (*params[:position], size, *params[position:])
     with connections[read.db].cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return rows if len(rows) >= want else None
+        return cursor.fetchall()
 
 
 def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: JobQuerySet,
@@ -642,10 +645,30 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
             if pk not in best or best[pk][0] < tier:
                 best[pk] = (tier, posted_at)
         reads = []
+    in_window: list = []
+    if window and reads:
+        # One walk of the window for every tier: its rows in the loosest tier (title or skill
+        # words, exact or stemmed), each with its best tier. A tier's newest rows in the window
+        # are then those of that tier or better ('qa', 'scrum', 'regress' read all three tiers:
+        # three walks of the same 5,000 rows, 13-17 ms each at load 5, became one).
+        loosest = reads[-2][2]
+        best_tiers = loosest.annotate(tier=_tier_case(parsed)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")
+        in_window = _newest_window_rows(best_tiers, RECENT_WINDOW) or []
     for tier, found, tested in reads:
         rows = None
         if window and tested is not None:
-            rows = _newest_window_rows(tested.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want], want)
+            rows = [(pk, posted_at) for pk, posted_at, best_tier in in_window if best_tier >= tier][:want]
+            if want / 3 <= len(rows) < want:
+                # A third at least: a tier in ~0.15-0.5 % of postings ("design" in remote titles:
+                # 12 of 21 in the first window), which a window four times wider should hold
+                # with a margin, at a fraction of the whole tier's read (title words AND remote: bitmaps
+                # of 9,000 and 283,000 entries, 5,700 heap pages, 170-320 ms at a million
+                # postings). With fewer, the wider window too often came back short and was
+                # paid on top of the whole read ("design" in contract titles: 139 + 56 ms).
+                newest = tested.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want]
+                rows = _newest_window_rows(newest, RECENT_WINDOW * WINDOW_GROWTH) or []
+            if len(rows) < want:
+                rows = None
         if rows is None:
             rows = fetch(found.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want])
         for pk, posted_at in rows:
@@ -818,6 +841,17 @@ FACETS = {
 }
 
 
+def _sample_groups(qs: JobQuerySet, columns: list[str], steering: Total) -> list[tuple]:
+    """(values of `columns`..., count) over at most FACET_SAMPLE rows of `qs`, in one query."""
+    sample_sql, sql_params = qs.values(*columns)[:FACET_SAMPLE].query.sql_with_params()
+    column_list = ", ".join(f"col{i}" for i in range(len(columns)))
+    aliased = ", ".join(f"{connections[qs.db].ops.quote_name(c)} AS col{i}" for i, c in enumerate(columns))
+    sql = f"SELECT {column_list}, COUNT(*) FROM (SELECT {aliased} FROM ({sample_sql}) AS inner_sample) AS sample GROUP BY {column_list}"
+    with bitmap_plans(qs, steering), connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, sql_params)
+        return cursor.fetchall()
+
+
 def _facet_counts(params: SearchParams, names: list[str], steering: Total,
                   counted_for: SearchParams | None = None) -> dict[str, dict[str, tuple[int, bool]]]:
     """Counts per value for the named facets over at most FACET_SAMPLE matches, in one query.
@@ -825,20 +859,13 @@ def _facet_counts(params: SearchParams, names: list[str], steering: Total,
     A full sample is scaled to the total (an estimate, for big sets) and flagged approximate.
     """
     qs = filtered_jobs(params)
-    columns = [FACETS[name][0] for name in names]
-    sample_sql, sql_params = qs.values(*columns)[:FACET_SAMPLE].query.sql_with_params()
-    column_list = ", ".join(f"col{i}" for i in range(len(columns)))
-    aliased = ", ".join(f"{connections[qs.db].ops.quote_name(c)} AS col{i}" for i, c in enumerate(columns))
-    sql = f"SELECT {column_list}, COUNT(*) FROM (SELECT {aliased} FROM ({sample_sql}) AS inner_sample) AS sample GROUP BY {column_list}"
-    with bitmap_plans(qs, steering), connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, sql_params)
-        rows = cursor.fetchall()
+    rows = _sample_groups(qs, [FACETS[name][0] for name in names], steering)
     sampled = sum(row[-1] for row in rows)
     scale, approximate = 1.0, False
     if sampled >= FACET_SAMPLE:
-        # Scaled to the set's size: the page's own total when these are its filters, else (a
-        # chosen facet counted without its own filter) the planner's estimate, one EXPLAIN. Not
-        # search_total: for a set of 1,000-5,000 that reads 1,001 matches again just to say "more".
+        # Scaled to the set's size: the page's own total when these are its filters, else the
+        # planner's estimate, one EXPLAIN. Not search_total: for a set of 1,000-5,000 that
+        # reads 1,001 matches again just to say "more".
         size = steering.count if params == counted_for else _planned_rows(qs)
         scale, approximate = max(size, sampled) / sampled, True
     counts: dict[str, dict[str, tuple[int, bool]]] = {name: {} for name in names}
@@ -848,6 +875,37 @@ def _facet_counts(params: SearchParams, names: list[str], steering: Total,
             counts[name][row[i]] = (previous + row[-1], approximate)
     for name in names:
         counts[name] = {value: (round(n * scale), approx) for value, (n, approx) in counts[name].items()}
+    return counts
+
+
+def _chosen_facet_counts(params: SearchParams, chosen: list[str], names: list[str],
+                         steering: Total) -> dict[str, dict[str, tuple[int, bool]]]:
+    """Counts for the named facets from one sample of the matches with no facet chosen.
+
+    A chosen facet is counted without its own filter, so each chosen facet (and an unchosen
+    one: with every chosen filter) is a subset of that one set: its sample's rows that pass the
+    other chosen facets' filters. One statement (an EXPLAIN more to scale a full sample), where
+    a statement per chosen facet built the bitmap of every match of the text again each time
+    ('design' + remote: 285 + 63 ms of bitmaps at a million postings, load 5). A sample of at
+    most FACET_SAMPLE rows holds the whole set (then every count is exact) or is scaled to
+    its estimated size and flagged approximate, like the counts it replaces.
+    """
+    qs = filtered_jobs(dataclasses.replace(params, **{name: () for name in chosen}))
+    columns = [column for column, _ in FACETS.values()]
+    rows = _sample_groups(qs, columns, steering)
+    sampled = sum(row[-1] for row in rows)
+    scale, approximate = 1.0, False
+    if sampled >= FACET_SAMPLE:
+        scale, approximate = max(_planned_rows(qs), sampled) / sampled, True
+    position = {name: i for i, name in enumerate(FACETS)}
+    counts: dict[str, dict[str, tuple[int, bool]]] = {name: {} for name in names}
+    for name in names:
+        others = [other for other in chosen if other != name]
+        for row in rows:
+            if all(row[position[other]] in getattr(params, other) for other in others):
+                value = row[position[name]]
+                counts[name][value] = counts[name].get(value, 0) + row[-1]
+        counts[name] = {value: (round(n * scale), approximate) for value, n in counts[name].items()}
     return counts
 
 
@@ -866,8 +924,9 @@ def _candidate_counts(candidates: Candidates, names: list[str], size: int | None
 
 def _compute_facets(params: SearchParams, candidates: Candidates | None = None, total: Total | None = None) -> dict[str, list[FacetValue]]:
     # A chosen facet is counted without its own filter, so its other values still show
-    # how many postings picking them would add. One query for the unchosen facets together
-    # (none when the page's search read every match: Candidates), one per chosen facet.
+    # how many postings picking them would add. The unchosen facets from the matches the
+    # page's search read (Candidates), when it read them; every other count from one sample
+    # (of the matches, or with facets chosen, of the matches before any facet filter).
     chosen = [name for name in FACETS if getattr(params, name)]
     unchosen = [name for name in FACETS if name not in chosen]
     counts: dict[str, dict[str, tuple[int, bool]]] = {}
@@ -877,10 +936,10 @@ def _compute_facets(params: SearchParams, candidates: Candidates | None = None, 
         steering = total if total is not None else search_total(params)
     if unchosen and candidates is not None:
         counts.update(_candidate_counts(candidates, unchosen, size=steering.count))
-    if unchosen and candidates is None:
+    if unchosen and candidates is None and not chosen:
         counts.update(_facet_counts(params, unchosen, steering, counted_for=params))
-    for name in chosen:
-        counts.update(_facet_counts(dataclasses.replace(params, **{name: ()}), [name], steering))
+    if chosen:
+        counts.update(_chosen_facet_counts(params, chosen, chosen if candidates is not None else list(FACETS), steering))
     facets = {}
     for name, (_column, choices) in FACETS.items():
         selected = getattr(params, name)

@@ -54,6 +54,8 @@ MAX_NEW_POSTINGS = 1_000
 QUERIES_PER_STATEMENT = 50
 NEW_POSTINGS_TABLE = "notifications_new_posting"
 SEARCH_UPDATES_TABLE = "notifications_search_update"
+# Rows a statement on the embedded default (SQLite's bulk_create / bulk_update / IN lists).
+BATCH = 500
 LOCK_KEY = 0x616C657274  # "alert": one matcher at a time (PostgreSQL advisory lock)
 
 
@@ -251,14 +253,17 @@ def _record(run: MatchRun, searches: list[tuple], found: dict[str, int], order: 
 def _write_searches(updates: list[tuple[int, int, int, list[int] | None]], high: tuple[datetime, int]) -> None:
     """Every search's mark to `high`, and the matched ones' counts and newest postings: on
     PostgreSQL one COPY into a temporary table and one UPDATE (a row version per search, no row
-    per match); elsewhere the ORM, row by row (the embedded default's small data)."""
+    per match); elsewhere (the embedded default) bulk_update's CASE statements, a few hundred
+    searches each. Neither costs a statement per search."""
     if connection.vendor != "postgresql":
-        for search_id, n, pending, latest in updates:
-            changes = {"mark_posted_at": high[0], "mark_job_id": high[1]}
-            if n:
-                changes.update(unseen_count=F("unseen_count") + n, pending_count=F("pending_count") + pending,
-                               latest_job_ids=latest)
-            SavedSearch.objects.filter(pk=search_id).update(**changes)
+        searches = [
+            SavedSearch(pk=search_id, mark_posted_at=high[0], mark_job_id=high[1],
+                        unseen_count=F("unseen_count") + n, pending_count=F("pending_count") + pending,
+                        latest_job_ids=F("latest_job_ids") if latest is None else latest)
+            for search_id, n, pending, latest in updates
+        ]
+        SavedSearch.objects.bulk_update(searches, ["mark_posted_at", "mark_job_id", "unseen_count", "pending_count",
+                                                   "latest_job_ids"], batch_size=BATCH)
         return
     table = SavedSearch._meta.db_table
     with connection.cursor() as cursor:
@@ -312,7 +317,7 @@ _FOLD_IDS = "(SELECT jsonb_agg(DISTINCT v ORDER BY v) FROM jsonb_array_elements(
 def _notify(per_user: dict[int, list[tuple[int, int, str]]], now: datetime) -> None:
     """One unread new-matches notification per seeker, this run's matches folded into the one
     already there (see _FOLD_SQL): on PostgreSQL one COPY and one statement (29,000 seekers a
-    slice at full size); elsewhere the ORM, seeker by seeker."""
+    slice at full size); elsewhere the ORM in batches (_notify_in_batches)."""
     from notifications.inbox import unread_changed
 
     rows = []
@@ -323,20 +328,7 @@ def _notify(per_user: dict[int, list[tuple[int, int, str]]], now: datetime) -> N
         rows.append((user_id, _title(total, len(search_ids), name), _url(search_ids), total, search_ids))
     kind = Notification.Kind.MATCHES.value
     if connection.vendor != "postgresql":
-        new_users = []
-        for user_id, title, url, total, search_ids in rows:
-            unread = Notification.objects.filter(user_id=user_id, kind=kind, read_at__isnull=True).first()
-            if unread is None:
-                Notification.objects.create(user_id=user_id, kind=kind, title=title, url=url, created_at=now,
-                                            match_count=total, search_ids=search_ids)
-                new_users.append(user_id)
-                continue
-            ids = sorted(set(unread.search_ids) | set(search_ids))
-            unread.match_count += total
-            name = title.split("“", 1)[1][:-1] if len(ids) == 1 else ""
-            unread.title, unread.url, unread.search_ids, unread.created_at = _title(unread.match_count, len(ids), name), _url(ids), ids, now
-            unread.save(update_fields=["match_count", "title", "url", "search_ids", "created_at"])
-        unread_changed(new_users)
+        _notify_in_batches(rows, kind, now)
         return
     incoming = "notifications_incoming"
     with connection.cursor() as cursor:
@@ -349,6 +341,33 @@ def _notify(per_user: dict[int, list[tuple[int, int, str]]], now: datetime) -> N
         new_users = [user_id for user_id, inserted in cursor.fetchall() if inserted]
         cursor.execute(f"DROP TABLE {incoming}")
     unread_changed(new_users)
+
+
+def _notify_in_batches(rows: list[tuple], kind: str, now: datetime) -> None:
+    """_notify on the embedded default: the unread notifications read, the new ones created and
+    the folded ones updated a few hundred at a time, as _FOLD_SQL does in one statement."""
+    from notifications.inbox import unread_changed
+
+    user_ids = [row[0] for row in rows]
+    unread = {}
+    for start in range(0, len(user_ids), BATCH):
+        unread.update((note.user_id, note) for note in Notification.objects.filter(
+            user_id__in=user_ids[start : start + BATCH], kind=kind, read_at__isnull=True))
+    new, folded = [], []
+    for user_id, title, url, total, search_ids in rows:
+        note = unread.get(user_id)
+        if note is None:
+            new.append(Notification(user_id=user_id, kind=kind, title=title, url=url, created_at=now,
+                                    match_count=total, search_ids=search_ids))
+            continue
+        ids = sorted(set(note.search_ids) | set(search_ids))
+        note.match_count += total
+        name = title.split("“", 1)[1][:-1] if len(ids) == 1 else ""
+        note.title, note.url, note.search_ids, note.created_at = _title(note.match_count, len(ids), name), _url(ids), ids, now
+        folded.append(note)
+    Notification.objects.bulk_create(new, batch_size=BATCH)
+    Notification.objects.bulk_update(folded, ["match_count", "title", "url", "search_ids", "created_at"], batch_size=BATCH)
+    unread_changed([note.user_id for note in new])
 
 
 def _instant_deliveries(user_ids: set[int], run_id: int, now: datetime) -> list[int]:

@@ -180,3 +180,41 @@ def test_it_never_shows_a_cached_interview_that_has_started(alice, alice_client,
     later = timezone.now() + timedelta(minutes=6)
     monkeypatch.setattr(timezone, "now", lambda: later)  # the entry is still in the cache, its interview past
     assert _upcoming(alice_client) == []
+
+
+def test_settled_figures_are_kept_rendered_and_each_follow_up_form_carries_the_visitors_token(alice, make_application):
+    import re
+
+    from django.conf import settings
+    from django.middleware.csrf import _unmask_cipher_token
+    from django.test import Client
+
+    from applications.models import Application
+
+    application = make_application(alice, "applied", created="2026-01-01", applied="2026-01-02", company="Acme",
+                                   title="Backend Engineer", follow_up=str(timezone.now().date()))
+    user_metrics_recompute(user_ids=[alice.id])
+    for attempt in range(2):  # a new log-in, a new token: the kept figures still get the visitor's own
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(alice)
+        response = client.get("/dashboard/")
+        assert attempt == 0 or response.context["figures_html"]  # the second visit reads them kept
+        token = re.search(rf'action="/follow-ups/{application.pk}/done/" class="inline">'
+                          r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode()).group(1)
+        assert _unmask_cipher_token(token) == client.cookies[settings.CSRF_COOKIE_NAME].value
+
+    assert client.post(f"/follow-ups/{application.pk}/done/", {"csrfmiddlewaretoken": token}).status_code == 302
+    assert Application.objects.get(pk=application.pk).next_follow_up is None
+
+
+def test_a_new_snapshot_shows_at_once(alice, alice_client, make_application, django_capture_on_commit_callbacks):
+    make_application(alice, "saved", created="2026-01-01", company="Acme")
+    user_metrics_recompute(user_ids=[alice.id])
+    alice_client.get("/dashboard/")
+    assert '<dd id="figure-total">1</dd>' in alice_client.get("/dashboard/").content.decode()  # kept
+
+    make_application(alice, "saved", created="2026-01-02", company="Beta")
+    with django_capture_on_commit_callbacks(execute=True):  # the snapshot's generation moves after commit
+        user_metrics_recompute(user_ids=[alice.id])
+
+    assert '<dd id="figure-total">2</dd>' in alice_client.get("/dashboard/").content.decode()

@@ -88,3 +88,20 @@ def test_it_reads_the_number_of_days_from_settings(alice, settings):
 def test_it_refuses_a_window_shorter_than_a_day():
     with pytest.raises(ValueError, match="at least 1"):
         applications_mark_ghosted(after_days=0)
+
+
+def test_the_owners_board_shows_the_ghosted_card_once_it_commits(alice, alice_client, django_capture_on_commit_callbacks):
+    silent = _application(alice, "applied", days_ago=40)
+    assert 'data-status="applied"' in _card(alice_client, silent)  # the board is now kept assembled
+
+    with django_capture_on_commit_callbacks(execute=True):
+        applications_mark_ghosted(after_days=30)
+
+    assert 'data-status="ghosted"' in _card(alice_client, silent)
+
+
+def _card(client, application) -> str:
+    import re
+
+    body = client.get("/applications/board/").content.decode()
+    return re.search(rf'<li class="card" id="card-{application.pk}".*?</li>', body, re.S).group(0)

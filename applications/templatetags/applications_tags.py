@@ -3,13 +3,17 @@
 The job page (a `jobs` template) asks `{% tracked_application job as application %}` and renders
 `{% job_page_actions job %}`; search results ask `{% tracked_job_ids jobs as tracked %}` once,
 `{% track_button job tracked %}` per card and `{% track_form job tracked %}` per card outside the
-search form. `jobs` itself never learns that applications exist.
+search form; a seeker's search kept for everyone gets them through `{% seeker_marks kept %}`.
+`jobs` itself never learns that applications exist.
 """
+
+import re
+from types import SimpleNamespace
 
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from applications.models import Application, Status
 
@@ -46,16 +50,30 @@ def tracked_job_ids(context, jobs) -> frozenset[int]:
 
 
 # A search page shows twenty of each: written here rather than as inclusion tags (a template
-# render each was a seventh of a logged-in search page). The same markup as
-# applications/_track_button.html and _track_form.html, which the track view still renders.
+# render each was a seventh of a logged-in search page). The track view answers htmx with the
+# same markup (track_button_html), so there is one copy of it.
 _TRACK_LINK = '<a class="button secondary track-button" href="{}">Track</a>'
 _TRACKED = ('<span class="muted track-button" id="track-button-{}" tabindex="-1" data-announce="Tracking {}">'
             'Tracked ✓<span class="visually-hidden"> {}</span></span>')
+_TRACK_REFUSED = '<span class="muted track-button" role="alert" id="track-button-{}" tabindex="-1">{}</span>'
 _TRACK_BUTTON = ('<button type="submit" form="track-{}" class="secondary track-button" id="track-button-{}" aria-label="Track {}"\n'
                  '    hx-post="{}" hx-include="#track-{}"\n'
                  '    hx-target="this" hx-swap="outerHTML" hx-select="unset" hx-push-url="false">Track</button>')
 _TRACK_FORM = '<form id="track-{}" method="post" action="{}" hidden>{}<input type="hidden" name="next" value="{}"></form>'
 _CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'  # as Django's {% csrf_token %}
+
+
+def track_button_html(job, *, anonymous: bool = False, tracked: bool = False, error: str = "") -> SafeString:
+    """A posting's Track control: one id for the button and what replaces it, so focus stays on
+    the spot after the htmx swap (js/htmx-config.js)."""
+    url = reverse("application_track", args=[job.pk])
+    if error:
+        return format_html(_TRACK_REFUSED, job.pk, error)
+    if anonymous:
+        return format_html(_TRACK_LINK, url)
+    if tracked:
+        return format_html(_TRACKED, job.pk, job.title, job.title)
+    return format_html(_TRACK_BUTTON, job.pk, job.pk, job.title, url, job.pk)
 
 
 @register.simple_tag(takes_context=True)
@@ -66,13 +84,9 @@ def track_button(context, job, tracked: frozenset[int] = frozenset()) -> str:
     A seeker's button posts the form `{% track_form %}` renders outside the search form (forms
     do not nest), through its `form` attribute; with htmx it is swapped for "Tracked" in place.
     """
-    url = reverse("application_track", args=[job.pk])
-    if not context["request"].user.is_authenticated:
-        markup = format_html(_TRACK_LINK, url) + "\n"
-    elif job.pk in tracked:
-        markup = format_html(_TRACKED, job.pk, job.title, job.title) + "\n"
-    else:
-        markup = format_html(_TRACK_BUTTON, job.pk, job.pk, job.title, url, job.pk)
+    anonymous = not context["request"].user.is_authenticated
+    tracked_now = not anonymous and job.pk in tracked
+    markup = track_button_html(job, anonymous=anonymous, tracked=tracked_now)
     return mark_safe(f"\n{markup}\n")  # noqa: S308 (escaped by format_html)
 
 
@@ -85,3 +99,23 @@ def track_form(context, job, tracked: frozenset[int] = frozenset()) -> str:
     csrf = format_html(_CSRF_INPUT, token) if token and token != "NOTPROVIDED" else ""
     markup = format_html(_TRACK_FORM, job.pk, reverse("application_track", args=[job.pk]), csrf, context["request"].get_full_path())
     return mark_safe(f"{markup}\n")  # noqa: S308 (escaped by format_html)
+
+
+# Where a search kept for every seeker (jobs/views.py) has a card's Track button or form.
+_TRACK_SLOT = re.compile(r"<!--track(-form)?:(\d+)-->")
+
+
+@register.simple_tag(takes_context=True)
+def seeker_marks(context, kept: dict) -> SafeString:
+    """A seeker's search kept for everyone, with this visitor's own part put in: each card's
+    Track button (or "Tracked") and the form it posts, with their CSRF token. One query."""
+    jobs = {pk: SimpleNamespace(pk=pk, title=title) for pk, title in kept["jobs"]}
+    tracked = tracked_job_ids(context, list(jobs.values()))
+
+    def fill(match) -> str:
+        job = jobs.get(int(match.group(2)))
+        if job is None:
+            return ""
+        return track_form(context, job, tracked) if match.group(1) else track_button(context, job, tracked)
+
+    return mark_safe(_TRACK_SLOT.sub(fill, kept["html"]))  # noqa: S308 (kept markup and format_html's)

@@ -1,9 +1,11 @@
-"""The board's cards are rendered once per change and cached: never stale, never someone else's."""
+"""The board's cards are rendered once per change and cached, and the assembled board is kept per
+seeker until something on it changes: never stale, never someone else's."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -11,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.cards import CARD_TEMPLATE, CSRF_PLACEHOLDER, card_key
+from applications.cache import board_key, pipeline_generation
+from applications.cards import CARD_TEMPLATE, COLUMNS_TEMPLATE, CSRF_PLACEHOLDER, _template_digest, card_key
 from applications.models import Application
 from applications.selectors import board_for
 from applications.services import (
@@ -22,6 +25,7 @@ from applications.services import (
     interview_schedule,
 )
 from applications.tests.factories import make_applications
+from applications.tests.pages import board_cards
 
 pytestmark = pytest.mark.django_db
 BOARD = "/applications/board/"
@@ -54,10 +58,11 @@ def test_it_renders_each_card_once_and_then_serves_it_from_the_cache(alice_clien
     assert second.content.decode().count('class="card"') == 12
 
 
-def test_a_status_change_renders_the_card_again_in_its_new_column(alice_client, alice, alice_app):
+def test_a_status_change_renders_the_card_again_in_its_new_column(alice_client, alice, alice_app, django_capture_on_commit_callbacks):
     alice_client.get(BOARD)
 
-    application_change_status(application=alice_app, to_status="applied", by=alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        application_change_status(application=alice_app, to_status="applied", by=alice)
     response = alice_client.get(BOARD)
 
     assert cards_rendered(response) == 1
@@ -66,26 +71,29 @@ def test_a_status_change_renders_the_card_again_in_its_new_column(alice_client, 
     assert '<option value="interviewing">' in card and '<option value="applied">' not in card
 
 
-def test_a_note_renders_the_card_again(alice_client, alice, alice_app):
+def test_a_note_renders_the_card_again(alice_client, alice, alice_app, django_capture_on_commit_callbacks):
     alice_client.get(BOARD)
 
-    application_add_note(application=alice_app, text="Called the recruiter.", by=alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        application_add_note(application=alice_app, text="Called the recruiter.", by=alice)
 
     assert cards_rendered(alice_client.get(BOARD)) == 1
 
 
-def test_an_archived_application_leaves_the_board(alice_client, alice, alice_app):
+def test_an_archived_application_leaves_the_board(alice_client, alice, alice_app, django_capture_on_commit_callbacks):
     assert f'id="card-{alice_app.pk}"' in alice_client.get(BOARD).content.decode()
 
-    application_archive(application=alice_app, by=alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        application_archive(application=alice_app, by=alice)
 
     assert f'id="card-{alice_app.pk}"' not in alice_client.get(BOARD).content.decode()
 
 
-def test_a_new_interview_shows_on_the_cached_card(alice_client, alice, alice_app):
+def test_a_new_interview_shows_on_the_cached_card(alice_client, alice, alice_app, django_capture_on_commit_callbacks):
     assert "Next:" not in card_of(alice_client.get(BOARD), alice_app)
 
-    interview_schedule(application=alice_app, by=alice, starts_at=timezone.now() + timedelta(days=3), kind="onsite")
+    with django_capture_on_commit_callbacks(execute=True):
+        interview_schedule(application=alice_app, by=alice, starts_at=timezone.now() + timedelta(days=3), kind="onsite")
     card = card_of(alice_client.get(BOARD), alice_app)
 
     assert "Next: On-site, " in card
@@ -95,9 +103,24 @@ def test_a_card_ages_its_applied_some_time_ago(alice_client, alice, alice_app):
     Application.objects.filter(pk=alice_app.pk).update(created_at=timezone.now() - timedelta(days=3))
     assert "added 3 days ago" in card_of(alice_client.get(BOARD), alice_app)
 
-    Application.objects.filter(pk=alice_app.pk).update(created_at=timezone.now() - timedelta(days=5))
 
-    assert "added 5 days ago" in card_of(alice_client.get(BOARD), alice_app)
+def test_a_kept_board_still_ages_its_relative_times(alice_client, alice, alice_app, django_assert_num_queries):
+    Application.objects.filter(pk=alice_app.pk).update(created_at=timezone.now() - timedelta(days=3))
+    alice_client.get(BOARD)
+    later = timezone.now() + timedelta(hours=30)
+
+    with mock.patch("django.utils.timezone.now", return_value=later), django_assert_num_queries(1):  # the user only
+        card = card_of(alice_client.get(BOARD), alice_app)
+
+    assert "added 4 days ago" in card
+
+
+def test_a_next_interview_keeps_the_board_only_until_it_starts(alice_client, alice, alice_app, django_assert_num_queries):
+    interview_schedule(application=alice_app, by=alice, starts_at=timezone.now() + timedelta(seconds=0.5), kind="onsite")
+    alice_client.get(BOARD)
+
+    with django_assert_num_queries(3):  # not kept: it would show a round that has started
+        alice_client.get(BOARD)
 
 
 def test_a_new_time_zone_renders_the_cards_again(alice_client, alice, alice_app):
@@ -133,6 +156,9 @@ def test_a_stored_card_holds_no_csrf_token_and_the_served_one_works(alice, alice
         assert token != CSRF_PLACEHOLDER
     stored = cache.get(card_key(alice.pk, shown_card(alice, alice_app)))
     assert CSRF_PLACEHOLDER in stored and "csrfmiddlewaretoken" in stored
+    digests = _template_digest(CARD_TEMPLATE) + _template_digest(COLUMNS_TEMPLATE)
+    board = cache.get(board_key(alice.pk, pipeline_generation(alice.pk), "UTC", digests))
+    assert board and token not in board["html"] and CSRF_PLACEHOLDER in board["html"]
 
     response = client.post(reverse("application_change_status", args=[alice_app.pk]),
                            {"to_status": "applied", "next": "board", "csrfmiddlewaretoken": token})
@@ -151,8 +177,9 @@ def test_a_closed_column_shows_its_newest_cards_and_links_the_rest(alice_client,
 
     columns = {column["status"]: column for column in response.context["columns"]}
     rejected, applied = columns["rejected"], columns["applied"]
-    assert (len(rejected["cards"]), rejected["count"], rejected["hidden"]) == (BOARD_CLOSED_COLUMN_LIMIT, BOARD_CLOSED_COLUMN_LIMIT + 4, 4)
-    assert len(applied["cards"]) == min(BOARD_COLUMN_LIMIT, BOARD_CLOSED_COLUMN_LIMIT + 4)
+    shown = board_cards(response)
+    assert (len(shown["rejected"]), rejected["count"], rejected["hidden"]) == (BOARD_CLOSED_COLUMN_LIMIT, BOARD_CLOSED_COLUMN_LIMIT + 4, 4)
+    assert len(shown["applied"]) == min(BOARD_COLUMN_LIMIT, BOARD_CLOSED_COLUMN_LIMIT + 4)
     newest = max(Application.objects.filter(user=alice, status="rejected"), key=lambda a: (a.updated_at, a.pk))
-    assert rejected["cards"][0].pk == newest.pk
+    assert shown["rejected"][0] == newest.pk
     assert "4 more in the table" in response.content.decode()

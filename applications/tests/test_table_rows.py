@@ -1,10 +1,12 @@
-"""The table's rows, like the board's cards, are rendered once per change and cached: a status
-move, a note, an edit or a renamed company shows at once; nothing is ever someone else's."""
+"""The table's rows, like the board's cards, are rendered once per change and cached, and each
+page assembled is kept per seeker: a status move, a note, an edit or a renamed company shows as
+soon as it commits; nothing is ever someone else's."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -47,43 +49,47 @@ def test_it_renders_each_row_once_and_then_serves_it_from_the_cache(alice_client
     assert tbody(first) == tbody(second)
 
 
-def test_a_status_move_renders_the_row_again(alice_client, alice, alice_app):
+def test_a_status_move_renders_the_row_again(alice_client, alice, alice_app, django_capture_on_commit_callbacks):
     alice_client.get(TABLE)
 
-    application_change_status(application=alice_app, to_status="applied", by=alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        application_change_status(application=alice_app, to_status="applied", by=alice)
     response = alice_client.get(TABLE)
 
     assert rendered(response) == 1
     assert '<span class="status status-applied">Applied</span>' in row_of(response, alice_app)
 
 
-def test_a_note_renders_the_row_and_the_card_again(alice_client, alice, alice_app):
+def test_a_note_renders_the_row_and_the_card_again(alice_client, alice, alice_app, django_capture_on_commit_callbacks):
     alice_client.get(TABLE)
     alice_client.get(BOARD)
 
-    application_add_note(application=alice_app, text="Called the recruiter.", by=alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        application_add_note(application=alice_app, text="Called the recruiter.", by=alice)
 
     assert rendered(alice_client.get(TABLE)) == 1
     assert rendered(alice_client.get(BOARD), CARD_TEMPLATE) == 1
 
 
-def test_an_edit_shows_in_the_row(alice_client, alice, alice_app):
+def test_an_edit_shows_in_the_row(alice_client, alice, alice_app, django_capture_on_commit_callbacks):
     alice_client.get(TABLE)
 
-    application_update(application=alice_app, by=alice, title="Staff Platform Engineer")
+    with django_capture_on_commit_callbacks(execute=True):
+        application_update(application=alice_app, by=alice, title="Staff Platform Engineer")
 
     assert ">Staff Platform Engineer</a>" in row_of(alice_client.get(TABLE), alice_app)
 
 
-def test_a_renamed_company_shows_on_the_row_and_the_card(alice_client, alice):
+def test_a_renamed_company_shows_on_the_row_and_the_card(alice_client, alice, django_capture_on_commit_callbacks):
     """An application that relies on its posting's names shows the company's new name at once."""
     job = JobFactory(title="Backend Engineer", company__name="Acme")
     application = Application.objects.create(user=alice, job=job, status="applied")
     assert "Acme" in row_of(alice_client.get(TABLE), application)
     alice_client.get(BOARD)
 
-    job.company.name = "Acme Rockets"
-    job.company.save()
+    with django_capture_on_commit_callbacks(execute=True):  # the catalogue's generation moves after commit
+        job.company.name = "Acme Rockets"
+        job.company.save()
 
     assert "Acme Rockets" in row_of(alice_client.get(TABLE), application)
     board = alice_client.get(BOARD)
@@ -94,9 +100,22 @@ def test_a_row_ages_its_last_change(alice_client, alice, alice_app):
     Application.objects.filter(pk=alice_app.pk).update(updated_at=timezone.now() - timedelta(days=3))
     assert "3 days ago" in row_of(alice_client.get(TABLE), alice_app)
 
-    Application.objects.filter(pk=alice_app.pk).update(updated_at=timezone.now() - timedelta(days=5))
 
-    assert "5 days ago" in row_of(alice_client.get(TABLE), alice_app)
+def test_a_kept_page_still_ages_its_last_changes(alice_client, alice, alice_app, django_assert_num_queries):
+    Application.objects.filter(pk=alice_app.pk).update(updated_at=timezone.now() - timedelta(days=3))
+    alice_client.get(TABLE)
+    later = timezone.now() + timedelta(hours=30)
+
+    with mock.patch("django.utils.timezone.now", return_value=later), django_assert_num_queries(1):  # the user only
+        row = row_of(alice_client.get(TABLE), alice_app)
+
+    assert "4 days ago" in row
+
+
+def test_a_page_that_does_not_exist_is_not_kept(alice_client, alice, alice_app, django_assert_num_queries):
+    alice_client.get(TABLE, {"page": "999"})
+    with django_assert_num_queries(3):  # shown as the last page, but never stored under 999
+        assert alice_client.get(TABLE, {"page": "999"}).context["page"].number == 1
 
 
 def test_a_cached_row_is_never_anothers(alice_client, alice, bob, alice_app):
@@ -109,11 +128,12 @@ def test_a_cached_row_is_never_anothers(alice_client, alice, bob, alice_app):
     assert "Platform Engineer" not in response.content.decode() and rendered(response) == 0
 
 
-def test_an_archived_row_says_so(alice_client, alice, alice_app):
+def test_an_archived_row_says_so(alice_client, alice, alice_app, django_capture_on_commit_callbacks):
     from applications.services import application_archive
 
     alice_client.get(TABLE, {"archived": "include"})
-    application_archive(application=alice_app, by=alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        application_archive(application=alice_app, by=alice)
 
     assert '<span class="status">Archived</span>' in row_of(alice_client.get(TABLE, {"archived": "include"}), alice_app)
 

@@ -86,6 +86,18 @@ def test_tracking_from_a_card_with_htmx_swaps_in_the_tracked_mark(alice_client, 
     assert again.content == response.content and Application.objects.filter(user=alice).count() == 1
 
 
+def test_a_full_account_is_told_why_in_place_of_the_button_with_htmx(alice_client, alice, settings):
+    settings.APPLICATIONS_PER_USER_MAX = 1
+    Application.objects.create(user=alice, job=JobFactory())
+    job = JobFactory()
+
+    response = alice_client.post(f"/applications/track/{job.pk}/", {"next": "/jobs/"}, HTTP_HX_REQUEST="true")
+
+    body = response.content.decode()
+    assert response.status_code == 200 and f'role="alert" id="track-button-{job.pk}"' in body
+    assert "at most 1 application" in body and Application.objects.filter(user=alice).count() == 1
+
+
 @pytest.mark.parametrize("size", [3, 30])
 def test_a_seekers_results_page_costs_one_query_more_whatever_the_page_size(alice_client, size, django_assert_num_queries):
     make_catalogue(size)
@@ -158,3 +170,63 @@ def test_a_catalogue_change_shows_at_once_in_a_seekers_search(alice_client, alic
         job.save()
 
     assert "Backend engineer (Rust)" in alice_client.get("/jobs/?q=engineer").content.decode()
+
+
+# --- The results block itself is kept for every seeker, with slots for each one's own part ---
+
+
+def test_the_kept_results_block_holds_no_ones_token_or_marks(alice_client, alice):
+    from django.conf import settings as django_settings
+    from django.core.cache import cache
+
+    from jobs.cache import catalogue_generation, seeker_search_key
+
+    job = JobFactory(title="Staff engineer")
+    Application.objects.create(user=alice, job=job)
+    body = alice_client.get("/jobs/?q=engineer").content.decode()
+    assert "Tracked ✓" in body and 'name="csrfmiddlewaretoken"' in body
+
+    kept = cache.get(seeker_search_key(catalogue_generation(), "/jobs/", "q=engineer"))
+
+    assert kept and f"<!--track:{job.pk}-->" in kept["html"]
+    assert "Tracked" not in kept["html"] and "csrfmiddlewaretoken" not in kept["html"]
+    assert alice_client.cookies[django_settings.CSRF_COOKIE_NAME].value not in kept["html"]
+
+
+def test_a_kept_search_carries_each_seekers_own_working_csrf_token(alice, bob):
+    from django.conf import settings as django_settings
+    from django.middleware.csrf import _unmask_cipher_token
+    from django.test import Client
+
+    job = JobFactory(title="Staff engineer")
+    first = Client(enforce_csrf_checks=True)
+    first.force_login(alice)
+    first.get("/jobs/?q=engineer")  # kept now, by alice's visit
+    second = Client(enforce_csrf_checks=True)
+    second.force_login(bob)
+
+    body = second.get("/jobs/?q=engineer").content.decode()
+    token = re.search(rf'<form id="track-{job.pk}"[^>]*>.*?name="csrfmiddlewaretoken" value="([^"]+)"', body, re.S).group(1)
+
+    assert _unmask_cipher_token(token) == second.cookies[django_settings.CSRF_COOKIE_NAME].value
+    assert _unmask_cipher_token(token) != first.cookies[django_settings.CSRF_COOKIE_NAME].value
+    response = second.post(f"/applications/track/{job.pk}/", {"csrfmiddlewaretoken": token, "next": "/jobs/?q=engineer"})
+    assert response.status_code == 302 and Application.objects.filter(user=bob, job=job).exists()
+
+
+def test_a_kept_search_still_ages_its_posted_times(alice_client, django_assert_num_queries):
+    import datetime as dt
+    from unittest import mock
+
+    from django.utils import timezone
+
+    job = JobFactory(title="Staff engineer", posted_at=timezone.now() - dt.timedelta(hours=2))
+    assert "2 h ago" in alice_client.get("/jobs/?q=engineer").content.decode()
+    later = timezone.now() + dt.timedelta(hours=30)
+
+    with mock.patch("django.utils.timezone.now", return_value=later), django_assert_num_queries(2):  # user, marks
+        body = alice_client.get("/jobs/?q=engineer").content.decode()
+
+    card = body[body.index(f'href="{job.get_absolute_url()}"'):]
+    assert "1 day ago" in card[:card.index('<li class="job-card">') if '<li class="job-card">' in card else None]
+    assert "2 h ago" not in body

@@ -18,6 +18,7 @@ from applications.services import (
     application_create,
     interview_schedule,
 )
+from applications.tests.pages import board_cards, table_titles
 
 pytestmark = pytest.mark.django_db
 Kind = ApplicationEvent.Kind
@@ -102,7 +103,7 @@ class TestArchive:
         response = alice_client.get(reverse("application_board"))
 
         saved = {c["status"]: c for c in response.context["columns"]}["saved"]
-        assert [card.pk for card in saved["cards"]] == [kept.pk] and saved["count"] == 1
+        assert board_cards(response)["saved"] == [kept.pk] and saved["count"] == 1
         assert f'id="card-{gone.pk}"' not in response.content.decode()
 
     @pytest.mark.parametrize(("query", "expected"), [
@@ -114,7 +115,7 @@ class TestArchive:
     def test_the_table_hides_them_unless_asked_and_they_stay_searchable(self, alice_client, archived, query, expected):
         response = alice_client.get(reverse("application_list"), query)
 
-        assert [a.display_title for a in response.context["page"].object_list] == expected
+        assert table_titles(response) == expected
 
     def test_they_stay_in_the_export(self, alice_client, archived):
         response = alice_client.get(reverse("application_export"))

@@ -8,13 +8,14 @@ from django.utils import timezone
 
 from applications.models import NOTE_MAX_CHARS, Application, ApplicationEvent, Status
 from applications.services import application_add_note, application_change_status, application_create
+from applications.tests.pages import board_cards, table_titles
 
 pytestmark = pytest.mark.django_db
 Kind = ApplicationEvent.Kind
 
 
 def titles(response) -> list[str]:
-    return [a.display_title for a in response.context["page"].object_list]
+    return table_titles(response)
 
 
 class TestTable:
@@ -95,7 +96,7 @@ class TestBoard:
 
         columns = {c["status"]: c for c in response.context["columns"]}
         assert list(columns) == Status.values
-        assert [a.pk for a in columns["saved"]["cards"]] == [alice_app.pk]
+        assert board_cards(response)["saved"] == [alice_app.pk]
         assert columns["applied"]["count"] == 1
 
     def test_it_caps_each_column_and_says_how_many_more(self, alice_client, alice):
@@ -103,9 +104,10 @@ class TestBoard:
         from applications.tests.factories import make_applications
 
         make_applications(alice, BOARD_COLUMN_LIMIT + 5, events_each=1)
-        applied = {c["status"]: c for c in alice_client.get(reverse("application_board")).context["columns"]}["applied"]
+        response = alice_client.get(reverse("application_board"))
+        applied = {c["status"]: c for c in response.context["columns"]}["applied"]
 
-        assert (len(applied["cards"]), applied["count"], applied["hidden"]) == (BOARD_COLUMN_LIMIT, BOARD_COLUMN_LIMIT + 5, 5)
+        assert (len(board_cards(response)["applied"]), applied["count"], applied["hidden"]) == (BOARD_COLUMN_LIMIT, BOARD_COLUMN_LIMIT + 5, 5)
 
     def test_a_plain_form_moves_a_card_and_returns_to_the_board(self, alice_client, alice_app):
         response = alice_client.post(reverse("application_change_status", args=[alice_app.pk]),

@@ -99,8 +99,10 @@ def scrape() -> bytes:
     from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 
     from careercopilot.observability.collectors import ScrapeTimeCollector
+    from careercopilot.observability import requests
     from careercopilot.observability.metrics import update_pool_gauges
 
+    requests.flush()  # this process's own pending request counts (the other workers' follow within a second)
     update_pool_gauges()
     live = CollectorRegistry(auto_describe=False)
     live.register(ScrapeTimeCollector())

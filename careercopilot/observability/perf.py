@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
+from careercopilot.observability.requests import FLUSH_SECONDS
 from careercopilot.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -496,13 +497,21 @@ def warm_up(server: Server, endpoint: Endpoint) -> None:
             pass
 
 
+def _written_scrape(server: Server) -> dict[tuple, float] | None:
+    """A scrape once every worker has written what it counted: each writes its request counts
+    once a second (careercopilot/observability/requests.py), only the scraped one at once."""
+    if server.metrics_token:
+        time.sleep(FLUSH_SECONDS + 0.2)
+    return scrape(server.base, server.metrics_token)
+
+
 def measure(server: Server, endpoint: Endpoint, load: Load, workdir: Path) -> dict:
-    before = scrape(server.base, server.metrics_token)
+    before = _written_scrape(server)
     cpu_before, wall_before = cpu_seconds(server.process), time.monotonic()
     result = run_wrk(server.base, endpoint.requests, load, workdir, endpoint.name)
     wall = time.monotonic() - wall_before
     cpu = cpu_seconds(server.process) - cpu_before
-    after = scrape(server.base, server.metrics_token)
+    after = _written_scrape(server)
     errors = sum(result["errors"].values())
     return {
         "kind": endpoint.kind,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from jobs import cache as jobs_cache
+from jobs.cache import forget_local_pages
 from jobs.tests.factories import CompanyFactory, JobFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +25,7 @@ def test_health_is_answered_without_a_session_even_with_a_session_cookie(alice_c
         response = alice_client.get("/health/")
 
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert response["Content-Length"] == str(len(response.content))
     assert not hasattr(response.wsgi_request, "session")
     assert "no-store" in response["Cache-Control"] and "Cookie" not in response.get("Vary", "")
     assert all(header in response for header in SHARED_HEADERS)
@@ -38,6 +41,7 @@ def test_a_stored_page_is_answered_early_with_the_headers_of_a_full_answer(clien
         stored = Client().get(url)
 
     assert stored["X-Page-Cache"] == "hit" and stored.content == built.content
+    assert stored["Content-Length"] == built["Content-Length"] == str(len(built.content))  # not chunked
     assert not hasattr(stored.wsgi_request, "session")
     assert stored["Cache-Control"] == "public, max-age=60" and "Cookie" not in stored.get("Vary", "")
     assert not stored.cookies
@@ -98,6 +102,7 @@ def _redis_commands_during(action) -> list[tuple[str, str]]:
 def test_a_stored_search_page_costs_one_redis_round_trip_throttle_included(client, job):
     client.get("/jobs/?q=plumber")  # built and stored
     Client().get("/jobs/?q=plumber")  # Redis learns the script
+    forget_local_pages()  # as in a worker that has not served this page within the last second
 
     commands = _redis_commands_during(lambda: Client().get("/jobs/?q=plumber"))
 
@@ -105,6 +110,56 @@ def test_a_stored_search_page_costs_one_redis_round_trip_throttle_included(clien
     assert len(ours) == 1 and ours[0].startswith("EVALSHA"), commands
     # The generation, the page and the throttle's key (django-ratelimit's "rl:"), all in that one call.
     assert ":jobs:generation " in ours[0] and ":jobs:page:list:" in ours[0] and ":rl:" in ours[0]
+
+
+@pytest.mark.skipif(not __import__("django.conf").conf.settings.REDIS_URL, reason="counts commands on a real Redis")
+def test_a_page_this_worker_just_served_costs_only_the_throttles_count(client, job):
+    client.get("/jobs/?q=plumber")  # built and stored
+    Client().get("/jobs/?q=plumber")  # read from Redis, kept in this process
+    Client().get("/jobs/?q=plumber")  # Redis learns the counting script
+
+    commands = _redis_commands_during(lambda: Client().get("/jobs/?q=plumber"))
+
+    ours = [command for kind, command in commands if kind != "lua"]
+    assert len(ours) == 1 and ours[0].startswith("EVALSHA") and ":rl:" in ours[0], commands
+    assert ":jobs:" not in ours[0]  # neither the page nor the generation
+    # A page no throttle counts costs no Redis command at all.
+    Client().get("/")
+    Client().get("/")
+    assert [command for kind, command in _redis_commands_during(lambda: Client().get("/")) if kind != "lua"] == []
+
+
+def test_an_edit_in_another_process_shows_within_the_second_a_worker_keeps_a_page(client, job):
+    import time
+
+    from django.core.cache import cache
+
+    client.get("/jobs/?q=plumber")
+    assert Client().get("/jobs/?q=plumber")["X-Page-Cache"] == "hit"  # kept in this process now
+    # Another worker's edit: it bumps the lists' generation on Redis, this process hears nothing.
+    cache.incr(jobs_cache.GENERATION_KEY)
+
+    time.sleep(jobs_cache.LOCAL_PAGE_SECONDS)
+    assert Client().get("/jobs/?q=plumber")["X-Page-Cache"] == "miss"
+
+
+def test_an_edit_in_this_process_shows_at_once(client, job, django_capture_on_commit_callbacks):
+    client.get("/jobs/?q=plumber")
+    assert Client().get("/jobs/?q=plumber")["X-Page-Cache"] == "hit"  # kept in this process now
+    with django_capture_on_commit_callbacks(execute=True):
+        job.title = "Plumber and welder"
+        job.save()
+
+    fresh = Client().get("/jobs/?q=plumber")
+    assert fresh["X-Page-Cache"] == "miss" and b"Plumber and welder" in fresh.content
+
+
+def test_a_throttled_search_is_refused_even_when_this_worker_keeps_the_page(client, job, settings):
+    settings.THROTTLE_SEARCH = "3/m"
+    client.get("/jobs/?q=plumber")  # built: counts 1
+    answers = [Client().get("/jobs/?q=plumber").status_code for _ in range(4)]
+
+    assert answers == [200, 200, 429, 429]
 
 
 @pytest.mark.parametrize("url", ["/jobs/?q=plumber", "detail", "/"])
@@ -119,6 +174,7 @@ def test_a_stored_page_goes_gzipped_to_those_who_accept_it_and_plain_to_others(c
 
     assert zipped["X-Page-Cache"] == plain["X-Page-Cache"] == "hit"
     assert zipped["Content-Encoding"] == "gzip" and gzip.decompress(zipped.content) == built.content
+    assert zipped["Content-Length"] == str(len(zipped.content)) and plain["Content-Length"] == str(len(plain.content))
     assert "Content-Encoding" not in plain and plain.content == built.content
     assert "Accept-Encoding" in zipped["Vary"] and "Accept-Encoding" in plain["Vary"]
     assert zipped["Cache-Control"] == "public, max-age=60"

@@ -18,6 +18,7 @@ from django.conf import settings
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
+from careercopilot.observability.requests import FLUSH_SECONDS
 from careercopilot.tests.gunicorn_server import ROOT, database_url, gunicorn
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")]
@@ -66,14 +67,26 @@ def _requests_per_process(group: Path) -> dict[int, float]:
     return served
 
 
+def _written(group: Path, at_least: float) -> dict[int, float]:
+    """The workers' files once they hold `at_least` requests: a worker writes its request counts
+    once a second (careercopilot/observability/requests.py), so they land within FLUSH_SECONDS."""
+    deadline = time.monotonic() + FLUSH_SECONDS + 5
+    served = _requests_per_process(group)
+    while sum(served.values()) < at_least and time.monotonic() < deadline:
+        time.sleep(0.1)
+        served = _requests_per_process(group)
+    return served
+
+
 def test_it_counts_the_requests_of_every_worker_in_one_scrape(tmp_path):
     with gunicorn(workers=2, ports=OWN_PORTS, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), METRICS_TOKEN=TOKEN) as base:
-        before = value(scrape(base), *HEALTH)  # the server's start-up probe
+        time.sleep(FLUSH_SECONDS + 0.5)  # the start-up probe's count written by whichever worker took it
+        before = value(scrape(base), *HEALTH)
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(_get, [f"{base}/health/"] * 200))
         assert statuses == [200] * 200
 
-        served = _requests_per_process(_group_dir(tmp_path))
+        served = _written(_group_dir(tmp_path), before + 200)
         assert len([pid for pid, count in served.items() if count]) == 2, served  # both workers served some
         # The scrape, answered by one of them, counts what every worker's own file says: the 200,
         # and the start-up probe's polls (one more may land late on a loaded machine).

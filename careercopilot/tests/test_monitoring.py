@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
 
+from careercopilot.observability.requests import FLUSH_SECONDS
 from careercopilot.tests.gunicorn_server import gunicorn
 from careercopilot.tests.test_deployment import service
 from careercopilot.tests.test_metrics_across_processes import OWN_PORTS, celery_worker_process  # noqa: F401 (fixture)
@@ -176,6 +177,7 @@ def test_every_metric_a_rule_or_panel_names_is_in_a_live_scrape(tmp_path, celery
             except urllib.error.HTTPError as error:
                 assert error.code == 404, path
         app.send_task("analytics.tasks.refresh_trending", queue=celery_worker_process)
+        time.sleep(FLUSH_SECONDS)  # each worker writes its request counts once a second
         deadline = time.monotonic() + 60
         while "celery_tasks_total" not in (exported := _scrape(base)) and time.monotonic() < deadline:
             time.sleep(0.5)

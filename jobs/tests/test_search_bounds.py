@@ -78,3 +78,13 @@ def test_within_a_company_the_other_filters_are_row_tests_on_its_postings():
     plan = qs.values("pk").explain()
     assert "job_skill_ids_gin" not in plan, plan
     assert "IS TRUE" in plan, plan  # the skill and the remote policy tested on the company's rows
+
+
+def test_a_widened_match_tests_the_small_title_document_before_the_big_one():
+    # PostgreSQL tests an OR's arms in the order written, on every row a bitmap rechecks: with
+    # search_vector first, each of the 1,001 rows "js developer" counts decompressed a 1-2 kB
+    # document it did not need (89 ms against 15 ms at a million postings).
+    SkillFactory(name="JavaScript")
+    sql = str(filtered_jobs(SearchParams(q="js developer")).query)
+    assert "search_title" in sql and "search_vector" in sql, sql
+    assert sql.index('"search_title" @@') < sql.index('"search_vector" @@'), sql

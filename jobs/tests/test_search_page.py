@@ -138,6 +138,25 @@ def test_facets_count_each_value_and_keep_other_choices_countable(client):
     assert re.search(r'value="full_time"> Full-time <span class="count">\(0\)', body)
 
 
+
+def test_two_chosen_facets_each_count_within_the_other_from_one_sample(django_assert_max_num_queries):
+    # (remote policy, job type, experience level) -> postings
+    for (policy, job_type, level), n in {("remote", "contract", "senior"): 3, ("remote", "contract", "mid"): 1,
+                                         ("remote", "full_time", "senior"): 2, ("onsite", "contract", "senior"): 4,
+                                         ("onsite", "full_time", "entry"): 5}.items():
+        for _ in range(n):
+            JobFactory(remote_policy=policy, job_type=job_type, experience_level=level)
+    params = selectors.SearchParams(remote=("remote",), job_type=("contract",))
+    # One sample of the postings before the facet filters serves both chosen facets and the unchosen one.
+    total = selectors.search_total(params)
+    with django_assert_max_num_queries(1):
+        facets = selectors._compute_facets(params, total=total)
+    counts = {name: {value.value: value.count for value in values if value.count} for name, values in facets.items()}
+    assert counts["remote"] == {"remote": 4, "onsite": 4}  # the contracts, by remote policy
+    assert counts["job_type"] == {"contract": 4, "full_time": 2}  # the remote ones, by job type
+    assert counts["experience"] == {"senior": 3, "mid": 1}  # remote contracts, by level
+    assert not any(value.approximate for values in facets.values() for value in values)
+
 # --- Pagination ------------------------------------------------------------------------------
 
 

@@ -163,7 +163,8 @@ def test_a_backlog_is_matched_in_slices_each_queuing_the_next(alice, monkeypatch
 
 
 def test_a_run_costs_the_same_statements_for_3_or_30_saved_searches(django_user_model):
-    """Counts, newest postings and marks go in with one COPY and one UPDATE: no statement per search."""
+    """Counts, newest postings and marks go in with one COPY and one UPDATE (SQLite: batched
+    CASE updates), notifications likewise: no statement per search or seeker."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
