@@ -41,7 +41,7 @@ from django.utils.safestring import SafeString, mark_safe
 from jobs import cache as jobs_cache
 from jobs import plain
 from jobs.models import SEARCH_CONFIG, TITLE_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms
-from jobs.role_families import role_family
+from jobs.similar import SIMILAR_SHOWN, compute_similar
 from jobs.search import ParsedQuery, current_aliases, parse_query
 
 COUNT_CAP = 1000
@@ -61,10 +61,6 @@ MAX_PAGE_SIZE = 100
 MAX_OFFSET_ROWS = 2000
 MAX_SKILLS = 5
 EXCERPT_CHARS = 240
-SIMILAR_SKILLS = 8
-SIMILAR_PER_SKILL = 200
-SIMILAR_SAME_COMPANY = 50
-SIMILAR_CANDIDATES_PER_SHOWN = 20  # read this many times `limit`, then keep the role family
 
 # Markers ts_headline puts around matches. The snippet is HTML-escaped first and only then
 # are they turned into <mark>, so a description's own markup is never trusted.
@@ -980,72 +976,13 @@ def job_for_detail(pk: int) -> Job:
     )
 
 
-_SIMILAR_COLUMNS = (
-    "j.id, j.title, j.slug, j.location, j.remote_policy, j.job_type, j.experience_level, j.salary_min, j.salary_max, "
-    "j.salary_currency, j.salary_period, j.salary_min_usd, j.salary_max_usd, j.posted_at, j.company_id, "
-    "co.name AS company_name, co.slug AS company_slug, m.shared"
-)
-
-
-LEVELS = [level for level, _ in Job.ExperienceLevel.choices]
-
-
-def seniority_band(level: str) -> list[str]:
-    """A level and its neighbours: a junior posting's similar jobs are never VP roles."""
-    if level not in LEVELS:
-        return LEVELS
-    i = LEVELS.index(level)
-    return LEVELS[max(i - 1, 0) : i + 2]
-
-
-def _compute_similar(job: Job, skill_ids: list[int], limit: int) -> list[Job]:
-    """Active postings in the same seniority band and role family sharing the most skills (or
-    the company), in one bounded query.
-
-    Each skill contributes only its newest SIMILAR_PER_SKILL postings, read backwards off the
-    (skill, job) index, so a skill on 100,000 postings costs the same as one on ten. The role
-    family comes from the title (jobs/role_families.py) and is kept on the query's few
-    candidates in Python: a designer's neighbours are designers even when engineers share
-    more of its skills.
-    """
-    connection = connections[Job.objects.db]
-    band = seniority_band(job.experience_level)
-    branches, params = [], []
-    for skill_id in skill_ids[:SIMILAR_SKILLS]:
-        branches.append(
-            "SELECT * FROM (SELECT job_id FROM jobs_jobskill WHERE skill_id = %s AND job_id <> %s "
-            "ORDER BY job_id DESC LIMIT %s) AS s" + str(len(branches))
-        )
-        params += [skill_id, job.pk, SIMILAR_PER_SKILL]
-    branches.append(
-        "SELECT * FROM (SELECT id AS job_id FROM jobs_job WHERE company_id = %s AND id <> %s "
-        "ORDER BY id DESC LIMIT %s) AS same_company"
-    )
-    params += [job.company_id, job.pk, SIMILAR_SAME_COMPANY]
-    sql = (
-        f"SELECT {_SIMILAR_COLUMNS} FROM ("
-        f"  SELECT job_id, COUNT(*) AS shared FROM ({' UNION ALL '.join(branches)}) AS hits"
-        f"  GROUP BY job_id ORDER BY shared DESC, job_id DESC LIMIT %s"
-        f") AS m JOIN jobs_job j ON j.id = m.job_id JOIN jobs_company co ON co.id = j.company_id"
-        f" WHERE j.is_active = %s AND (j.expires_at IS NULL OR j.expires_at > %s)"
-        f" AND j.experience_level IN ({', '.join(['%s'] * len(band))})"
-        f" ORDER BY m.shared DESC, j.posted_at DESC, j.id DESC LIMIT %s"
-    )
-    candidates = limit * SIMILAR_CANDIDATES_PER_SHOWN
-    params += [candidates, True, connection.ops.adapt_datetimefield_value(timezone.now()), *band, candidates]
-    family = role_family(job.title)
-    similar = [other for other in Job.objects.raw(sql, params) if family is None or role_family(other.title) == family][:limit]
-    for other in similar:
-        other.company = Company(id=other.company_id, name=other.company_name, slug=other.company_slug)
-    return similar
-
-
-def similar_jobs(job: Job, *, limit: int = 5) -> list[Job]:
-    """Cached; `job` must come with its skills loaded (job_for_detail does it)."""
+def similar_jobs(job: Job, *, limit: int = SIMILAR_SHOWN) -> list[Job]:
+    """Cached; `job` must come with its skills loaded (job_for_detail does it). The rule and the
+    stored lists the posting's page reads are jobs/similar.py's."""
     skill_ids = sorted(skill.pk for skill in job.skills.all())
     key = jobs_cache.similar_key(jobs_cache.posting_generation(job.pk), job.pk, limit)
     return jobs_cache.cached_value(
-        key, jobs_cache.SIMILAR_TIMEOUT, lambda: _compute_similar(job, skill_ids, limit), layer="similar",
+        key, jobs_cache.SIMILAR_TIMEOUT, lambda: compute_similar(job, skill_ids, limit), layer="similar",
         to_cache=lambda jobs: plain.list_to_plain(jobs, related=("company",), extra=("shared",)),
         from_cache=lambda rows: plain.list_from_plain(Job, rows),
     )
