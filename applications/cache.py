@@ -2,10 +2,11 @@
 
 The dashboard lists the next interviews on every view; reading them from the cache keeps it at
 one query warm (the signed-in user). They go stale by a per-seeker *schedule* generation,
-bumped after commit by every service that changes an interview or an application (a title, an
-archive, a deletion), never by scanning keys. The entry also expires when its first interview
-starts (the list moves with the clock) and after UPCOMING_TIMEOUT, which bounds what a change
-outside the services (the admin, a posting renamed) leaves stale.
+bumped after commit by every write to an interview or an application (a title, an archive, a
+deletion): the services, the admin and a shell alike, through the models' save and delete
+signals (applications/receivers.py); bulk writes send no signals, so the services doing them
+call schedule_changed() themselves. Never by scanning keys. The entry also expires when its
+first interview starts (the list moves with the clock) and after UPCOMING_TIMEOUT.
 """
 
 from __future__ import annotations
@@ -49,9 +50,21 @@ def bump_schedules(user_ids) -> None:
     cache.set_many({schedule_generation_key(user_id): uuid.uuid4().hex[:12] for user_id in user_ids}, GENERATION_TIMEOUT)
 
 
+class ScheduleBump:
+    """The after-commit bump of one seeker's schedule, recognisable among the pending callbacks."""
+
+    __slots__ = ("user_id",)
+
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+
+    def __call__(self) -> None:
+        bump_schedule(self.user_id)
+
+
 def schedule_changed(user_id: int) -> None:
     """After the surrounding transaction commits, this seeker's cached schedule is stale."""
-    transaction.on_commit(lambda: bump_schedule(user_id))
+    transaction.on_commit(ScheduleBump(user_id))
 
 
 def lookup(key: str, *, layer: str):

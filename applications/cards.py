@@ -20,11 +20,11 @@ token (a new log-in) never reaches an old card.
 Reading the rows to compute those keys still cost a heavy seeker's board two queries and ~9 ms
 of CPU (and the database a window over all their applications) on every view, and the table
 two. So each page's assembled markup is kept too, per seeker (`board_columns`, `table_page`):
-under the seeker's schedule generation, which every service that writes one of their
-applications or interviews bumps after commit, and the catalogue's (postings' names, salaries),
-the time zone and the template; it expires when the first next interview on it starts, and
-after BOARD_TIMEOUT at the latest, which bounds what a write outside the services (the admin)
-leaves stale.
+under the seeker's schedule generation, which every save or delete of one of their
+applications or interviews bumps after commit (applications/receivers.py: the services, the
+admin, a shell alike), and the catalogue's (postings' names, salaries), the time zone and the
+template; it expires when the first next interview on it starts, and after BOARD_TIMEOUT at the
+latest, which bounds what a hand-made bulk QuerySet.update() (no signal) leaves stale.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ COLUMNS_TEMPLATE = "applications/_board_columns.html"
 CARD_TIMEOUT = 24 * 60 * 60
 # Stands in for the CSRF token in stored cards; only letters, so escaping leaves it alone.
 CSRF_PLACEHOLDER = "cardCsrfTokenPlaceholder"
-# An assembled board or table page: at most this stale after a write outside the services.
+# An assembled board or table page: at most this stale after a bulk update that sends no signal.
 BOARD_TIMEOUT = 10 * 60
 
 _STATUS_LABELS = dict(Status.choices)

@@ -1,5 +1,12 @@
 """Applications' own receivers: what the database cannot do when a row goes, and its own cache.
 
+An application or an interview saved or deleted, however it is written (a service, the admin,
+a shell, the cascade of an account deletion), makes its seeker's kept pages stale once the
+write commits: the board, the table, the upcoming interviews (applications/cache.py). The
+one place that bumps for single writes; bulk writes send no signals and bump themselves.
+Each service write saves one application or one interview (its events are not watched), so it
+bumps once, as before; a deleted account's rows bump nothing (no one will see the pages).
+
 A document's file lives in storage, not in the row. However the row goes — the library's
 delete, the admin, or the cascade when the seeker deletes their account — its file is removed
 once the deletion has committed (a rolled-back deletion keeps it).
@@ -9,9 +16,10 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from applications.cache import bump_schedule
+from applications.cache import schedule_changed
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,9 @@ def remove_document_file(sender, instance, **kwargs) -> None:
     transaction.on_commit(remove)
 
 
-def forget_schedule(sender, *, user_id: int, **kwargs) -> None:
-    """An application changed (a title, an archive, a deletion): the cached upcoming interviews name it."""
-    bump_schedule(user_id)  # the cache never raises (careercopilot/cache_backends.py); the timeout bounds the rest
+def forget_schedule(sender, instance, raw: bool = False, origin=None, **kwargs) -> None:
+    """An application or an interview was written: its seeker's board, table and upcoming
+    interviews show it. Fixtures being loaded (`raw`) have no pages kept yet."""
+    if raw or isinstance(origin, get_user_model()):
+        return
+    schedule_changed(instance.user_id)

@@ -677,7 +677,6 @@ def interview_schedule(
         if current.interviews.count() >= INTERVIEWS_PER_APPLICATION:
             raise InvalidInput(f"An application holds at most {INTERVIEWS_PER_APPLICATION} interviews.")
         now = timezone.now()
-        schedule_changed(current.user_id)
         return Interview.objects.create(user_id=current.user_id, application=current, created_at=now, updated_at=now, **fields)
 
 
@@ -691,7 +690,6 @@ def interview_update(*, interview: Interview, by, **fields) -> Interview:
             setattr(current, name, value)
         current.updated_at = timezone.now()
         current.save(update_fields=[*fields, "updated_at"])
-        schedule_changed(current.user_id)
     _copy_back(interview, current, [*fields, "updated_at"])
     return interview
 
@@ -699,7 +697,6 @@ def interview_update(*, interview: Interview, by, **fields) -> Interview:
 def interview_delete(*, interview: Interview, by) -> None:
     with transaction.atomic():
         Interview.objects.filter(pk=interview.pk).delete()
-        schedule_changed(interview.user_id)
 
 
 # --- Contacts -----------------------------------------------------------------------------
@@ -911,6 +908,7 @@ def applications_import(*, user, rows: list[ImportedApplication], source: str) -
             for row in rows
         ]
         Application.objects.bulk_create(applications, batch_size=500)
+        schedule_changed(user.pk)  # a bulk insert sends no post_save
         events = []
         for application in applications:
             events.append(ApplicationEvent(
