@@ -243,7 +243,15 @@ def filtered_jobs(params: SearchParams) -> JobQuerySet:
             qs = qs.filter(condition)
 
     if params.location:
-        narrow(Q(location__icontains=params.location))
+        matched = locations_containing(params.location) if postgres else None
+        if matched is None:
+            narrow(Q(location__icontains=params.location))
+        else:
+            # The known locations holding the text, read by the B-tree on location (migration
+            # 0013): the same postings as the containment, whose trigram bitmap cost 78-88 ms for
+            # "Remote (Europe)" (47,592 entries) against 9 ms, and an estimate from the column's
+            # statistics. None known: nothing matches, and none is spelled as typed either.
+            narrow(Q(location__in=matched or [params.location]))
     if params.remote:
         narrow(Q(remote_policy__in=params.remote))
     if params.job_type:
@@ -327,6 +335,42 @@ def company_id_for(slug: str) -> int | None:
 
 
 SKILL_IDS_TIMEOUT = 60 * 60
+
+# Past this many distinct locations in the catalogue, or this many holding the typed text, the
+# location filter stays a containment (the trigram index, migration 0003): the list would cost
+# more to read and to plan than it spares.
+LOCATIONS_MAX = 5_000
+LOCATIONS_MATCHED_MAX = 200
+# Every distinct location, by a skip scan of the B-tree on location: one index descent per
+# value (77 at a million postings: ~1 ms), never a read of the postings.
+_DISTINCT_LOCATIONS = """
+WITH RECURSIVE found(location) AS (
+    (SELECT location FROM jobs_job ORDER BY location LIMIT 1)
+    UNION ALL
+    SELECT (SELECT location FROM jobs_job WHERE location > found.location ORDER BY location LIMIT 1)
+    FROM found WHERE found.location IS NOT NULL
+)
+SELECT location FROM found WHERE location IS NOT NULL LIMIT %s
+"""
+
+
+def locations_containing(text: str) -> list[str] | None:
+    """The catalogue's locations holding `text` (case-insensitive, as row_filter compares), from
+    its distinct locations cached per catalogue generation (a posting with a new location bumps
+    it); None when there are too many to list (then the caller keeps the containment)."""
+    key = f"jobs:locations:{jobs_cache.catalogue_generation()}"
+
+    def compute() -> list[str]:
+        with connections[Job.objects.db].cursor() as cursor:
+            cursor.execute(_DISTINCT_LOCATIONS, [LOCATIONS_MAX + 1])
+            return [location for (location,) in cursor.fetchall()]
+
+    locations = jobs_cache.cached_value(key, SKILL_IDS_TIMEOUT, compute, layer="locations")
+    if len(locations) > LOCATIONS_MAX:
+        return None
+    wanted = text.upper()
+    matched = [location for location in locations if wanted in location.upper()]
+    return matched if len(matched) <= LOCATIONS_MATCHED_MAX else None
 
 
 def skill_ids_for(slugs: tuple[str, ...]) -> list[int]:
