@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html_join
 from django.utils.http import urlencode
 
 from jobs.models import Job
@@ -38,3 +39,16 @@ def salary_in_usd(job) -> str:
         return ""
     amount = f"{low:,}–{high:,}" if low is not None and low != high else f"{high:,}"
     return f"≈ USD {amount} a year"
+
+
+@register.simple_tag
+def similar_cards(cards):
+    """The "Similar jobs" cards of a posting page (jobs.similar.SimilarCard): plain strings, printed
+    in one pass instead of a template loop of five variables a card (the loop was a seventh of a
+    posting page's build on a cache miss)."""
+    return format_html_join(
+        "",
+        '<li class="job-card">\n    <a class="job-title" href="{}"><strong>{}</strong></a>\n'
+        '    <ul class="meta"><li>{}</li><li>{}</li><li>{}</li></ul>\n  </li>',
+        ((card.url, card.title, card.company_name, card.place, card.job_type) for card in cards),
+    )

@@ -67,6 +67,17 @@ def test_similar_jobs_share_skills_most_first_and_only_open_ones(client):
     assert re.findall(r"<strong>([^<]+)</strong>", similar) == ["Developer sharing three", "Developer sharing two", "Developer sharing one"]
 
 
+def test_similar_cards_carry_their_link_company_place_and_type_and_no_template_text(client):
+    python = SkillFactory(name="Python")
+    job = JobFactory(title="Backend developer", skills=[python])
+    other = JobFactory(title="Developer <two>", skills=[python], company=CompanyFactory(name="Acme & Co"))
+    body = client.get(job.get_absolute_url()).content.decode()
+    card = re.search(r'<li class="job-card">.*?</li>\s*</ul>\s*</li>', body.split("Similar jobs", 1)[1], re.S).group(0)
+    assert f'href="{other.get_absolute_url()}"><strong>Developer &lt;two&gt;</strong>' in card
+    assert "<li>Acme &amp; Co</li>" in card and f"<li>{other.get_job_type_display()}</li>" in card
+    assert "{#" not in body and "#}" not in body
+
+
 def test_similar_jobs_keep_the_seniority_band(client):
     python = SkillFactory(name="Python")
     job = JobFactory(title="Junior developer", experience_level="entry", skills=[python])
