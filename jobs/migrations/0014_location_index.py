@@ -26,6 +26,6 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     atomic = False
-    dependencies = [("jobs", "0012_title_words_index")]
+    dependencies = [("jobs", "0013_similar")]
 
     operations = [migrations.RunPython(forward, backward)]
