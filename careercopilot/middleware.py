@@ -66,6 +66,13 @@ def private_responses(get_response: Callable[[HttpRequest], HttpResponse]):
 HEALTH_PATH = "/health/"
 
 
+def _with_length(response: HttpResponse) -> HttpResponse:
+    """Content-Length, as CommonMiddleware gives every full answer: without it gunicorn sends the
+    body chunked, copying it into a chunk and writing the closing chunk separately."""
+    response.headers["Content-Length"] = str(len(response.content))
+    return response
+
+
 def early_answers(get_response: Callable[[HttpRequest], HttpResponse]):
     """Answers that need nothing below this point: the liveness probe, and a stored anonymous
     page to a visitor with no session (jobs.cache.stored_page_response). Sessions, CSRF,
@@ -81,12 +88,12 @@ def early_answers(get_response: Callable[[HttpRequest], HttpResponse]):
                 health_match.append(resolve(HEALTH_PATH))
             request.resolver_match = health_match[0]
             request.answered_early = True
-            return health_match[0].func(request)
+            return _with_length(health_match[0].func(request))
         if request.method in ("GET", "HEAD"):
             response = stored_page_response(request)
             if response is not None:
                 request.answered_early = True
-                return response
+                return _with_length(response)
         return get_response(request)
 
     return middleware

@@ -315,6 +315,29 @@ class SearchTerm(models.Model):
         return f"{self.term} ({self.kind}, {self.frequency})"
 
 
+class SimilarJobs(models.Model):
+    """A posting's similar jobs, chosen ahead of the page (jobs/similar.py): the ids, best first.
+
+    Half of the anonymous crowd lands on postings nobody asked for in the last minutes, so a
+    cache of the answer is cold exactly when it is needed; the ids live beside the posting
+    instead. Filled for the whole catalogue by `manage.py refresh_similar_jobs` (seed_demo runs
+    it), and for one posting by its first page view when missing or older than a day. A trigger
+    (migration 0013) deletes the row when the posting's title, level, company or skills change.
+    Closed postings are left out when the page reads the ids, so a list only ages, never lies.
+    PostgreSQL only: elsewhere the column stays NULL and the page computes the list each time.
+    """
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    job_ids = SkillIdsField(models.IntegerField(), null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "similar jobs"
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: {self.job_ids}"
+
+
 class JobSkill(models.Model):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="job_skills")
     skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="job_skills")

@@ -41,7 +41,7 @@ from django.utils.safestring import SafeString, mark_safe
 from jobs import cache as jobs_cache
 from jobs import plain
 from jobs.models import SEARCH_CONFIG, TITLE_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms
-from jobs.role_families import role_family
+from jobs.similar import SIMILAR_SHOWN, compute_similar
 from jobs.search import ParsedQuery, current_aliases, parse_query
 
 COUNT_CAP = 1000
@@ -61,10 +61,6 @@ MAX_PAGE_SIZE = 100
 MAX_OFFSET_ROWS = 2000
 MAX_SKILLS = 5
 EXCERPT_CHARS = 240
-SIMILAR_SKILLS = 8
-SIMILAR_PER_SKILL = 200
-SIMILAR_SAME_COMPANY = 50
-SIMILAR_CANDIDATES_PER_SHOWN = 20  # read this many times `limit`, then keep the role family
 
 # Markers ts_headline puts around matches. The snippet is HTML-escaped first and only then
 # are they turned into <mark>, so a description's own markup is never trusted.
@@ -247,7 +243,15 @@ def filtered_jobs(params: SearchParams) -> JobQuerySet:
             qs = qs.filter(condition)
 
     if params.location:
-        narrow(Q(location__icontains=params.location))
+        matched = locations_containing(params.location) if postgres else None
+        if matched is None:
+            narrow(Q(location__icontains=params.location))
+        else:
+            # The known locations holding the text, read by the B-tree on location (migration
+            # 0013): the same postings as the containment, whose trigram bitmap cost 78-88 ms for
+            # "Remote (Europe)" (47,592 entries) against 9 ms, and an estimate from the column's
+            # statistics. None known: nothing matches, and none is spelled as typed either.
+            narrow(Q(location__in=matched or [params.location]))
     if params.remote:
         narrow(Q(remote_policy__in=params.remote))
     if params.job_type:
@@ -331,6 +335,42 @@ def company_id_for(slug: str) -> int | None:
 
 
 SKILL_IDS_TIMEOUT = 60 * 60
+
+# Past this many distinct locations in the catalogue, or this many holding the typed text, the
+# location filter stays a containment (the trigram index, migration 0003): the list would cost
+# more to read and to plan than it spares.
+LOCATIONS_MAX = 5_000
+LOCATIONS_MATCHED_MAX = 200
+# Every distinct location, by a skip scan of the B-tree on location: one index descent per
+# value (77 at a million postings: ~1 ms), never a read of the postings.
+_DISTINCT_LOCATIONS = """
+WITH RECURSIVE found(location) AS (
+    (SELECT location FROM jobs_job ORDER BY location LIMIT 1)
+    UNION ALL
+    SELECT (SELECT location FROM jobs_job WHERE location > found.location ORDER BY location LIMIT 1)
+    FROM found WHERE found.location IS NOT NULL
+)
+SELECT location FROM found WHERE location IS NOT NULL LIMIT %s
+"""
+
+
+def locations_containing(text: str) -> list[str] | None:
+    """The catalogue's locations holding `text` (case-insensitive, as row_filter compares), from
+    its distinct locations cached per catalogue generation (a posting with a new location bumps
+    it); None when there are too many to list (then the caller keeps the containment)."""
+    key = f"jobs:locations:{jobs_cache.catalogue_generation()}"
+
+    def compute() -> list[str]:
+        with connections[Job.objects.db].cursor() as cursor:
+            cursor.execute(_DISTINCT_LOCATIONS, [LOCATIONS_MAX + 1])
+            return [location for (location,) in cursor.fetchall()]
+
+    locations = jobs_cache.cached_value(key, SKILL_IDS_TIMEOUT, compute, layer="locations")
+    if len(locations) > LOCATIONS_MAX:
+        return None
+    wanted = text.upper()
+    matched = [location for location in locations if wanted in location.upper()]
+    return matched if len(matched) <= LOCATIONS_MATCHED_MAX else None
 
 
 def skill_ids_for(slugs: tuple[str, ...]) -> list[int]:
@@ -582,9 +622,10 @@ _FROM_NEWEST = ('FROM (SELECT * FROM "jobs_job" WHERE "jobs_job"."is_active" '
                 'ORDER BY "jobs_job"."posted_at" DESC, "jobs_job"."id" DESC LIMIT %s) AS "jobs_job" WHERE')
 
 
-def _newest_window_rows(read: JobQuerySet, size: int) -> list:
-    """`read`'s rows (newest first, LIMIT `want`) looked for among the `size` newest open
-    postings only; when fewer than `want` are there, only a wider read can tell the rest.
+def _newest_window_rows(read: JobQuerySet, size: int) -> list | None:
+    """`read`'s rows (newest first) looked for among the `size` newest open postings only; when
+    fewer than a tier needs are there, only a wider read can tell the rest. None when `read`
+    cannot be rewritten so.
 
     Why: a tier of a big set is read newest-first either by a GIN bitmap of all its postings
     (each fetched from the heap, then sorted) or by a walk of the posted_at index testing each
@@ -648,17 +689,28 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
             if pk not in best or best[pk][0] < tier:
                 best[pk] = (tier, posted_at)
         reads = []
+    in_window: list = []
+    if window and reads:
+        # One walk of the window for every tier: its rows in the loosest tier (title or skill
+        # words, exact or stemmed), each with its best tier. A tier's newest rows in the window
+        # are then those of that tier or better ('qa', 'scrum', 'regress' read all three tiers:
+        # three walks of the same 5,000 rows, 13-17 ms each at load 5, became one).
+        loosest = reads[-2][2]
+        best_tiers = loosest.annotate(tier=_tier_case(parsed)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")
+        in_window = _newest_window_rows(best_tiers, RECENT_WINDOW) or []
     for tier, found, tested in reads:
         rows = None
         if window and tested is not None:
-            newest = tested.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want]
-            rows = _newest_window_rows(newest, RECENT_WINDOW)
-            if 0 < len(rows) < want <= len(rows) * WINDOW_GROWTH:
-                # Some, too few: a tier in ~0.1-0.5 % of postings ("design" in remote titles:
-                # 12 of 21 in the first window). A window four times wider costs a fraction
-                # of the whole tier's read (title words AND remote: bitmaps of 9,000 and
-                # 283,000 entries, 5,700 heap pages, 170-320 ms at a million postings).
-                rows = _newest_window_rows(newest, RECENT_WINDOW * WINDOW_GROWTH)
+            rows = [(pk, posted_at) for pk, posted_at, best_tier in in_window if best_tier >= tier][:want]
+            if want / 3 <= len(rows) < want:
+                # A third at least: a tier in ~0.15-0.5 % of postings ("design" in remote titles:
+                # 12 of 21 in the first window), which a window four times wider should hold
+                # with a margin, at a fraction of the whole tier's read (title words AND remote: bitmaps
+                # of 9,000 and 283,000 entries, 5,700 heap pages, 170-320 ms at a million
+                # postings). With fewer, the wider window too often came back short and was
+                # paid on top of the whole read ("design" in contract titles: 139 + 56 ms).
+                newest = tested.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want]
+                rows = _newest_window_rows(newest, RECENT_WINDOW * WINDOW_GROWTH) or []
             if len(rows) < want:
                 rows = None
         if rows is None:
@@ -968,72 +1020,13 @@ def job_for_detail(pk: int) -> Job:
     )
 
 
-_SIMILAR_COLUMNS = (
-    "j.id, j.title, j.slug, j.location, j.remote_policy, j.job_type, j.experience_level, j.salary_min, j.salary_max, "
-    "j.salary_currency, j.salary_period, j.salary_min_usd, j.salary_max_usd, j.posted_at, j.company_id, "
-    "co.name AS company_name, co.slug AS company_slug, m.shared"
-)
-
-
-LEVELS = [level for level, _ in Job.ExperienceLevel.choices]
-
-
-def seniority_band(level: str) -> list[str]:
-    """A level and its neighbours: a junior posting's similar jobs are never VP roles."""
-    if level not in LEVELS:
-        return LEVELS
-    i = LEVELS.index(level)
-    return LEVELS[max(i - 1, 0) : i + 2]
-
-
-def _compute_similar(job: Job, skill_ids: list[int], limit: int) -> list[Job]:
-    """Active postings in the same seniority band and role family sharing the most skills (or
-    the company), in one bounded query.
-
-    Each skill contributes only its newest SIMILAR_PER_SKILL postings, read backwards off the
-    (skill, job) index, so a skill on 100,000 postings costs the same as one on ten. The role
-    family comes from the title (jobs/role_families.py) and is kept on the query's few
-    candidates in Python: a designer's neighbours are designers even when engineers share
-    more of its skills.
-    """
-    connection = connections[Job.objects.db]
-    band = seniority_band(job.experience_level)
-    branches, params = [], []
-    for skill_id in skill_ids[:SIMILAR_SKILLS]:
-        branches.append(
-            "SELECT * FROM (SELECT job_id FROM jobs_jobskill WHERE skill_id = %s AND job_id <> %s "
-            "ORDER BY job_id DESC LIMIT %s) AS s" + str(len(branches))
-        )
-        params += [skill_id, job.pk, SIMILAR_PER_SKILL]
-    branches.append(
-        "SELECT * FROM (SELECT id AS job_id FROM jobs_job WHERE company_id = %s AND id <> %s "
-        "ORDER BY id DESC LIMIT %s) AS same_company"
-    )
-    params += [job.company_id, job.pk, SIMILAR_SAME_COMPANY]
-    sql = (
-        f"SELECT {_SIMILAR_COLUMNS} FROM ("
-        f"  SELECT job_id, COUNT(*) AS shared FROM ({' UNION ALL '.join(branches)}) AS hits"
-        f"  GROUP BY job_id ORDER BY shared DESC, job_id DESC LIMIT %s"
-        f") AS m JOIN jobs_job j ON j.id = m.job_id JOIN jobs_company co ON co.id = j.company_id"
-        f" WHERE j.is_active = %s AND (j.expires_at IS NULL OR j.expires_at > %s)"
-        f" AND j.experience_level IN ({', '.join(['%s'] * len(band))})"
-        f" ORDER BY m.shared DESC, j.posted_at DESC, j.id DESC LIMIT %s"
-    )
-    candidates = limit * SIMILAR_CANDIDATES_PER_SHOWN
-    params += [candidates, True, connection.ops.adapt_datetimefield_value(timezone.now()), *band, candidates]
-    family = role_family(job.title)
-    similar = [other for other in Job.objects.raw(sql, params) if family is None or role_family(other.title) == family][:limit]
-    for other in similar:
-        other.company = Company(id=other.company_id, name=other.company_name, slug=other.company_slug)
-    return similar
-
-
-def similar_jobs(job: Job, *, limit: int = 5) -> list[Job]:
-    """Cached; `job` must come with its skills loaded (job_for_detail does it)."""
+def similar_jobs(job: Job, *, limit: int = SIMILAR_SHOWN) -> list[Job]:
+    """Cached; `job` must come with its skills loaded (job_for_detail does it). The rule and the
+    stored lists the posting's page reads are jobs/similar.py's."""
     skill_ids = sorted(skill.pk for skill in job.skills.all())
     key = jobs_cache.similar_key(jobs_cache.posting_generation(job.pk), job.pk, limit)
     return jobs_cache.cached_value(
-        key, jobs_cache.SIMILAR_TIMEOUT, lambda: _compute_similar(job, skill_ids, limit), layer="similar",
+        key, jobs_cache.SIMILAR_TIMEOUT, lambda: compute_similar(job, skill_ids, limit), layer="similar",
         to_cache=lambda jobs: plain.list_to_plain(jobs, related=("company",), extra=("shared",)),
         from_cache=lambda rows: plain.list_from_plain(Job, rows),
     )

@@ -14,9 +14,9 @@ from jobs.forms import JobSearchForm
 from jobs.models import Company, Job
 from jobs.vocabulary import FEW_RESULTS, did_you_mean, suggest_terms
 from jobs.selectors import (
-    FacetValue, SearchPage, SearchParams, SearchTimedOut, SkillTag, Sort, Total, job_facets, job_for_detail, search_deadline,
-    search_jobs, similar_jobs,
+    FacetValue, SearchPage, SearchParams, SearchTimedOut, SkillTag, Sort, Total, job_facets, search_deadline, search_jobs,
 )
+from jobs.similar import job_page
 
 
 # Outside the page cache: a stored page is cheap, but each search counts (a stored page
@@ -128,16 +128,12 @@ def job_redirect(request: HttpRequest, pk: int) -> HttpResponse:
 @jobs_cache.cache_anonymous_page("detail", jobs_cache.DETAIL_PAGE_TIMEOUT, posting="pk")
 def job_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     try:
-        job = job_for_detail(pk)
+        job, similar = job_page(pk)
     except Job.DoesNotExist:
         raise Http404("No such job posting.") from None
     if job.slug != slug:
         return HttpResponsePermanentRedirect(job.get_absolute_url())
-    context = {
-        "job": job,
-        "similar": similar_jobs(job) if job.is_open else [],
-        **jobs_cache.shared_page_context(request),
-    }
+    context = {"job": job, "similar": similar, **jobs_cache.shared_page_context(request)}
     return render(request, "jobs/detail.html", context)
 
 

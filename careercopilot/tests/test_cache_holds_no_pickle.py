@@ -37,7 +37,8 @@ def test_every_value_the_site_caches_is_messagepack_not_pickle(client, alice):
     application_change_status(application=application, to_status="applied", by=alice)
     refresh_trending()
     refresh_platform_stats()
-    for page in ("/", "/jobs/", "/jobs/?q=python", jobs[1].get_absolute_url(), "/companies/acme/", "/api/v1/jobs/"):
+    for page in ("/", "/jobs/", "/jobs/?q=python", jobs[1].get_absolute_url(), "/companies/acme/", "/api/v1/jobs/",
+                 f"/api/v1/jobs/{jobs[1].pk}/similar/"):  # the page reads stored lists; the API caches its own
         assert client.get(page).status_code == 200, page
     assert client.login(username="alice", password="alice-password-1")
     for page in ("/dashboard/", "/recommendations/", "/applications/", "/api/v1/analytics/summary/", jobs[1].get_absolute_url()):

@@ -25,6 +25,7 @@ def test_health_is_answered_without_a_session_even_with_a_session_cookie(alice_c
         response = alice_client.get("/health/")
 
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert response["Content-Length"] == str(len(response.content))
     assert not hasattr(response.wsgi_request, "session")
     assert "no-store" in response["Cache-Control"] and "Cookie" not in response.get("Vary", "")
     assert all(header in response for header in SHARED_HEADERS)
@@ -40,6 +41,7 @@ def test_a_stored_page_is_answered_early_with_the_headers_of_a_full_answer(clien
         stored = Client().get(url)
 
     assert stored["X-Page-Cache"] == "hit" and stored.content == built.content
+    assert stored["Content-Length"] == built["Content-Length"] == str(len(built.content))  # not chunked
     assert not hasattr(stored.wsgi_request, "session")
     assert stored["Cache-Control"] == "public, max-age=60" and "Cookie" not in stored.get("Vary", "")
     assert not stored.cookies
@@ -172,6 +174,7 @@ def test_a_stored_page_goes_gzipped_to_those_who_accept_it_and_plain_to_others(c
 
     assert zipped["X-Page-Cache"] == plain["X-Page-Cache"] == "hit"
     assert zipped["Content-Encoding"] == "gzip" and gzip.decompress(zipped.content) == built.content
+    assert zipped["Content-Length"] == str(len(zipped.content)) and plain["Content-Length"] == str(len(plain.content))
     assert "Content-Encoding" not in plain and plain.content == built.content
     assert "Accept-Encoding" in zipped["Vary"] and "Accept-Encoding" in plain["Vary"]
     assert zipped["Cache-Control"] == "public, max-age=60"

@@ -22,7 +22,7 @@ from accounts.models import Profile
 from applications.models import ALLOWED_TRANSITIONS, CLOSED_STATUSES, Application, ApplicationEvent, Status
 from demo import data as demo_data
 from demo.management.commands import seed_demo
-from jobs.models import Company, Job, JobSkill
+from jobs.models import Company, Job, JobSkill, SimilarJobs
 
 User = get_user_model()
 Kind = ApplicationEvent.Kind
@@ -416,3 +416,17 @@ def test_every_posting_has_a_page_to_apply_at_and_its_salary_in_annual_dollars()
     assert all((job.salary_min_usd, job.salary_max_usd)
                == usd_range(job.salary_min, job.salary_max, job.salary_currency, job.salary_period, rates) for job in jobs)
     assert any(job.salary_currency != "USD" and job.salary_max_usd for job in jobs)
+
+
+@on_postgresql
+def test_every_open_posting_gets_its_similar_jobs_stored_as_the_live_rule_chooses():
+    from jobs.similar import compute_similar
+
+    seed(jobs=300, users=1, applications=0)
+
+    open_ids = set(Job.objects.active().values_list("pk", flat=True))
+    lists = dict(SimilarJobs.objects.values_list("job_id", "job_ids"))
+    assert set(lists) == open_ids
+    assert sum(1 for ids in lists.values() if ids) > len(open_ids) // 2
+    for job in Job.objects.filter(pk__in=sorted(open_ids)[:20]):
+        assert lists[job.pk] == [other.pk for other in compute_similar(job, sorted(job.skill_ids))]

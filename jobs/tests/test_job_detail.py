@@ -21,7 +21,9 @@ def track_url(job) -> str:
 @pytest.mark.parametrize("catalogue", [3, 30], indirect=True)
 def test_it_shows_a_posting_in_a_fixed_number_of_queries(client, catalogue, django_assert_num_queries):
     job = catalogue[0]
-    # 1 the job and its company, 2 its skills, 3 similar jobs (one bounded query)
+    # No similar jobs stored yet (test_similar_jobs.py: 1 statement once they are). PostgreSQL: 1 the posting,
+    # its company, skills and stored list, 2 similar jobs (one bounded query), 3 keeping them. Elsewhere: 1 the
+    # posting and its company, 2 its skills, 3 similar jobs.
     with django_assert_num_queries(3):
         response = client.get(job.get_absolute_url())
     assert response.status_code == 200

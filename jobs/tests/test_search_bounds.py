@@ -1,5 +1,5 @@
-"""The guards on search cost: the skill filter is an index condition; a statement timeout
-is answered with a message, never a 500."""
+"""The guards on search cost: the skill and location filters are index conditions; a statement
+timeout is answered with a message, never a 500."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db import connection
 from jobs.models import Job, JobSkill
 from jobs.selectors import SearchParams, filtered_jobs
 from jobs.tests.conftest import postgres_only
-from jobs.tests.factories import CompanyFactory, SkillFactory
+from jobs.tests.factories import CompanyFactory, JobFactory, SkillFactory
 
 pytestmark = [pytest.mark.django_db, postgres_only]
 
@@ -33,6 +33,33 @@ def test_the_skill_filter_is_an_index_condition_not_a_lookup_per_row():
     assert f"Index Cond: (skill_ids @> '{{{python.pk}}}'::integer[])" in plan, plan
     assert "job_skill_ids_gin" in plan
     assert "jobs_jobskill" not in plan  # no lookup per row
+
+
+def test_the_location_filter_reads_the_location_btree_for_the_known_locations_holding_the_text():
+    company = CompanyFactory()
+    places = ["Remote (Europe)", "Remote (US)", "Berlin, Germany"] + [f"City {n}" for n in range(40)]
+    Job.objects.bulk_create([
+        Job(title=f"Developer {n}", slug=f"developer-{n}", description="Code.", company=company, source="test",
+            external_id=f"bulk-{n}", location=places[n % len(places)]) for n in range(4300)
+    ], batch_size=100)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE jobs_job")
+    qs = filtered_jobs(SearchParams(location="remote ("))
+    # The same postings as a case-insensitive containment.
+    assert qs.count() == Job.objects.filter(location__icontains="remote (").count() == 200
+    plan = qs.values("pk").explain()
+    assert "job_location_idx" in plan, plan
+    assert "job_location_trgm_idx" not in plan and "~~" not in plan, plan  # no LIKE left
+    assert filtered_jobs(SearchParams(location="berlin")).count() == 100
+    assert filtered_jobs(SearchParams(location="Atlantis")).count() == 0
+
+
+def test_a_posting_in_a_new_location_is_found_by_the_next_search(capture_commits):
+    JobFactory(location="Berlin, Germany")
+    assert filtered_jobs(SearchParams(location="lisbon")).count() == 0  # the known locations, now cached
+    with capture_commits():
+        JobFactory(title="Lisbon developer", location="Lisbon, Portugal")
+    assert list(filtered_jobs(SearchParams(location="lisbon")).values_list("title", flat=True)) == ["Lisbon developer"]
 
 
 def test_a_search_past_the_statement_timeout_gets_a_message_not_a_500(client, settings):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import factory.random
 import pytest
 from django.utils import timezone
 
@@ -65,6 +66,9 @@ def test_the_best_match_is_found_among_many_newer_weaker_ones(client):
 
 
 def test_aliases_find_what_people_type(client):
+    # A random state in which this test failed, as it once did after other tests: the third
+    # posting's description came out of Faker holding "Account" (factories.py: fixed text now).
+    factory.random.reseed_random(129)
     go, kubernetes = SkillFactory(name="Go"), SkillFactory(name="Kubernetes")
     JobFactory(title="Backend engineer", skills=[go])
     JobFactory(title="Platform engineer", skills=[kubernetes])

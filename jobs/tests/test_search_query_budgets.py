@@ -48,6 +48,8 @@ def expected_queries(chosen: tuple[str, ...], *, q: bool, sort: str) -> int:
         n += 1  # the skills' ids by slug (cached per catalogue generation)
     if "company" in chosen:
         n += 1  # the company's id by slug (cached per catalogue generation)
+    if "location" in chosen and POSTGRES:
+        n += 1  # the catalogue's distinct locations (cached per catalogue generation)
     # The total: the catalogue's size and the matches' estimate (EXPLAINs); here, a set so small
     # that the matches themselves are read (PostgreSQL: each with its tier and facet values).
     n += TOTAL_QUERIES

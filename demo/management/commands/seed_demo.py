@@ -64,6 +64,7 @@ from applications.models import (
 from demo import data
 from demo.saved_searches import seed_saved_searches
 from jobs.models import Company, Job, JobSkill, Skill
+from jobs.similar import refresh_similar_jobs
 from jobs.salaries import current_rates, usd_range
 
 User = get_user_model()
@@ -846,6 +847,7 @@ class SeedReport:
     applications: int = 0
     events: int = 0
     saved_searches: int = 0
+    similar: int = 0  # open postings whose similar jobs were stored
     seconds: float = 0.0
     phases: dict[str, float] = dataclass_field(default_factory=dict)
 
@@ -1138,6 +1140,9 @@ class Seeder:
             sink.close()
             if not seeded:
                 self.background.join()  # an index being rebuilt is finished before the error surfaces
+        with self.phase("similar jobs"):
+            if jobs:  # every open posting's list, chosen ahead of its page (jobs/similar.py)
+                self.report.similar = refresh_similar_jobs()
         with self.phase("finish"):
             if users or applications:
                 self.background.run(analyze_statements(User, Profile, ProfileSkill))
