@@ -227,6 +227,18 @@ def site_header(context):
     return mark_safe(_HEADER_SLOT.sub(fill, markup))  # noqa: S308 (our markup, each slot escaped)
 
 
+@lru_cache(maxsize=1)
+def _head_markup() -> str:
+    return render_to_string("_head_assets.html").rstrip("\n")
+
+
+@register.simple_tag
+def site_head():
+    """The head's stylesheet and scripts: the same for every page and visitor, so their four
+    static-file lookups are made once per worker (as the header, site_header)."""
+    return mark_safe((_head_markup.__wrapped__ if settings.DEBUG else _head_markup)())  # noqa: S308 (our template)
+
+
 @register.simple_tag(takes_context=True)
 def nav_current(context, prefix: str) -> str:
     """aria-current on the navigation link of the section the page is in."""

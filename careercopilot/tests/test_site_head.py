@@ -1,0 +1,33 @@
+"""The head's stylesheet and scripts are looked up once per worker (ui.site_head) and every page
+still links them, in the same order, by their static-file names."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.templatetags.static import static
+
+from careercopilot.templatetags import ui
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_page_links_the_stylesheet_and_scripts_in_its_head(client):
+    for path in ("/", "/jobs/", "/login/"):
+        head = re.search(r"<head>.*?</head>", client.get(path).content.decode(), re.S).group(0)
+
+        assert (f'<meta name="color-scheme" content="light dark">\n'
+                f'  <script src="{static("js/theme.js")}"></script>\n'
+                f'  <link rel="stylesheet" href="{static("css/site.css")}">\n'
+                f'  <link rel="icon" href="{static("favicon.svg")}" type="image/svg+xml">\n'
+                f'  <script src="{static("js/ui.js")}" defer></script>\n') in head
+
+
+def test_the_head_is_rendered_once_per_worker(client):
+    ui._head_markup.cache_clear()
+
+    client.get("/jobs/")
+    client.get("/login/")
+
+    assert ui._head_markup.cache_info().misses == 1 and ui._head_markup.cache_info().hits >= 1
