@@ -94,3 +94,9 @@ def board_key(user_id: int, generation: str, zone: str, template: str) -> str:
 
 def table_key(user_id: int, generation: str, zone: str, template: str, filters: str, page: int) -> str:
     return f"applications:table:v{SCHEMA}:{user_id}:{generation}:{zone}:{template}:{filters}:{page}"
+
+
+def detail_key(user_id: int, generation: str, pk: int, zone: str, template: str) -> str:
+    """The application page's content: the seeker's own (a key holds their id, stored only once
+    the application was found theirs), stale with their schedule and the catalogue."""
+    return f"applications:detail:v{SCHEMA}:{user_id}:{generation}:{pk}:{zone}:{template}"

@@ -43,7 +43,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from applications.cache import board_key, lookup, pipeline_generation, table_key
+from applications.cache import board_key, detail_key, lookup, pipeline_generation, table_key
 from applications.models import ALLOWED_TRANSITIONS, CLOSED_STATUSES, Interview, Status
 from jobs.cache import CACHE_LAYER_REQUESTS
 
@@ -227,3 +227,29 @@ def table_page(request, filters: dict, page_number: str, paginator_for) -> dict:
         if page.number == requested:
             _keep(key, stored, _shows_until(rows, now))
     return {**stored, "rows": _for_response(request, stored["rows"])}
+
+
+DETAIL_TEMPLATE = "applications/_detail.html"
+FIELDS_TEMPLATE = "applications/_fields.html"
+
+
+def application_page(request, pk: int, read) -> dict:
+    """The requesting seeker's application page: `title` and `content` (the markup, with this
+    visitor's CSRF token).
+
+    Kept per seeker and application under the seeker's schedule generation, which every write
+    to their applications, interviews, contacts, documents and attachments bumps after commit
+    (applications/receivers.py), and the catalogue's (the posting's name and salary), the zone
+    and the templates; the unbound forms are part of it. A warm page reads no table: the key
+    holds the seeker's id, and is stored only after `read(pk)` found the application theirs
+    (a deleted one bumps the generation, so its page is never read again). `read(pk)` renders
+    on a miss: {"title", "content"} with CSRF_PLACEHOLDER for the token.
+    """
+    user_id = request.user.pk
+    key = detail_key(user_id, pipeline_generation(user_id), pk, timezone.get_current_timezone_name(),
+                     _template_digest(DETAIL_TEMPLATE) + _template_digest(FIELDS_TEMPLATE))
+    page = lookup(key, layer="application_page")
+    if page is None:
+        page = read(pk)
+        _keep(key, page, timezone.now() + dt.timedelta(seconds=BOARD_TIMEOUT))
+    return {"title": page["title"], "content": mark_safe(page["content"].replace(CSRF_PLACEHOLDER, get_token(request)))}  # noqa: S308

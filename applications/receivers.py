@@ -2,7 +2,9 @@
 
 An application or an interview saved or deleted, however it is written (a service, the admin,
 a shell, the cascade of an account deletion), makes its seeker's kept pages stale once the
-write commits: the board, the table, the upcoming interviews (applications/cache.py). The
+write commits: the board, the table, the upcoming interviews, the application page
+(applications/cache.py); so does a contact, a document or an attachment (the application page
+lists them). The
 one place that bumps for single writes; bulk writes send no signals and bump themselves.
 Each service write saves one application or one interview (its events are not watched), so it
 bumps once, as before; a deleted account's rows bump nothing (no one will see the pages).
@@ -44,3 +46,15 @@ def forget_schedule(sender, instance, raw: bool = False, origin=None, **kwargs) 
     if raw or isinstance(origin, get_user_model()):
         return
     schedule_changed(instance.user_id)
+
+
+def forget_attachment(sender, instance, raw: bool = False, origin=None, **kwargs) -> None:
+    """A document attached or detached: the application page lists it. The row names no seeker;
+    the document does (one query). Deleting the document or the application bumps by itself."""
+    from applications.models import Application, Document
+
+    if raw or isinstance(origin, (get_user_model(), Application, Document)):
+        return
+    user_id = Document.objects.filter(pk=instance.document_id).values_list("user_id", flat=True).first()
+    if user_id is not None:
+        schedule_changed(user_id)

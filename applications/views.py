@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +18,7 @@ from django_ratelimit.decorators import ratelimit
 
 from applications import exports
 from applications.calendar import calendar_bytes
-from applications.cards import board_columns, table_page
+from applications.cards import CSRF_PLACEHOLDER, DETAIL_TEMPLATE, application_page, board_columns, table_page
 from applications.documents import DOCUMENT_MAX_BYTES
 from applications.forms import (
     ApplicationEditForm,
@@ -143,15 +143,15 @@ def application_board(request: HttpRequest) -> HttpResponse:
     return _render_board(request, undo=undo)
 
 
-def _render_detail(request: HttpRequest, application: Application, status: int = 200, **forms) -> HttpResponse:
-    """The detail page: seven queries whatever the size of the timeline, interviews, contacts or library."""
+def _detail_context(request: HttpRequest, application: Application, **forms) -> dict:
+    """The detail page's content: seven queries whatever the size of the timeline, interviews, contacts or library."""
     similar = similar_applications(
         request.user, company_name=application.display_company, title=application.display_title,
         exclude_pk=application.pk,
     )
     events = list(timeline_for(application))
     library = list(documents_for(request.user, application=application))
-    return render(request, "applications/detail.html", {
+    return {
         "application": application,
         "events": events,
         "undoable": last_undoable_change(events),
@@ -168,12 +168,27 @@ def _render_detail(request: HttpRequest, application: Application, status: int =
         "contact_form": forms.get("contact_form") or ContactForm(prefix="contact"),
         "upload_form": forms.get("upload_form") or DocumentUploadForm(prefix="document"),
         "attach_error": forms.get("attach_error", ""),
-    }, status=status)
+    }
+
+
+def _detail_title(application: Application) -> str:
+    return f"{application.display_title} at {application.display_company}"
+
+
+def _render_detail(request: HttpRequest, application: Application, status: int = 200, **forms) -> HttpResponse:
+    """The page with what the visitor typed and its errors: rendered whole, never kept."""
+    content = render_to_string(DETAIL_TEMPLATE, _detail_context(request, application, **forms), request=request)
+    return render(request, "applications/detail.html", {"title": _detail_title(application), "content": content}, status=status)
 
 
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, get_application_for(request.user, pk))
+    def read(pk: int) -> dict:
+        application = get_application_for(request.user, pk)
+        context = {**_detail_context(request, application), "csrf_token": CSRF_PLACEHOLDER}
+        return {"title": _detail_title(application), "content": get_template(DETAIL_TEMPLATE).render(context)}
+
+    return render(request, "applications/detail.html", application_page(request, pk, read))
 
 
 def _safe_next(request: HttpRequest) -> str:

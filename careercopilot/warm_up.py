@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 # The pages most visitors reach first; each compiles its parents and includes too.
 TEMPLATES = (
     "home.html", "jobs/list.html", "jobs/detail.html", "jobs/company.html", "applications/list.html",
-    "applications/board.html", "applications/detail.html", "analytics/dashboard.html", "registration/login.html",
+    "applications/board.html", "applications/detail.html", "applications/_detail.html", "analytics/dashboard.html", "registration/login.html",
     "429.html",
 )
 

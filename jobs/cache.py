@@ -83,6 +83,13 @@ ACTIVE_PLANNED_TIMEOUT = 10 * 60
 # A posting's generation outlives everything built under the generation before it, so a
 # page cached before an edit has expired by the time the key does (and reads 0 again).
 POSTING_GENERATION_TIMEOUT = max(DETAIL_PAGE_TIMEOUT, SIMILAR_TIMEOUT) + 60
+# A stored page is fresh for its timeout, then kept STALE_PAGE_SECONDS more: a request that finds
+# it expired claims its rebuild (SET NX on rebuild_lock_key, for REBUILD_LOCK_SECONDS at most) and
+# builds it, while the requests arriving meanwhile are answered the expired copy instead of all
+# building it at once. Only a copy built under the current generation is ever answered: an edit
+# still evicts at once.
+STALE_PAGE_SECONDS = 30
+REBUILD_LOCK_SECONDS = 10
 # What browsers and shared caches may keep of an anonymous page or API answer. nginx's
 # micro-cache keeps it for seconds only (deploy/nginx/), whatever this says.
 PUBLIC_MAX_AGE = 60
@@ -235,6 +242,11 @@ def seeker_search_key(generation: int, path: str, query_string: str) -> str:
     return f"jobs:seeker-search:{generation}:{_digest(path, query_string)}"
 
 
+def rebuild_lock_key(page: str) -> str:
+    # Held by the one request rebuilding an expired page (not under jobs:page:, which holds pages).
+    return f"jobs:page-rebuild:{page}"
+
+
 def compressed_key(page: str) -> str:
     # The same page gzipped once when it was stored, for visitors who accept gzip.
     return f"{page}:gz"
@@ -376,17 +388,26 @@ def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (
                                                           compressed_key(key) if gzipped else key)
             if stored is not None and stored[0] != generation:
                 stored = None  # built before the last change
+            rebuilding = getattr(request, "jobs_page_rebuild", None) == key  # early_answers claimed it
+            if stored is not None and not _page_is_fresh(stored):
+                if _claim_rebuild(key):
+                    stored, rebuilding = None, True
             count_lookup("pages", stored is not None)
             if stored is not None:
-                response = _stored_answer(stored[1], stored[2], gzipped, public=False)
+                response = _stored_answer(stored[1], stored[2], gzipped, public=False,
+                                          state="hit" if _page_is_fresh(stored) else "stale")
             else:
                 request.jobs_shared_page = True
                 request.GET = QueryDict(query)
-                response = view(request, *args, **kwargs)
-                if hasattr(response, "render") and callable(response.render):
-                    response = response.render()
-                stored = (response.status_code == 200 and not response.cookies
-                          and _store_page(name, key, generation, response.content, response["Content-Type"], timeout))
+                try:
+                    response = view(request, *args, **kwargs)
+                    if hasattr(response, "render") and callable(response.render):
+                        response = response.render()
+                    stored = (response.status_code == 200 and not response.cookies
+                              and _store_page(name, key, generation, response.content, response["Content-Type"], timeout))
+                finally:
+                    if rebuilding:
+                        _release_rebuild(key)
                 response["X-Page-Cache"] = "miss" if stored else "skip"
             if shared and response.status_code == 200:
                 mark_public(response)
@@ -400,6 +421,23 @@ def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (
     return decorator
 
 
+def _page_is_fresh(stored) -> bool:
+    """False once a stored page is past its timeout (its fourth field), though still kept."""
+    return len(stored) < 4 or stored[3] > time.time()
+
+
+def _claim_rebuild(key: str) -> bool:
+    """True for the one request that is to rebuild this expired page (SET NX); the others are
+    answered the expired copy meanwhile. A rebuild that dies frees the claim within
+    REBUILD_LOCK_SECONDS; with Redis away the fallback cache's add() says True: every request
+    rebuilds, as before."""
+    return bool(cache.add(rebuild_lock_key(key), 1, REBUILD_LOCK_SECONDS))
+
+
+def _release_rebuild(key: str) -> None:
+    cache.delete(rebuild_lock_key(key))
+
+
 def _store_page(name: str, key: str, generation: str, content: bytes, content_type: str, timeout: int) -> bool:
     """The page as built, and gzipped once for the visitors who accept it (most browsers), so
     no stored answer is compressed again per request; unless this kind of page is over its
@@ -407,16 +445,19 @@ def _store_page(name: str, key: str, generation: str, content: bytes, content_ty
     The compressed copy gets GZipMiddleware's random-length header too (BREACH: README,
     Security), though a stored page carries no secret to guess. True if stored."""
     gzipped = compress_string(content, max_random_bytes=GZIP_RANDOM_BYTES)
-    values = {key: (generation, content, content_type), compressed_key(key): (generation, gzipped, content_type)}
+    fresh_until = time.time() + timeout  # then kept STALE_PAGE_SECONDS more, to answer while it is rebuilt
+    values = {key: (generation, content, content_type, fresh_until),
+              compressed_key(key): (generation, gzipped, content_type, fresh_until)}
     budget = page_budget_key(name, int(time.time() // timeout))
     client, breaker = _redis_client()
     if client is None:
         if not _within_budget(name, timeout):
             return False
-        cache.set_many(values, timeout)
+        cache.set_many(values, timeout + STALE_PAGE_SECONDS)
         return True
     keys = [str(client.make_key(k)) for k in (budget, *values)]
-    args = [timeout * 2, settings.PAGE_CACHE_MAX_PAGES, *(client.encode(v) for v in values.values()), timeout]
+    args = [timeout * 2, settings.PAGE_CACHE_MAX_PAGES, *(client.encode(v) for v in values.values()),
+            timeout + STALE_PAGE_SECONDS]
     stored = _run_script(client, breaker, STORE_PAGE_SCRIPT, STORE_PAGE_SCRIPT_SHA, keys, args)
     return bool(stored)
 
@@ -544,12 +585,13 @@ def _one_trip(names: list[str], key: str, throttle: tuple[str, int, int] | None)
     return stored, (raw[len(wanted)] if len(raw) > len(wanted) else None)
 
 
-def _stored_answer(content: bytes, content_type: str, gzipped: bool, *, public: bool = True) -> HttpResponse:
+def _stored_answer(content: bytes, content_type: str, gzipped: bool, *, public: bool = True,
+                   state: str = "hit") -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     if gzipped:
         response["Content-Encoding"] = "gzip"  # GZipMiddleware leaves an encoded answer alone
         response["Vary"] = "Accept-Encoding"
-    response["X-Page-Cache"] = "hit"
+    response["X-Page-Cache"] = state  # "stale": expired, answered while one request rebuilds it
     if public:
         response["Cache-Control"] = PUBLIC_CACHE_CONTROL
     return response
@@ -578,14 +620,14 @@ LOCAL_PAGES_MAX = 256  # per worker: at most ~20 MB of pages (plain or gzipped),
 _local_pages: dict[tuple, tuple] = {}
 
 
-def _keep_locally(local_key: tuple, match, spec: dict, content: bytes, content_type: str) -> None:
+def _keep_locally(local_key: tuple, match, spec: dict, content: bytes, content_type: str, state: str) -> None:
     now = time.monotonic()
     if len(_local_pages) >= LOCAL_PAGES_MAX:
         for key in [key for key, kept in list(_local_pages.items()) if kept[0] <= now]:  # a copy: gthread workers add meanwhile
             _local_pages.pop(key, None)
         if len(_local_pages) >= LOCAL_PAGES_MAX:
             _local_pages.clear()
-    _local_pages[local_key] = (now + LOCAL_PAGE_SECONDS, match, spec, content, content_type)
+    _local_pages[local_key] = (now + LOCAL_PAGE_SECONDS, match, spec, content, content_type, state)
 
 
 def forget_local_pages() -> None:
@@ -606,7 +648,7 @@ def _local_page_response(request: HttpRequest, local_key: tuple, gzipped: bool) 
     kept = _local_pages.get(local_key)
     if kept is None:
         return None
-    until, match, spec, content, content_type = kept
+    until, match, spec, content, content_type, state = kept
     if until <= time.monotonic():
         _local_pages.pop(local_key, None)
         return None
@@ -620,7 +662,7 @@ def _local_page_response(request: HttpRequest, local_key: tuple, gzipped: bool) 
             return False  # Redis away, or over the limit: the full stack answers (or refuses)
     count_lookup("pages", True)
     request.resolver_match = match
-    return _stored_answer(content, content_type, gzipped)
+    return _stored_answer(content, content_type, gzipped, state=state)
 
 
 def stored_page_response(request: HttpRequest) -> HttpResponse | None:
@@ -662,16 +704,21 @@ def stored_page_response(request: HttpRequest) -> HttpResponse | None:
         return None  # the view builds it (and counts the miss)
     if throttle and count is not None and count > throttle[1]:
         return None  # the view's own decorator answers 429
+    fresh = _page_is_fresh(stored)
+    if not fresh and _claim_rebuild(plain_key):
+        request.jobs_page_generation = (plain_key, generation)
+        request.jobs_page_rebuild = plain_key  # this request rebuilds it; the others get the expired copy
+        return None
     count_lookup("pages", True)
     request.resolver_match = match
-    _keep_locally(local_key, match, spec, stored[1], stored[2])
-    return _stored_answer(stored[1], stored[2], gzipped)
+    _keep_locally(local_key, match, spec, stored[1], stored[2], "hit" if fresh else "stale")
+    return _stored_answer(stored[1], stored[2], gzipped, state="hit" if fresh else "stale")
 
 
 def _stored_page_in_calls(request, match, spec, job_id, key, gzipped) -> HttpResponse | None:
     generation, stored = _generation_and_page(job_id, key)
-    if stored is None or stored[0] != generation:
-        return None
+    if stored is None or stored[0] != generation or not _page_is_fresh(stored):
+        return None  # the view's decorator builds it, or answers the expired copy while another rebuilds
     if spec["throttle"] and is_ratelimited(request, fn=match.func, increment=True, **spec["throttle"]):
         return None
     count_lookup("pages", True)

@@ -18,6 +18,7 @@ The search is built to cost about the same on ten postings and on a million:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import math
 import re
@@ -617,12 +618,14 @@ RECENT_WINDOW = 5000
 # When the first window holds some of a tier but too few, a window this many times wider is
 # tried before the whole tier (see _ranked_ids).
 WINDOW_GROWTH = 4
+# Rows of a window walk converted at a time (see _newest_window_rows' `enough`).
+WINDOW_BATCH = 100
 _FROM_JOBS = 'FROM "jobs_job" WHERE'
 _FROM_NEWEST = ('FROM (SELECT * FROM "jobs_job" WHERE "jobs_job"."is_active" '
                 'ORDER BY "jobs_job"."posted_at" DESC, "jobs_job"."id" DESC LIMIT %s) AS "jobs_job" WHERE')
 
 
-def _newest_window_rows(read: JobQuerySet, size: int) -> list | None:
+def _newest_window_rows(read: JobQuerySet, size: int, enough: Callable[[tuple], bool] | None = None) -> list | None:
     """`read`'s rows (newest first) looked for among the `size` newest open postings only; when
     fewer than a tier needs are there, only a wider read can tell the rest. None when `read`
     cannot be rewritten so.
@@ -637,6 +640,10 @@ def _newest_window_rows(read: JobQuerySet, size: int) -> list | None:
     holds `want` of them they are exactly the tier's newest `want`, as the window is a prefix
     of that order. The LIMIT inside the derived table keeps the planner from pushing the
     conditions down into a bitmap.
+
+    `enough(row)`, true of the row after which no later row can be needed, stops the reading
+    there: the rest stay unconverted (a common word's walk returns ~2,000 rows, each with a
+    timestamp to parse: 9 ms of the page's 41 ms of CPU, when its first few hundred answer).
     """
     sql, params = read.query.sql_with_params()
     if sql.count(_FROM_JOBS) != 1:
@@ -648,7 +655,15 @@ def _newest_window_rows(read: JobQuerySet, size: int) -> list | None:
     params = (*params[:position], size, *params[position:])
     with connections[read.db].cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        if enough is None:
+            return cursor.fetchall()
+        rows: list = []
+        while batch := cursor.fetchmany(WINDOW_BATCH):
+            for row in batch:
+                rows.append(row)
+                if enough(row):
+                    return rows
+        return rows
 
 
 def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: JobQuerySet,
@@ -697,7 +712,12 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
         # three walks of the same 5,000 rows, 13-17 ms each at load 5, became one).
         loosest = reads[-2][2]
         best_tiers = loosest.annotate(tier=_tier_case(parsed)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")
-        in_window = _newest_window_rows(best_tiers, RECENT_WINDOW) or []
+        # Once `want` rows of the best tier are read, its read answers the page (the loop below
+        # stops there), so no later row is needed.
+        top_tier = itertools.count(1)
+        in_window = _newest_window_rows(
+            best_tiers, RECENT_WINDOW, enough=lambda row: row[2] >= RELEVANCE_TIERS and next(top_tier) >= want,
+        ) or []
     for tier, found, tested in reads:
         rows = None
         if window and tested is not None:

@@ -4,6 +4,7 @@ ORM's own delete. One bump per seeker and transaction, however many rows it writ
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,8 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.cache import ScheduleBump
-from applications.models import Application, Interview, Status
+from applications.cards import CSRF_PLACEHOLDER
+from applications.models import Application, ApplicationDocument, Contact, Document, Interview, Status
 from applications.services import application_change_status, interview_schedule
+from applications.tests.factories import make_document
 
 pytestmark = pytest.mark.django_db
 BOARD = "/applications/board/"
@@ -106,3 +109,69 @@ def test_a_deleted_account_bumps_nothing(alice, alice_app, django_capture_on_com
         alice.delete()
 
     assert bumps(callbacks) == []
+
+
+# --- The application page, kept per seeker and application -----------------------------------
+
+
+def page_of(client, application) -> str:
+    response = client.get(application.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_contact_added_from_a_shell_shows_on_the_kept_application_page(
+    alice_client, alice, alice_app, django_capture_on_commit_callbacks,
+):
+    assert "Grace Hopper" not in page_of(alice_client, alice_app)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Contact.objects.create(user=alice, application=alice_app, name="Grace Hopper", created_at=timezone.now())
+
+    assert "Grace Hopper" in page_of(alice_client, alice_app)
+
+
+def test_a_document_attached_and_renamed_shows_on_the_kept_application_page(
+    alice_client, alice, alice_app, django_capture_on_commit_callbacks, settings, tmp_path,
+):
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        document = make_document(alice, name="CV 2026")
+    page_of(alice_client, alice_app)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ApplicationDocument.objects.create(application=alice_app, document=document)
+    assert 'id="documents">\n      \n        <li class="document">' in page_of(alice_client, alice_app)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Document.objects.filter(pk=document.pk).update(name="CV 2027")
+        Document.objects.get(pk=document.pk).save()
+    assert "CV 2027" in page_of(alice_client, alice_app)
+
+
+def test_a_kept_application_page_is_never_anyone_elses(alice_client, alice_app, bob):
+    page_of(alice_client, alice_app)  # kept for alice
+
+    other = Client()
+    other.force_login(bob)
+    assert other.get(alice_app.get_absolute_url()).status_code == 404
+
+
+def test_the_kept_application_page_gives_each_visitor_a_working_token(alice, alice_app):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    page_of(client, alice_app)  # kept
+    page = page_of(client, alice_app)
+    assert CSRF_PLACEHOLDER not in page
+
+    token = re.search(rf'action="{reverse("application_add_note", args=[alice_app.pk])}">\s*<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = client.post(reverse("application_add_note", args=[alice_app.pk]), {"text": "Called back", "csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302
+
+
+def test_a_page_with_typed_errors_is_never_kept(alice_client, alice_app):
+    refused = alice_client.post(reverse("interview_add", args=[alice_app.pk]), {"interview-with_whom": "Ada Lovelace"})
+    assert refused.status_code == 400 and "Ada Lovelace" in refused.content.decode()
+
+    assert "Ada Lovelace" not in page_of(alice_client, alice_app)

@@ -193,19 +193,21 @@ class TestBoardMoveAndUndo:
 
 
 class TestDetailUndoAndReopen:
-    def test_the_detail_page_undoes_the_last_change(self, alice_client, alice, alice_app):
+    def test_the_detail_page_undoes_the_last_change(self, alice_client, alice, alice_app, django_capture_on_commit_callbacks):
         application_change_status(application=alice_app, to_status="applied", by=alice)
         page = alice_client.get(alice_app.get_absolute_url()).content.decode()
         assert "Undo Saved → Applied" in page
 
-        response = alice_client.post(reverse("application_undo", args=[alice_app.pk]), follow=True)
+        with django_capture_on_commit_callbacks(execute=True):  # the kept page goes stale once the undo commits
+            redirect = alice_client.post(reverse("application_undo", args=[alice_app.pk]))
+        response = alice_client.get(redirect.url)
 
         body = response.content.decode()
         assert "is saved again" in body
         assert "Undone: back from" in body
         assert "Undo Saved" not in body  # no undo of an undo
 
-    def test_a_rejected_application_is_reopened_with_a_reason(self, alice_client, alice, alice_app):
+    def test_a_rejected_application_is_reopened_with_a_reason(self, alice_client, alice, alice_app, django_capture_on_commit_callbacks):
         for status in ("applied", "rejected"):
             application_change_status(application=alice_app, to_status=status, by=alice)
         page = alice_client.get(alice_app.get_absolute_url()).content.decode()
@@ -214,8 +216,9 @@ class TestDetailUndoAndReopen:
         refused = alice_client.post(reverse("application_reopen", args=[alice_app.pk]), {"to_status": "interviewing"})
         assert refused.status_code == 400 and "Say why it reopens." in refused.content.decode()
 
-        alice_client.post(reverse("application_reopen", args=[alice_app.pk]),
-                          {"to_status": "interviewing", "reason": "They called back"})
+        with django_capture_on_commit_callbacks(execute=True):
+            alice_client.post(reverse("application_reopen", args=[alice_app.pk]),
+                              {"to_status": "interviewing", "reason": "They called back"})
         assert Application.objects.get(pk=alice_app.pk).status == Status.INTERVIEWING
         assert "Reopened: They called back" in alice_client.get(alice_app.get_absolute_url()).content.decode()
 

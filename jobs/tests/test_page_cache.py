@@ -161,3 +161,81 @@ def test_distinct_searches_stop_being_stored_past_the_budget(client, postings, s
 
     assert marks == ["miss"] * 20 + ["skip"] * 10
     assert len(_stored_page_keys("list")) == 20
+
+
+def _expire_stored_page(name: str, path: str, query: str = "") -> str:
+    """Make the stored page (and its gzipped copy) past its timeout but still kept, as it is for
+    STALE_PAGE_SECONDS after it; returns its key."""
+    from django.core.cache import cache
+
+    key = jobs_cache.page_key(name, path, query)
+    for stored_key in (key, jobs_cache.compressed_key(key)):
+        generation, content, content_type, fresh_until = cache.get(stored_key)
+        assert fresh_until > time.time()
+        cache.set(stored_key, (generation, content, content_type, time.time() - 1), 30)
+    jobs_cache.forget_local_pages()
+    return key
+
+
+@pytest.fixture(params=["early", "session"])
+def visitor(request):
+    """An anonymous visitor answered before the middleware ("early") or by the view's decorator
+    (an anonymous visitor with a session cookie)."""
+    visitor = Client()
+    if request.param == "session":
+        visitor.cookies["sessionid"] = "anonymous-after-logout"
+    return visitor
+
+
+def test_an_expired_page_is_answered_from_its_old_copy_while_another_request_rebuilds_it(
+        visitor, job, django_assert_num_queries):
+    from django.core.cache import cache
+
+    assert visitor.get(job.get_absolute_url())["X-Page-Cache"] == "miss"
+    key = _expire_stored_page("detail", job.get_absolute_url())
+    Job.objects.filter(pk=job.pk).update(description="Rewritten")  # no bump: only a rebuild shows it
+    assert cache.add(jobs_cache.rebuild_lock_key(key), 1, 10)  # another worker is rebuilding it
+
+    with django_assert_num_queries(0):
+        during = visitor.get(job.get_absolute_url())
+    assert during["X-Page-Cache"] == "stale"
+    assert "Rewritten" not in during.content.decode()
+
+    cache.delete(jobs_cache.rebuild_lock_key(key))  # its rebuild failed: the next request rebuilds
+    jobs_cache.forget_local_pages()  # this worker keeps what it answered for LOCAL_PAGE_SECONDS
+    after = visitor.get(job.get_absolute_url())
+    assert after["X-Page-Cache"] == "miss"
+    assert "Rewritten" in after.content.decode()
+    assert cache.get(jobs_cache.rebuild_lock_key(key)) is None  # released once stored
+    assert visitor.get(job.get_absolute_url())["X-Page-Cache"] == "hit"
+
+
+def test_the_first_request_after_a_page_expires_rebuilds_it_and_frees_the_claim(visitor, postings):
+    from django.core.cache import cache
+
+    assert visitor.get("/jobs/")["X-Page-Cache"] == "miss"
+    key = _expire_stored_page("list", "/jobs/")
+    response = visitor.get("/jobs/")
+    assert response["X-Page-Cache"] == "miss"
+    assert cache.get(jobs_cache.rebuild_lock_key(key)) is None
+    assert visitor.get("/jobs/")["X-Page-Cache"] == "hit"
+
+
+@pytest.mark.parametrize("page", ["search", "detail"])
+def test_an_edited_posting_is_never_answered_from_an_expired_copy(visitor, job, page, capture_commits):
+    from django.core.cache import cache
+
+    url = PAGES[page](job)
+    assert "Plumber" in visitor.get(url).content.decode()
+    path, _, query = url.partition("?")
+    name = "list" if page == "search" else "detail"
+    key = _expire_stored_page(name, path, query)  # "q=plumber&remote=remote": canonical already
+    assert cache.add(jobs_cache.rebuild_lock_key(key), 1, 10)  # a rebuild under way elsewhere
+
+    with capture_commits():
+        job.title = "Master plumber"
+        job.save()
+
+    response = visitor.get(url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Master plumber" in response.content.decode()

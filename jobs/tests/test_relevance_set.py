@@ -87,8 +87,9 @@ def test_both_ways_to_a_page_show_the_same_rows(monkeypatch):
         assert ([job.pk for job in page.items], page.has_next, page.next_cursor) == from_candidates[params], params
 
 
+@pytest.mark.parametrize("batch", [1, 100])
 @pytest.mark.parametrize("window", [3, 12, 5000])
-def test_a_tier_read_among_the_newest_postings_gives_the_same_rows(monkeypatch, window):
+def test_a_tier_read_among_the_newest_postings_gives_the_same_rows(monkeypatch, window, batch):
     """A big set's tiers are first looked for among the RECENT_WINDOW newest postings; a window
     holding too few falls back to the whole tier. Either way, the same first rows as the exhaustive order."""
     from jobs import selectors
@@ -96,6 +97,7 @@ def test_a_tier_read_among_the_newest_postings_gives_the_same_rows(monkeypatch, 
 
     build_catalogue()
     monkeypatch.setattr(selectors, "RECENT_WINDOW", window)
+    monkeypatch.setattr(selectors, "WINDOW_BATCH", batch)
     for query in JUDGEMENTS:
         for want in (3, 11):
             params = SearchParams(q=query, sort=Sort.RELEVANCE)
@@ -104,6 +106,36 @@ def test_a_tier_read_among_the_newest_postings_gives_the_same_rows(monkeypatch, 
             parsed = parse_query(query, current_aliases())
             windowed = selectors._ranked_ids(qs, parsed, want, unmatched=unmatched, window=True)
             assert windowed == exhaustive_ranked_ids(params, limit=want), (query, want)
+
+
+def test_the_window_walk_reads_no_row_past_the_best_tiers_last_needed_one(monkeypatch):
+    """Once `want` rows of the best tier are read, the page is answered: the walk stops there
+    (its later rows are never converted), and the page is still the exhaustive one."""
+    from jobs import selectors
+    from jobs.search import current_aliases, parse_query
+
+    build_catalogue()
+    monkeypatch.setattr(selectors, "WINDOW_BATCH", 1)
+    read: list[list] = []
+    original = selectors._newest_window_rows
+
+    def recorded(*args, **kwargs):
+        rows = original(*args, **kwargs)
+        read.append(rows)
+        return rows
+
+    monkeypatch.setattr(selectors, "_newest_window_rows", recorded)
+    query, want = "engineer", 2
+    params = SearchParams(q=query, sort=Sort.RELEVANCE)
+    parsed = parse_query(query, current_aliases())
+    windowed = selectors._ranked_ids(selectors.filtered_jobs(params), parsed, want,
+                                     unmatched=selectors.filtered_jobs(SearchParams()), window=True)
+    assert windowed == exhaustive_ranked_ids(params, limit=want)
+    walk = read[0]
+    best = [row for row in walk if row[2] == selectors.RELEVANCE_TIERS]
+    assert len(best) == want and walk[-1] == best[-1], walk
+    every = selectors.filtered_jobs(params).filter(title__icontains="engineer").count()
+    assert len(walk) < every
 
 
 def test_the_tiers_read_one_by_one_give_the_same_rows():
