@@ -15,6 +15,8 @@ from cmarkgfm.cmark import Options as CmarkOptions
 import nh3
 from django import template
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
@@ -237,6 +239,19 @@ def site_head():
     """The head's stylesheet and scripts: the same for every page and visitor, so their four
     static-file lookups are made once per worker (as the header, site_header)."""
     return mark_safe((_head_markup.__wrapped__ if settings.DEBUG else _head_markup)())  # noqa: S308 (our template)
+
+
+# What these keep once per worker depends on settings that never change in a running site but
+# do in tests (override_settings of STORAGES for hashed names, of ROOT_URLCONF …): forget it then,
+# as Django's own static-files storage does on the same signal.
+_WORKER_MARKUP_SETTINGS = {"STORAGES", "STATIC_URL", "STATIC_ROOT", "ROOT_URLCONF", "TEMPLATES", "DEBUG"}
+
+
+@receiver(setting_changed)
+def _forget_worker_markup(*, setting: str, **kwargs) -> None:
+    if setting in _WORKER_MARKUP_SETTINGS:
+        for kept in (_sprite, _header_markup, _head_markup):
+            kept.cache_clear()
 
 
 @register.simple_tag(takes_context=True)
