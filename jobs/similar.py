@@ -232,6 +232,14 @@ def _families() -> list[str | None]:
     return [family for family, _ in FAMILIES] + [None]
 
 
+def _grouped(rows) -> dict[int, list[int]]:
+    """(key, job id) rows as each key's list of job ids, in the rows' order."""
+    lists: dict[int, list[int]] = defaultdict(list)
+    for key, job_id in rows:
+        lists[key].append(job_id)
+    return lists
+
+
 def refresh_similar_jobs(*, using: str | None = None, batch_size: int = 20_000, progress=None) -> int:
     """Choose and store the similar jobs of every open posting (the rule above); returns how many.
 
@@ -252,18 +260,14 @@ def refresh_similar_jobs(*, using: str | None = None, batch_size: int = 20_000, 
             "WHERE js.skill_id = s.id ORDER BY job_id DESC LIMIT %s) AS t",
             [SIMILAR_PER_SKILL],
         )
-        skill_lists: dict[int, list[int]] = defaultdict(list)
-        for skill_id, job_id in cursor.fetchall():
-            skill_lists[skill_id].append(job_id)
+        skill_lists = _grouped(cursor.fetchall())
         cursor.execute(
             "SELECT company_id, id FROM (SELECT company_id, id, row_number() OVER (PARTITION BY company_id ORDER BY id DESC) AS n "
             "FROM jobs_job) AS ranked WHERE n <= %s",
             [SIMILAR_SAME_COMPANY],
         )
-        company_lists: dict[int, list[int]] = defaultdict(list)
-        for company_id, job_id in cursor.fetchall():
-            company_lists[company_id].append(job_id)
-        pool = {job_id for ids in skill_lists.values() for job_id in ids} | {job_id for ids in company_lists.values() for job_id in ids}
+        company_lists = _grouped(cursor.fetchall())
+        pool = set(chain.from_iterable(skill_lists.values())) | set(chain.from_iterable(company_lists.values()))
         cursor.execute(
             "SELECT id, title, experience_level, posted_at FROM jobs_job WHERE id = ANY(%s) AND is_active "
             "AND (expires_at IS NULL OR expires_at > %s)",
