@@ -43,7 +43,7 @@ from jobs import cache as jobs_cache
 from jobs import plain
 from jobs.models import SEARCH_CONFIG, TITLE_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms
 from jobs.similar import SIMILAR_SHOWN, compute_similar
-from jobs.search import ParsedQuery, current_aliases, parse_query
+from jobs.search import ParsedQuery, aliases_read_once, current_aliases, parse_query
 
 COUNT_CAP = 1000
 # Past this many matches (the planner's estimate) counting even to COUNT_CAP costs more
@@ -417,6 +417,11 @@ def search_deadline(using: str | None = None):
 
 def search_jobs(params: SearchParams) -> SearchPage:
     """One page of results: rows, their skills and the total (cached, see search_total)."""
+    with aliases_read_once():  # the query is parsed by the match, the total, the tiers and the snippet
+        return _search_page(params)
+
+
+def _search_page(params: SearchParams) -> SearchPage:
     qs = filtered_jobs(params)
     found: list[Candidates | None] = []
     total = search_total(params, candidates_out=found)
@@ -1020,11 +1025,12 @@ def job_facets(params: SearchParams, *, candidates: Candidates | None = None, to
     page's search read every match, spares reading them again; `total` (SearchPage.total), the
     page's total, spares asking for it again (a cache read, or with no cache a second count)."""
     key = jobs_cache.facets_key(jobs_cache.catalogue_generation(), params.filters_key())
-    return jobs_cache.cached_value(
-        key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params, candidates, total), layer="facets",
-        to_cache=lambda facets: {name: [dataclasses.asdict(v) for v in values] for name, values in facets.items()},
-        from_cache=lambda plain: {name: [FacetValue(**v) for v in values] for name, values in plain.items()},
-    )
+    with aliases_read_once():  # each facet statement's match parses the query
+        return jobs_cache.cached_value(
+            key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params, candidates, total), layer="facets",
+            to_cache=lambda facets: {name: [dataclasses.asdict(v) for v in values] for name, values in facets.items()},
+            from_cache=lambda plain: {name: [FacetValue(**v) for v in values] for name, values in plain.items()},
+        )
 
 
 # --- One posting and its neighbours ----------------------------------------------------------
