@@ -157,14 +157,14 @@ def test_the_window_walk_is_a_server_side_cursor_so_the_database_stops_where_the
     seen: list[tuple] = []
     original = selectors._newest_window_rows
 
-    def watched(read, size, enough=None):
+    def watched(read, size, enough=None, **kwargs):
         def looking(row):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT is_holdable FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
                 seen.extend(cursor.fetchall())
             return enough(row)
 
-        return original(read, size, looking if enough else None)
+        return original(read, size, looking if enough else None, **kwargs)
 
     monkeypatch.setattr(selectors, "_newest_window_rows", watched)
     query, want = "engineer", 2
