@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from applications.models import Application, Status
+from jobs.links import address
 
 register = template.Library()
 
@@ -66,7 +67,7 @@ _CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'  # a
 def track_button_html(job, *, anonymous: bool = False, tracked: bool = False, error: str = "") -> SafeString:
     """A posting's Track control: one id for the button and what replaces it, so focus stays on
     the spot after the htmx swap (js/htmx-config.js)."""
-    url = reverse("application_track", args=[job.pk])
+    url = address("application_track", job.pk)  # reverse() without the resolver walk (jobs.links)
     if error:
         return format_html(_TRACK_REFUSED, job.pk, error)
     if anonymous:
