@@ -8,19 +8,16 @@ search form; a seeker's search kept for everyone gets them through `{% seeker_ma
 """
 
 import re
-from functools import lru_cache
 from html import escape
 from types import SimpleNamespace
 
 from django import template
-from django.core.signals import setting_changed
 from django.db import connections, router
-from django.dispatch import receiver
-from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from applications.models import Application, Status
+from jobs.links import address
 
 register = template.Library()
 
@@ -80,24 +77,8 @@ _TRACK_FORM = '<form id="track-{}" method="post" action="{}" hidden>{}<input typ
 _CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'  # as Django's {% csrf_token %}
 
 
-# A search page asks for forty track URLs: `reverse` once per worker and script prefix, then a
-# format (`reverse` was ~40 µs each). Forgotten when the URLconf changes (tests), as ui's markup.
-_URL_MARK = 918273645
-
-
-@lru_cache(maxsize=16)
-def _track_url_format(prefix: str) -> str:
-    return reverse("application_track", args=[_URL_MARK]).replace(str(_URL_MARK), "{}")
-
-
-@receiver(setting_changed)
-def _forget_track_url(*, setting: str, **kwargs) -> None:
-    if setting == "ROOT_URLCONF":
-        _track_url_format.cache_clear()
-
-
 def _track_url(pk: int) -> str:
-    return _track_url_format(get_script_prefix()).format(int(pk))
+    return address("application_track", int(pk))  # reverse() without the resolver walk (jobs.links)
 
 
 def track_button_html(job, *, anonymous: bool = False, tracked: bool = False, error: str = "") -> SafeString:
