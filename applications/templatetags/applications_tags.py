@@ -76,6 +76,9 @@ _TRACK_FORM = '<form id="track-{}" method="post" action="{}" hidden>{}<input typ
 _CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'  # as Django's {% csrf_token %}
 
 
+_URL_PROBE = 918273645  # no posting's id: marks where an id goes in a track URL
+
+
 def _track_url(pk: int) -> str:
     return address("application_track", int(pk))  # reverse() without the resolver walk (jobs.links)
 
@@ -86,12 +89,12 @@ def _tracked_markup(pk: int, title: SafeString) -> str:
     return _TRACKED.format(pk, title, title)
 
 
-def _button_markup(pk: int, title: SafeString) -> str:
-    return _TRACK_BUTTON.format(pk, pk, title, _track_url(pk), pk)
+def _button_markup(pk: int, title: SafeString, url: str) -> str:
+    return _TRACK_BUTTON.format(pk, pk, title, url, pk)
 
 
-def _form_markup(pk: int, csrf: SafeString | str, back: SafeString) -> str:
-    return _TRACK_FORM.format(pk, _track_url(pk), csrf, back)
+def _form_markup(pk: int, url: str, csrf: SafeString | str, back: SafeString) -> str:
+    return _TRACK_FORM.format(pk, url, csrf, back)
 
 
 def _csrf_input(token) -> SafeString | str:
@@ -106,7 +109,8 @@ def track_button_html(job, *, anonymous: bool = False, tracked: bool = False, er
     if anonymous:
         return format_html(_TRACK_LINK, _track_url(job.pk))
     title = conditional_escape(job.title)
-    return mark_safe(_tracked_markup(int(job.pk), title) if tracked else _button_markup(int(job.pk), title))  # noqa: S308 (escaped)
+    pk = int(job.pk)
+    return mark_safe(_tracked_markup(pk, title) if tracked else _button_markup(pk, title, _track_url(pk)))  # noqa: S308 (escaped)
 
 
 @register.simple_tag(takes_context=True)
@@ -128,7 +132,8 @@ def track_form(context, job, tracked: frozenset[int] = frozenset()) -> str:
     """The form a card's Track button submits; place it outside any other form."""
     if not context["request"].user.is_authenticated or job.pk in tracked:
         return mark_safe("\n")
-    markup = _form_markup(int(job.pk), _csrf_input(context.get("csrf_token")), conditional_escape(context["request"].get_full_path()))
+    pk = int(job.pk)
+    markup = _form_markup(pk, _track_url(pk), _csrf_input(context.get("csrf_token")), conditional_escape(context["request"].get_full_path()))
     return mark_safe(f"{markup}\n")  # noqa: S308 (every value escaped)
 
 
@@ -158,6 +163,7 @@ def seeker_marks(context, kept: dict) -> SafeString:
     tracked = _tracked_among(request.user.pk, list(titles)) if titles else frozenset()
     csrf = _csrf_input(context.get("csrf_token"))
     back = conditional_escape(request.get_full_path())
+    head, _, tail = _track_url(_URL_PROBE).partition(str(_URL_PROBE))  # every card's URL from one address()
 
     def fill(match) -> str:
         pk = int(match.group(2))
@@ -165,7 +171,7 @@ def seeker_marks(context, kept: dict) -> SafeString:
         if title is None:
             return ""
         if match.group(1):  # the form, outside the search form; none for a posting already tracked
-            return "\n" if pk in tracked else f"{_form_markup(pk, csrf, back)}\n"
-        return f"\n{_tracked_markup(pk, title) if pk in tracked else _button_markup(pk, title)}\n"
+            return "\n" if pk in tracked else f"{_form_markup(pk, f'{head}{pk}{tail}', csrf, back)}\n"
+        return f"\n{_tracked_markup(pk, title) if pk in tracked else _button_markup(pk, title, f'{head}{pk}{tail}')}\n"
 
     return mark_safe(_TRACK_SLOT.sub(fill, kept["html"]))  # noqa: S308 (kept markup; every value escaped)
