@@ -78,7 +78,7 @@ def early_answers(get_response: Callable[[HttpRequest], HttpResponse]):
     page to a visitor with no session (jobs.cache.stored_page_response). Sessions, CSRF,
     log-in, time zone, messages, throttles and lockouts are for requests that read them; these
     two read none, so they skip those middleware (about half a trivial request's CPU time,
-    README "The request path"). Everything above still applies: security headers, CSP,
+    README, "Serving and caching", Early answers). Everything above still applies: security headers, CSP,
     compression, static files and the request metrics (the view is counted as if it ran)."""
     health_match = []
 

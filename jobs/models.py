@@ -4,11 +4,11 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from jobs.dates import validate_date_range
+from jobs.links import company_url, job_url
 from jobs.search import current_aliases, parse_query, plain_terms
 from jobs.salaries import current_rates, usd_range
 
@@ -49,7 +49,7 @@ class Company(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("company_detail", args=[self.slug])
+        return company_url(self.slug)
 
 
 class Skill(models.Model):
@@ -253,7 +253,7 @@ class Job(models.Model):
         )
 
     def get_absolute_url(self) -> str:
-        return reverse("job_detail", args=[self.pk, self.slug])
+        return job_url(self.pk, self.slug)
 
     @property
     def is_open(self) -> bool:

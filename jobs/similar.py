@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connections, transaction
-from django.urls import reverse
 from django.utils import timezone
 
+from jobs.links import job_url
 from jobs.models import Company, Job, SimilarJobs
 from jobs.role_families import FAMILIES, role_family
 
@@ -206,9 +206,9 @@ _JOB_TYPES = dict(Job.JobType.choices)
 
 def _card(pk: int, title: str, slug: str, location: str, remote_policy: str, job_type: str, company_name: str) -> SimilarCard:
     policy = _REMOTE_POLICIES.get(remote_policy, remote_policy)
-    # "Remote" once: a location that only says remote is the policy already (jobs/_job_card.html's rule).
+    # "Remote" once: a location that only says remote is the policy already (careercopilot/templatetags/listings.py's rule).
     place = f"{location} · {policy}" if location and location.lower() not in ("remote", "anywhere") else policy
-    return SimilarCard(reverse("job_detail", args=[pk, slug]), title, company_name, place, _JOB_TYPES.get(job_type, job_type))
+    return SimilarCard(job_url(pk, slug), title, company_name, place, _JOB_TYPES.get(job_type, job_type))
 
 
 def _card_of(job: Job) -> SimilarCard:

@@ -15,6 +15,7 @@ import ipaddress
 import json
 import os
 import platform
+import resource
 import secrets
 import shutil
 import statistics
@@ -396,6 +397,45 @@ def cpu_seconds(process: psutil.Process | None) -> float:
     return total
 
 
+# The parts of the machine a crowd load runs on: where each answer's CPU goes, by program.
+CPU_PARTS = {"gunicorn": "gunicorn", "postgres": "postgres", "nginx": "nginx", "wrk": "wrk", "redis-server": "redis"}
+
+
+def machine_cpu() -> dict[str, float]:
+    """CPU seconds used so far by every process on the machine, summed by part (CPU_PARTS, the
+    rest as "other"), and the machine's busy total from /proc/stat, which also counts processes
+    that ended in between (another program's short commands: busy minus the parts)."""
+    parts = dict.fromkeys([*CPU_PARTS.values(), "other"], 0.0)
+    for p in psutil.process_iter(["name", "cmdline", "cpu_times"]):
+        times = p.info.get("cpu_times")
+        if times is None:
+            continue
+        name = p.info.get("name") or ""
+        cmdline = " ".join(p.info.get("cmdline") or [])
+        part = next((label for key, label in CPU_PARTS.items() if name.startswith(key) or (key == "gunicorn" and "gunicorn" in cmdline)), "other")
+        parts[part] += times.user + times.system
+    # wrk has ended by the time a load is over and is no longer listed: as this process's child,
+    # its CPU is in this process's children's usage once it has been waited for.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    parts["wrk"] += children.ru_utime + children.ru_stime
+    total = psutil.cpu_times()
+    parts["machine_busy"] = total.user + total.nice + total.system + total.irq + total.softirq + getattr(total, "steal", 0.0)
+    return parts
+
+
+def cpu_split(before: dict[str, float], after: dict[str, float], answers: int, wall: float) -> dict:
+    """CPU ms per answered request by part, and what the machine's cores allow: at the measured
+    cost an answer needs `machine_busy` ms of CPU, so `cores × 1000 / machine_busy` answers a
+    second is the most the machine can give, whatever the server does."""
+    if not answers or wall <= 0:
+        return {}
+    per_answer = {part: round(1000 * (after[part] - before[part]) / answers, 3) for part in after}
+    cores = psutil.cpu_count() or 1
+    busy = after["machine_busy"] - before["machine_busy"]
+    return {"cpu_ms_per_answer": per_answer, "cores": cores, "machine_busy_percent": round(100 * busy / (wall * cores), 1),
+            "answers_per_s_the_cores_allow": round(cores * 1000 / per_answer["machine_busy"], 1) if per_answer["machine_busy"] else None}
+
+
 def rss_mb(process: psutil.Process | None) -> float:
     total = 0
     for p in _tree(process):
@@ -750,7 +790,9 @@ def crowd_pass(options: Options, workdir: Path) -> dict:
         front = Server(base, server.process, server.metrics_token)
         for connections in options.crowds:
             load = Load(options.crowd_duration, connections, max(1, min(options.load.threads, connections)), 0)
+            cpu_before, wall_before = machine_cpu(), time.monotonic()
             row = measure(front, Endpoint(f"crowd_{connections}", "anonymous", requests), load, workdir)
+            row["cpu_split"] = cpu_split(cpu_before, machine_cpu(), row["requests"], time.monotonic() - wall_before)
             answered = row.get("answered_by") or {}
             total = sum(answered.values())
             row["connections"] = connections
@@ -760,6 +802,10 @@ def crowd_pass(options: Options, workdir: Path) -> dict:
             log(f"  nginx      {connections:5d} connections  p50 {row['latency_ms']['p50']:8.2f} ms  p95 {row['latency_ms']['p95']:8.2f} ms"
                 f"  p99 {row['latency_ms']['p99']:8.2f} ms  {row['rps']:7.1f} req/s  errors {row['error_detail']} statuses {row['statuses']}"
                 f"  built by the view {row['miss_share']}  (load average {os.getloadavg()[0]:.2f})")
+            if row["cpu_split"]:
+                split = row["cpu_split"]
+                log(f"             CPU ms per answer: {', '.join(f'{k} {v}' for k, v in split['cpu_ms_per_answer'].items())};"
+                    f" machine busy {split['machine_busy_percent']} % of {split['cores']} cores: at most {split['answers_per_s_the_cores_allow']} answers/s")
     return results
 
 
@@ -950,6 +996,17 @@ def markdown(report: dict, charts: list[str]) -> str:
                              f"{', '.join(f'{code}: {n}' for code, n in sorted((row.get('statuses') or {}).items())) or 'none'} | {a.get('nginx_cache', 0)} | "
                              f"{a.get('django_cache', 0)} | {a.get('view', 0)} ({row['miss_share'] or 0:.0%}) | {row['load_average'][0]:.2f} |")
             lines.append("")
+            splits = {c: r["cpu_split"] for c, r in run["proxy"].items() if r.get("cpu_split")}
+            if splits:
+                parts = list(next(iter(splits.values()))["cpu_ms_per_answer"])
+                lines += ["CPU ms per answered request, by program (the whole machine's busy time last), and the answers a second "
+                          "the cores allow at that cost:", "",
+                          f"| connections | {' | '.join(parts)} | machine busy % | answers/s the cores allow |",
+                          f"| ---: | {' | '.join('---:' for _ in parts)} | ---: | ---: |"]
+                for c, split in splits.items():
+                    lines.append(f"| {c} | {' | '.join(str(split['cpu_ms_per_answer'][p]) for p in parts)} | "
+                                 f"{split['machine_busy_percent']} | {split['answers_per_s_the_cores_allow']} |")
+                lines.append("")
         if i <= len(charts):
             lines += [f"![p50 as a multiple of the ceiling]({charts[i - 1]})", ""]
     if len(report["runs"]) > 1:

@@ -61,6 +61,12 @@ def test_it_measures_a_bounded_mix_and_writes_json_markdown_and_charts(tmp_path,
     answered = crowd["answered_by"]
     assert sum(answered.values()) >= crowd["requests"] and answered["view"] > 0 and answered["nginx_cache"] > 0
     assert 0 <= crowd["miss_share"] < 1  # small data: the cached pass stored nearly every page already
+    # Where the crowd's CPU went, by program: gunicorn and nginx did work, and the machine's busy
+    # time bounds the answers a second the cores allow.
+    split = crowd["cpu_split"]
+    assert all(split["cpu_ms_per_answer"][part] > 0 for part in ("gunicorn", "nginx", "wrk"))
+    assert split["cpu_ms_per_answer"]["machine_busy"] >= split["cpu_ms_per_answer"]["gunicorn"]
+    assert split["answers_per_s_the_cores_allow"] > 0
     assert "Through nginx" in report_path.with_suffix(".md").read_text()
 
 
