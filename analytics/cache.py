@@ -13,7 +13,7 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 
-from jobs.cache import count_lookup
+from jobs.cache import cache_get, cache_get_many, count_lookup
 
 SCHEMA = 2  # part of every key: a deploy that changes a snapshot's shape starts from fresh keys
 GENERATION_TIMEOUT = 60 * 60 * 24 * 30
@@ -37,10 +37,12 @@ def user_metrics_key(user_id: int, generation: str) -> str:
     return f"analytics:user-metrics:v{SCHEMA}:{generation}:{user_id}"
 
 
-def figures_key(user_id: int, snapshot: str, zone: str, template: str) -> str:
-    # Keyed on the snapshot's own content: a new snapshot (or another zone, or a new template) is
-    # a new key, so the markup can never show other figures than the ones read.
-    return f"analytics:figures:{user_id}:{snapshot}:{zone}:{template}"
+def figures_key(user_id: int, generation: str, zone: str, template: str) -> str:
+    # Under the snapshot's generation, so the dashboard can read it in the same round trip as the
+    # snapshot; the value names the snapshot's content it was rendered from, and is used only for
+    # that content (analytics.selectors.kept_figures): the markup never shows other figures than
+    # the ones read.
+    return f"analytics:figures:v{SCHEMA}:{user_id}:{generation}:{zone}:{template}"
 
 
 def changed_at_key(user_id: int) -> str:
@@ -70,7 +72,7 @@ def recommendations_key(user_id: int, fingerprint: str) -> str:
 
 def lookup(key: str, *, layer: str):
     """The cached value or None, counted as a hit or miss of `layer` (cache_layer_requests_total)."""
-    found = None if settings.CACHE_BYPASS else cache.get(key)
+    found = None if settings.CACHE_BYPASS else cache_get(key)
     count_lookup(layer, found is not None)
     return found
 
@@ -83,7 +85,7 @@ def _token() -> str:
 
 def _generations(*keys: str) -> str:
     """The current tokens of these generation keys, joined; a missing one is started (first writer wins)."""
-    found = cache.get_many(keys)
+    found = cache_get_many(keys)
     missing = [key for key in keys if key not in found]
     if missing:
         for key in missing:
@@ -126,4 +128,4 @@ def note_change(user_id: int) -> None:
 
 def last_change(user_id: int) -> float | None:
     """The moment (epoch seconds) of the seeker's last committed change, if within the hour."""
-    return cache.get(changed_at_key(user_id))
+    return cache_get(changed_at_key(user_id))

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from jobs.cache import GENERATION_KEY, catalogue_generation, count_lookup
+from jobs.cache import GENERATION_KEY, cache_get, catalogue_generation, count_lookup
 
 SCHEMA = 1
 GENERATION_TIMEOUT = 60 * 60 * 24 * 30
@@ -34,7 +34,7 @@ def upcoming_key(user_id: int, generation: str, limit: int) -> str:
 
 def schedule_generation(user_id: int) -> str:
     key = schedule_generation_key(user_id)
-    generation = cache.get(key)
+    generation = cache_get(key)
     if generation is None:
         cache.add(key, uuid.uuid4().hex[:12], GENERATION_TIMEOUT)
         generation = cache.get(key, "0")
@@ -68,7 +68,7 @@ def schedule_changed(user_id: int) -> None:
 
 
 def lookup(key: str, *, layer: str):
-    found = None if settings.CACHE_BYPASS else cache.get(key)
+    found = None if settings.CACHE_BYPASS else cache_get(key)
     count_lookup(layer, found is not None)
     return found
 

@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
@@ -123,6 +124,50 @@ def pinned_reads():
 
 def _pinned_values() -> dict | None:
     return getattr(_pinned, "values", None)
+
+
+# A page that reads several independent keys (the dashboard: generations, the snapshot, the
+# interviews, the figures) reads them in one round trip each time its keys become known, instead
+# of one round trip per key: `with read_ahead(keys):` fetches them with one MGET, and within it
+# `cache_get` / `cache_get_many` answer those keys (found or missing) from memory, for the block
+# only: request-scoped, nothing outlives it. Only the first read of a key goes through them: a
+# fill that `add`s a missing key and reads it back reads it with `cache.get` (as the generations
+# do), so it sees what it wrote.
+_read_ahead: ContextVar[dict | None] = ContextVar("jobs_cache_read_ahead", default=None)
+_MISSING = object()
+
+
+@contextmanager
+def read_ahead(keys):
+    keys = list(keys)
+    found = {} if settings.CACHE_BYPASS else cache.get_many(keys)
+    ahead = {**(_read_ahead.get() or {}), **{key: found.get(key, _MISSING) for key in keys}}
+    token = _read_ahead.set(ahead)
+    try:
+        yield
+    finally:
+        _read_ahead.reset(token)
+
+
+def cache_get(key: str, default=None):
+    """`cache.get`, answered by a surrounding `read_ahead` that read the key."""
+    ahead = _read_ahead.get()
+    if ahead and key in ahead:
+        value = ahead[key]
+        return default if value is _MISSING else value
+    return cache.get(key, default)
+
+
+def cache_get_many(keys) -> dict:
+    """`cache.get_many`, the keys a surrounding `read_ahead` read answered from memory."""
+    ahead = _read_ahead.get()
+    if not ahead:
+        return cache.get_many(keys)
+    found = {key: ahead[key] for key in keys if key in ahead}
+    rest = [key for key in keys if key not in found]
+    if rest:
+        found.update(cache.get_many(rest))
+    return {key: value for key, value in found.items() if value is not _MISSING}
 
 
 def catalogue_generation() -> int:

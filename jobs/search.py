@@ -16,6 +16,9 @@ text for both configurations. The relevance tiers in jobs/selectors.py rank on t
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 # Technology names the default parser splits or drops, as one token each. The same rules,
@@ -121,10 +124,37 @@ def parse_query(text: str, aliases: dict[str, str] | None = None) -> ParsedQuery
 
 
 ALIASES_TIMEOUT = 60 * 60
+_read_once = threading.local()
+
+
+@contextmanager
+def aliases_read_once() -> Iterator[None]:
+    """Within it current_aliases() reads the aliases once and keeps them: one search parses its
+    query in four places (the match, the total's tiers, the page's tiers, the snippet), and each
+    read them again: a cache read each, and with the cache cold (an admin edit or a new posting
+    bumps the generation) a statement each. Thread-local; nested scopes share the outer one."""
+    if getattr(_read_once, "aliases", None) is not None:
+        yield
+        return
+    _read_once.aliases = {}
+    try:
+        yield
+    finally:
+        _read_once.aliases = None
 
 
 def current_aliases() -> dict[str, str]:
     """term -> expansion from SearchAlias, cached per catalogue generation (an admin edit bumps it)."""
+    kept = getattr(_read_once, "aliases", None)
+    if kept:
+        return kept["aliases"]
+    aliases = _current_aliases()
+    if kept is not None:
+        kept["aliases"] = aliases
+    return aliases
+
+
+def _current_aliases() -> dict[str, str]:
     from jobs import cache as jobs_cache
     from jobs.models import SearchAlias
 

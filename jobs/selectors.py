@@ -43,7 +43,7 @@ from jobs import cache as jobs_cache
 from jobs import plain
 from jobs.models import SEARCH_CONFIG, TITLE_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms
 from jobs.similar import SIMILAR_SHOWN, compute_similar
-from jobs.search import ParsedQuery, current_aliases, parse_query
+from jobs.search import ParsedQuery, aliases_read_once, current_aliases, parse_query
 
 COUNT_CAP = 1000
 # Past this many matches (the planner's estimate) counting even to COUNT_CAP costs more
@@ -417,6 +417,11 @@ def search_deadline(using: str | None = None):
 
 def search_jobs(params: SearchParams) -> SearchPage:
     """One page of results: rows, their skills and the total (cached, see search_total)."""
+    with aliases_read_once():  # the query is parsed by the match, the total, the tiers and the snippet
+        return _search_page(params)
+
+
+def _search_page(params: SearchParams) -> SearchPage:
     qs = filtered_jobs(params)
     found: list[Candidates | None] = []
     total = search_total(params, candidates_out=found)
@@ -562,12 +567,18 @@ def _tier_filters(parsed: ParsedQuery) -> list[Q]:
     Within a tier the newest come first, then the higher id: an order a person can predict
     and the database can serve from the (posted_at, id) index or a small sort.
     """
+    title_words, exact, stemmed = _tier_parts(parsed)
+    # search_title holds every title word as written, so tier 3 holds tier 4 as it is.
+    return [title_words, exact, exact | stemmed]
+
+
+def _tier_parts(parsed: ParsedQuery) -> tuple[Q, Q, Q]:
+    """Every word exactly in the title; exactly in the title or skills; stemmed there."""
     exact_title = RawSQL("jobs_title_words(jobs_job.title) @@ to_tsquery(%s::regconfig, %s)", [TITLE_CONFIG, parsed.simple],
                          output_field=BooleanField())
     exact = Q(search_title=SearchQuery(parsed.simple, search_type="raw", config=TITLE_CONFIG))
     stemmed = Q(search_title=SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG))
-    # search_title holds every title word as written, so tier 3 holds tier 4 as it is.
-    return [Q(exact_title), exact, exact | stemmed]
+    return Q(exact_title), exact, stemmed
 
 
 RELEVANCE_TIERS = 4
@@ -592,10 +603,12 @@ def _tier_case(parsed: ParsedQuery) -> Case:
     tested only on rows of tier 3 (which holds it) whose stored document has the words with
     the title's weight (which every title word has): a description-only match never pays it.
     """
-    title_words, exact, exact_or_stemmed = _tier_filters(parsed)
+    title_words, exact, stemmed = _tier_parts(parsed)
     title_words = _title_words_tested_cheaply(parsed, title_words)
     best_two = Case(When(title_words, then=Value(4)), default=Value(3), output_field=IntegerField())
-    return Case(When(exact, then=best_two), When(exact_or_stemmed, then=Value(2)), default=Value(1), output_field=IntegerField())
+    # Past the first branch the exact words are known absent: tier 2 is the stems alone (not
+    # tested again as "exact or stemmed": a document match per row fewer).
+    return Case(When(exact, then=best_two), When(stemmed, then=Value(2)), default=Value(1), output_field=IntegerField())
 
 
 def _match_as_filter(parsed: ParsedQuery) -> RawSQL:
@@ -625,7 +638,8 @@ _FROM_NEWEST = ('FROM (SELECT * FROM "jobs_job" WHERE "jobs_job"."is_active" '
                 'ORDER BY "jobs_job"."posted_at" DESC, "jobs_job"."id" DESC LIMIT %s) AS "jobs_job" WHERE')
 
 
-def _newest_window_rows(read: JobQuerySet, size: int, enough: Callable[[tuple], bool] | None = None) -> list | None:
+def _newest_window_rows(read: JobQuerySet, size: int, enough: Callable[[tuple], bool] | None = None,
+                        first: int = WINDOW_BATCH) -> list | None:
     """`read`'s rows (newest first) looked for among the `size` newest open postings only; when
     fewer than a tier needs are there, only a wider read can tell the rest. None when `read`
     cannot be rewritten so.
@@ -642,8 +656,12 @@ def _newest_window_rows(read: JobQuerySet, size: int, enough: Callable[[tuple], 
     conditions down into a bitmap.
 
     `enough(row)`, true of the row after which no later row can be needed, stops the reading
-    there: the rest stay unconverted (a common word's walk returns ~2,000 rows, each with a
-    timestamp to parse: 9 ms of the page's 41 ms of CPU, when its first few hundred answer).
+    there: the rest are neither converted (a common word's walk returns ~2,000 rows, each with
+    a timestamp to parse: 9 ms of the page's 41 ms of CPU, when its first few hundred answer)
+    nor even computed: the rows come through a server-side cursor, `first` of them (the fewest
+    that can answer: the page's rows) then WINDOW_BATCH at a time, and the database computes
+    only the rows asked for: the walk stops where the reading does ('engineer': the 246 newest
+    rows tested, not 5,000; 'sr product manager': its first 11 rows answer).
     """
     sql, params = read.query.sql_with_params()
     if sql.count(_FROM_JOBS) != 1:
@@ -653,17 +671,33 @@ def _newest_window_rows(read: JobQuerySet, size: int, enough: Callable[[tuple], 
     head = sql.split(_FROM_NEWEST.split("%s")[0], 1)[0]
     position = head.count("%s")
     params = (*params[:position], size, *params[position:])
-    with connections[read.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        if enough is None:
+    connection = connections[read.db]
+    if enough is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
             return cursor.fetchall()
+    # A server-side cursor lives in a transaction (outside one Django would declare it WITH
+    # HOLD, which computes every row at the first commit); a page under search_deadline is in one.
+    with _in_transaction(read.db), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
         rows: list = []
-        while batch := cursor.fetchmany(WINDOW_BATCH):
+        batch_size = first
+        while batch := cursor.fetchmany(batch_size):
+            batch_size = WINDOW_BATCH
             for row in batch:
                 rows.append(row)
                 if enough(row):
                     return rows
         return rows
+
+
+@contextmanager
+def _in_transaction(using: str):
+    if connections[using].in_atomic_block:
+        yield
+    else:
+        with transaction.atomic(using=using):
+            yield
 
 
 def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: JobQuerySet,
@@ -716,7 +750,7 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
         # stops there), so no later row is needed.
         top_tier = itertools.count(1)
         in_window = _newest_window_rows(
-            best_tiers, RECENT_WINDOW, enough=lambda row: row[2] >= RELEVANCE_TIERS and next(top_tier) >= want,
+            best_tiers, RECENT_WINDOW, enough=lambda row: row[2] >= RELEVANCE_TIERS and next(top_tier) >= want, first=want,
         ) or []
     for tier, found, tested in reads:
         rows = None
@@ -1020,11 +1054,12 @@ def job_facets(params: SearchParams, *, candidates: Candidates | None = None, to
     page's search read every match, spares reading them again; `total` (SearchPage.total), the
     page's total, spares asking for it again (a cache read, or with no cache a second count)."""
     key = jobs_cache.facets_key(jobs_cache.catalogue_generation(), params.filters_key())
-    return jobs_cache.cached_value(
-        key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params, candidates, total), layer="facets",
-        to_cache=lambda facets: {name: [dataclasses.asdict(v) for v in values] for name, values in facets.items()},
-        from_cache=lambda plain: {name: [FacetValue(**v) for v in values] for name, values in plain.items()},
-    )
+    with aliases_read_once():  # each facet statement's match parses the query
+        return jobs_cache.cached_value(
+            key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params, candidates, total), layer="facets",
+            to_cache=lambda facets: {name: [dataclasses.asdict(v) for v in values] for name, values in facets.items()},
+            from_cache=lambda plain: {name: [FacetValue(**v) for v in values] for name, values in plain.items()},
+        )
 
 
 # --- One posting and its neighbours ----------------------------------------------------------

@@ -218,3 +218,75 @@ def test_a_new_snapshot_shows_at_once(alice, alice_client, make_application, dja
         user_metrics_recompute(user_ids=[alice.id])
 
     assert '<dd id="figure-total">2</dd>' in alice_client.get("/dashboard/").content.decode()
+
+
+@pytest.fixture
+def redis_round_trips(monkeypatch):
+    """Counts the commands (or pipelines, or MGETs) sent to Redis: each is one round trip."""
+    import redis.connection
+
+    sent = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(self, command, *args, **kwargs):
+        sent.append(command)
+        return send(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+    return sent
+
+
+def test_a_warm_dashboard_reads_the_cache_in_four_round_trips(alice, alice_client, redis_round_trips, django_assert_num_queries):
+    _bulk_applications(alice, 50)
+    _bulk_interviews(alice, 50)
+    user_metrics_recompute(user_ids=[alice.id])
+    alice_client.get("/dashboard/")  # fills the cache
+    redis_round_trips.clear()
+
+    with django_assert_num_queries(1):  # the signed-in user
+        response = alice_client.get("/dashboard/")
+
+    # the session; the snapshot's generations, the last change and the schedule's generation in
+    # one MGET; the snapshot, the upcoming interviews and the kept figures in another; the bell
+    assert len(redis_round_trips) == 4, redis_round_trips
+    assert response.context["figures_html"] and '<dd id="figure-total">50</dd>' in response.content.decode()
+    assert len(response.context["upcoming"]) == 5
+
+
+def test_kept_figures_are_shown_only_for_the_very_snapshot_they_were_rendered_from(alice, alice_client, make_application):
+    """Kept under the snapshot's generation (to be read with it), the figures' markup still
+    never shows other figures than the snapshot read: a snapshot that changed under the same
+    generation (a reload of its row after an eviction) renders them afresh."""
+    from django.core.cache import cache
+
+    from analytics.cache import user_metrics_generation, user_metrics_key
+
+    make_application(alice, "saved", created="2026-01-01", company="Acme")
+    user_metrics_recompute(user_ids=[alice.id])
+    alice_client.get("/dashboard/")
+    assert '<dd id="figure-total">1</dd>' in alice_client.get("/dashboard/").content.decode()  # kept
+    key = user_metrics_key(alice.id, user_metrics_generation(alice.id))
+    stored = cache.get(key)
+    cache.set(key, {**stored, "fields": {**stored["fields"], "total": 7}}, 60)
+
+    body = alice_client.get("/dashboard/").content.decode()
+
+    assert '<dd id="figure-total">7</dd>' in body and '<dd id="figure-total">1</dd>' not in body
+
+
+def test_read_ahead_answers_the_keys_it_read_and_a_fill_still_reads_what_it_wrote(redis_round_trips):
+    from django.core.cache import cache
+
+    from jobs.cache import cache_get, cache_get_many, read_ahead
+
+    cache.set("ahead:found", "kept", 60)
+    cache.delete("ahead:missing")
+    redis_round_trips.clear()
+    with read_ahead(["ahead:found", "ahead:missing"]):
+        assert len(redis_round_trips) == 1  # one MGET
+        assert cache_get("ahead:found") == "kept" and cache_get("ahead:missing", "none") == "none"
+        assert cache_get_many(["ahead:found", "ahead:missing"]) == {"ahead:found": "kept"}
+        assert len(redis_round_trips) == 1  # answered from memory, misses too
+        cache.add("ahead:missing", "filled", 60)  # a fill reads back with cache.get
+        assert cache.get("ahead:missing") == "filled"
+    assert cache_get("ahead:missing") == "filled"  # nothing outlives the block

@@ -230,3 +230,34 @@ def test_a_kept_search_still_ages_its_posted_times(alice_client, django_assert_n
     card = body[body.index(f'href="{job.get_absolute_url()}"'):]
     assert "1 day ago" in card[:card.index('<li class="job-card">') if '<li class="job-card">' in card else None]
     assert "2 h ago" not in body
+
+
+def test_a_kept_searchs_marks_are_the_markup_the_track_tags_give(alice, bob, rf):
+    """seeker_marks fills the slots with plain formats (speed): the very markup of track_button
+    and track_form, with titles, the way back and the token escaped the same way."""
+    from types import SimpleNamespace
+
+    from applications.templatetags.applications_tags import seeker_marks, track_button, track_form
+
+    tracked = JobFactory(title='Tracked <b>"one"</b> & co')
+    other = JobFactory(title="Other <i>one</i> & 'two'")
+    foreign = JobFactory(title="Bob's only")
+    Application.objects.create(user=alice, job=tracked)
+    Application.objects.create(user=bob, job=foreign)
+    request = rf.get("/jobs/", {"q": 'a "b" <c> & d'})
+    request.user = alice
+    context = {"request": request, "csrf_token": 'tok"<en>'}
+    slots = "".join(f"[<!--track:{job.pk}-->|<!--track-form:{job.pk}-->]" for job in (tracked, other, foreign))
+    kept = {"html": slots + "<!--track:999999--><!--track-form:999999-->",
+            "jobs": [[job.pk, job.title] for job in (tracked, other, foreign)]}
+
+    filled = seeker_marks(context, kept)
+
+    marks = frozenset({tracked.pk})
+    expected = "".join(
+        f"[{track_button(context, SimpleNamespace(pk=job.pk, title=job.title), marks)}|"
+        f"{track_form(context, SimpleNamespace(pk=job.pk, title=job.title), marks)}]"
+        for job in (tracked, other, foreign))
+    assert filled == expected
+    assert filled.count("Tracked ✓") == 1 and f'<form id="track-{foreign.pk}"' in filled  # bob's mark is not alice's
+    assert "<b>" not in filled and "&lt;b&gt;" in filled and "tok&quot;&lt;en&gt;" in filled

@@ -15,6 +15,7 @@ import ipaddress
 import json
 import os
 import platform
+import resource
 import secrets
 import shutil
 import statistics
@@ -403,7 +404,7 @@ CPU_PARTS = {"gunicorn": "gunicorn", "postgres": "postgres", "nginx": "nginx", "
 def machine_cpu() -> dict[str, float]:
     """CPU seconds used so far by every process on the machine, summed by part (CPU_PARTS, the
     rest as "other"), and the machine's busy total from /proc/stat, which also counts processes
-    that ended in between."""
+    that ended in between (another program's short commands: busy minus the parts)."""
     parts = dict.fromkeys([*CPU_PARTS.values(), "other"], 0.0)
     for p in psutil.process_iter(["name", "cmdline", "cpu_times"]):
         times = p.info.get("cpu_times")
@@ -413,6 +414,10 @@ def machine_cpu() -> dict[str, float]:
         cmdline = " ".join(p.info.get("cmdline") or [])
         part = next((label for key, label in CPU_PARTS.items() if name.startswith(key) or (key == "gunicorn" and "gunicorn" in cmdline)), "other")
         parts[part] += times.user + times.system
+    # wrk has ended by the time a load is over and is no longer listed: as this process's child,
+    # its CPU is in this process's children's usage once it has been waited for.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    parts["wrk"] += children.ru_utime + children.ru_stime
     total = psutil.cpu_times()
     parts["machine_busy"] = total.user + total.nice + total.system + total.irq + total.softirq + getattr(total, "steal", 0.0)
     return parts

@@ -138,6 +138,52 @@ def test_the_window_walk_reads_no_row_past_the_best_tiers_last_needed_one(monkey
     assert len(walk) < every
 
 
+@pytest.mark.parametrize("in_a_transaction", [
+    pytest.param(True, id="in-a-transaction"),
+    pytest.param(False, id="autocommit", marks=pytest.mark.django_db(transaction=True)),
+])
+def test_the_window_walk_is_a_server_side_cursor_so_the_database_stops_where_the_reading_does(monkeypatch, in_a_transaction):
+    """The walk's rows come WINDOW_BATCH at a time from a cursor the database keeps open: it
+    computes no row past the batch holding the last one needed (a client-side cursor computed
+    all 5,000). Not WITH HOLD, which would compute them all at the first commit: the read
+    opens a transaction of its own when none is open (a page runs under search_deadline's)."""
+    from django.db import connection, transaction
+
+    from jobs import selectors
+    from jobs.search import current_aliases, parse_query
+
+    build_catalogue()
+    monkeypatch.setattr(selectors, "WINDOW_BATCH", 1)
+    seen: list[tuple] = []
+    original = selectors._newest_window_rows
+
+    def watched(read, size, enough=None, **kwargs):
+        def looking(row):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT is_holdable FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
+                seen.extend(cursor.fetchall())
+            return enough(row)
+
+        return original(read, size, looking if enough else None, **kwargs)
+
+    monkeypatch.setattr(selectors, "_newest_window_rows", watched)
+    query, want = "engineer", 2
+    params = SearchParams(q=query, sort=Sort.RELEVANCE)
+
+    def ranked():
+        return selectors._ranked_ids(selectors.filtered_jobs(params), parse_query(query, current_aliases()), want,
+                                     unmatched=selectors.filtered_jobs(SearchParams()), window=True)
+
+    if in_a_transaction:
+        with transaction.atomic():
+            windowed = ranked()
+    else:
+        windowed = ranked()
+        assert connection.get_autocommit() and not connection.in_atomic_block
+    assert windowed == exhaustive_ranked_ids(params, limit=want)
+    assert seen and set(seen) == {(False,)}
+
+
 def test_the_tiers_read_one_by_one_give_the_same_rows():
     """A big catalogue reads the tiers best first and stops once they fill the page (stepwise)."""
     from jobs import selectors

@@ -126,3 +126,25 @@ def test_an_excluded_word_excludes_whatever_tier_matched(client):
     JobFactory(title="Python developer", description="Django shop.")
     JobFactory(title="Python engineer", description="Flask shop.")
     assert titles(client.get("/jobs/?q=python+-django")) == ["Python engineer"]
+
+
+def test_one_search_reads_the_aliases_once_even_with_the_caches_bypassed(settings):
+    # The query is parsed for the match, the total's tiers, the page's tiers and the snippet;
+    # with the cache cold (every admin edit or new posting bumps its generation) each parse was a
+    # statement: four for one page. The facets' statements share one reading too.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jobs.selectors import SearchParams, Sort, job_facets, search_jobs
+
+    settings.CACHE_BYPASS = True
+    for n in range(3):
+        JobFactory(title=f"Machine learning engineer {n}", posted_at=ago(n))
+    params = SearchParams(q="ml engineer", sort=Sort.RELEVANCE, remote=("remote", "onsite", "hybrid"))
+    with CaptureQueriesContext(connection) as page:
+        shown = search_jobs(params)
+    with CaptureQueriesContext(connection) as facets:
+        job_facets(params)
+    assert len(shown.items) == 3
+    for captured in (page, facets):
+        assert len([q for q in captured.captured_queries if "jobs_searchalias" in q["sql"]]) == 1
