@@ -149,6 +149,20 @@ def read_ahead(keys):
         _read_ahead.reset(token)
 
 
+# Keys a logged-in page reads for its visitor whatever the page (the bell's unread count), named
+# by the apps that own them (jobs knows none of them): a page reading ahead reads them too.
+_SEEKER_PAGE_KEYS: list[Callable[[int], str]] = []
+
+
+def read_on_every_seeker_page(key_for: Callable[[int], str]) -> None:
+    if key_for not in _SEEKER_PAGE_KEYS:
+        _SEEKER_PAGE_KEYS.append(key_for)
+
+
+def seeker_page_keys(user_id: int) -> list[str]:
+    return [key_for(user_id) for key_for in _SEEKER_PAGE_KEYS]
+
+
 def cache_get(key: str, default=None):
     """`cache.get`, answered by a surrounding `read_ahead` that read the key."""
     ahead = _read_ahead.get()
@@ -180,7 +194,7 @@ def catalogue_generation() -> int:
 
 
 def _catalogue_generation() -> int:
-    generation = cache.get(GENERATION_KEY)
+    generation = cache_get(GENERATION_KEY)
     if generation is None:
         # Start from the clock, not from 1: if the key was evicted, a restart at 1 could
         # meet pages cached under an old 1 that have not expired yet.
@@ -282,10 +296,12 @@ def page_key(name: str, path: str, canonical_query: str) -> str:
     return f"jobs:page:{name}:{_digest(path, canonical_query)}"
 
 
-def seeker_search_key(generation: int, path: str, query_string: str) -> str:
+def seeker_search_key(path: str, query_string: str) -> str:
     # The query string as sent, not its canonical form: the kept markup repeats it (links, the
-    # pager, the track forms' way back), and only seekers' own searches are kept, for 60 s.
-    return f"jobs:seeker-search:{generation}:{_digest(path, query_string)}"
+    # pager, the track forms' way back), and only seekers' own searches are kept, for 60 s. The
+    # catalogue's generation is in the value, not the key, so both are read in one round trip
+    # (jobs.views._seeker_page); a value of another generation is never used.
+    return f"jobs:seeker-search:v2:{_digest(path, query_string)}"
 
 
 def rebuild_lock_key(page: str) -> str:
