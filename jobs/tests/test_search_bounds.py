@@ -187,3 +187,28 @@ def test_a_thinned_facet_sample_too_small_is_read_again_whole(monkeypatch):
     counts = {value.value: value.count for value in facets["remote"]}
     # The whole read stops at FACET_SAMPLE (1,000) rows and is scaled to the estimate.
     assert 1500 <= counts["remote"] <= 2500 and 600 <= counts["onsite"] <= 1400, counts
+
+
+@pytest.mark.parametrize("matching", [3, 5])
+def test_the_count_read_ranks_and_dates_the_matches_only_when_it_holds_them_all(monkeypatch, matching):
+    """The total reads up to COUNT_CAP + 1 matches. All of them (at most COUNT_CAP): each with its
+    tier and posted_at, so the page is ordered from them. More: they are only the facets' sample,
+    and neither is computed (a few document matches and a timestamp per row, for nothing)."""
+    from jobs import selectors
+    from jobs.selectors import Sort, search_total
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    for n in range(matching):
+        JobFactory(title=f"Data scientist {n}", remote_policy="remote")
+    found: list = []
+    total = search_total(SearchParams(q="data scientist", sort=Sort.RELEVANCE), candidates_out=found)
+    (candidates,) = found
+    assert candidates.complete is (matching <= 3)
+    assert total.is_estimate is (matching > 3)
+    assert len(candidates.rows) == min(matching, 4)
+    assert {row.remote_policy for row in candidates.rows} == {"remote"}
+    if candidates.complete:
+        assert {row.tier for row in candidates.rows} == {selectors.RELEVANCE_TIERS}
+        assert None not in {row.posted_at for row in candidates.rows}
+    else:
+        assert {(row.tier, row.posted_at) for row in candidates.rows} == {(None, None)}
