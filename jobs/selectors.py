@@ -10,7 +10,8 @@ The search is built to cost about the same on ten postings and on a million:
 - newest-first pages by keyset (posted_at, id), so page 5,000 is as cheap as page 1;
 - totals: the planner's estimate first; a count stopped at COUNT_CAP + 1 only for sets it
   expects to be small; "1,000+" beyond;
-- facet counts come from at most FACET_SAMPLE matches;
+- facet counts come from at most FACET_SAMPLE matches; of a big set, from a random sample
+  its GIN reads thin (FACET_FUZZY_LIMIT), not from a bitmap of every match;
 - totals, facets, similar and trending jobs are cached per catalogue generation (jobs.cache).
 `manage.py benchmark_search` measures all of it, with the plans, on a big database.
 """
@@ -58,6 +59,15 @@ WALK_SHARE = 0.07
 BIG_CATALOGUE = 50_000
 BITMAP_WORK_MEM = "32MB"
 FACET_SAMPLE = 1000
+# Facets of a set known to be big (its total an estimate) come from a random sample of it: each
+# GIN index read keeps about this many of a word's (or skill's) postings, chosen at random
+# (PostgreSQL's gin_fuzzy_search_limit), so a common word is no longer a bitmap of all its
+# postings ('design': 400,000 entries, 100-125 ms at a million postings under load, thinned to
+# 20,000: 6 ms), and at most FACET_BIG_SAMPLE of the rows found are read. Fewer than
+# FACET_MIN_SAMPLE found (several broad GIN conditions, each thinned): read again whole.
+FACET_FUZZY_LIMIT = 50_000
+FACET_BIG_SAMPLE = 500
+FACET_MIN_SAMPLE = 150
 MAX_PAGE_SIZE = 100
 MAX_OFFSET_ROWS = 2000
 MAX_SKILLS = 5
@@ -517,7 +527,7 @@ def _excerpt_columns(qs: JobQuerySet, params: SearchParams) -> JobQuerySet:
 
 
 @contextmanager
-def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False):
+def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False, gin_limit: int = 0):
     """Plan the enclosed queries with bitmap index scans (PostgreSQL; a no-op elsewhere).
 
     Two blind spots of the planner at a million rows, both measured by benchmark_search:
@@ -531,6 +541,11 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False)
     work_mem is raised so the bitmap of a common word stays exact (a lossy one rechecks
     every row of its pages). Transaction-local: nothing leaks into the pooled connection.
     Only for a big catalogue: on a small one any plan is fast and this is 3 round trips.
+    `gin_limit`: each GIN index read returns about that many of its entries, chosen at random
+    (gin_fuzzy_search_limit; for a sample, see FACET_FUZZY_LIMIT); 0, all of them. Then the
+    savepoint is rolled back, not released, on the way out: a transaction-local setting outlives
+    a released savepoint, and every later read of the enclosing transaction (search_deadline's)
+    would be thinned too.
     """
     if not total.big:
         yield
@@ -538,10 +553,14 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False)
     settings = {"enable_seqscan": "off", "work_mem": BITMAP_WORK_MEM}
     if no_index_walks:
         settings["enable_indexscan"] = "off"
+    if gin_limit:
+        settings["gin_fuzzy_search_limit"] = str(gin_limit)
     sql = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings)
     with transaction.atomic(using=qs.db), connections[qs.db].cursor() as cursor:
         cursor.execute(sql, [item for pair in settings.items() for item in pair])
         yield
+        if gin_limit:
+            transaction.set_rollback(True, using=qs.db)
 
 
 def _rows_fetcher(qs: JobQuerySet, total: Total) -> Callable[[JobQuerySet], list[Job]]:
@@ -904,10 +923,9 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
         tier = _tier_case(parse_query(params.q, current_aliases()))
     # The matches themselves, up to COUNT_CAP + 1, with what ranks and facets them: counted
     # here, and when all are in, the page and the facets are read off them too (Candidates).
-    sample = qs.annotate(tier=tier).order_by().values_list(
-        "pk", "posted_at", "tier", "remote_policy", "job_type", "experience_level")[: COUNT_CAP + 1]
-    with bitmap_plans(qs, probe):
-        rows = list(sample)
+    with bitmap_plans(qs, probe), connections[qs.db].cursor() as cursor:
+        cursor.execute(*_candidates_sql(qs, tier))
+        rows = cursor.fetchall()
     if len(rows) <= COUNT_CAP:
         if candidates_out is not None:
             candidates_out.append(Candidates(tuple(Candidate(*row) for row in rows)))
@@ -915,6 +933,28 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
     if candidates_out is not None:  # read for nothing else: the facets' sample (Candidates.complete)
         candidates_out.append(Candidates(tuple(Candidate(*row) for row in rows), complete=False))
     return Total(max(planned, COUNT_CAP + 1), is_estimate=True, big=big)
+
+
+_CANDIDATE_COLUMNS = ("pk", "posted_at", "title", "search_title", "remote_policy", "job_type", "experience_level")
+
+
+def _candidates_sql(qs: JobQuerySet, tier: Value | Case) -> tuple[str, list]:
+    """The first COUNT_CAP + 1 matches, each with its id, facet values and, only when they are
+    all the matches (at most COUNT_CAP), its posted_at and tier; NULL for both otherwise.
+
+    A bigger set's rows are only the facets' sample: its tiers (a few document matches per
+    row) and timestamps (1,001 to parse) were computed for nothing, 2.5 ms of client CPU and
+    ~1 ms of SQL a search for the correlated words that read it ('data scientist', 'ml engineer').
+    The count over the read rows (a window aggregate over at most COUNT_CAP + 1) decides.
+    """
+    matches, params = qs.order_by().values_list(*_CANDIDATE_COLUMNS)[: COUNT_CAP + 1].query.sql_with_params()
+    query = qs.query.clone()
+    tier_sql, tier_params = tier.resolve_expression(query).as_sql(query.get_compiler(qs.db), connections[qs.db])
+    sql = (f'SELECT "jobs_job".id, CASE WHEN "jobs_job".n <= %s THEN "jobs_job".posted_at END, '
+           f'CASE WHEN "jobs_job".n <= %s THEN {tier_sql} END, "jobs_job".remote_policy, "jobs_job".job_type, '
+           f'"jobs_job".experience_level FROM (SELECT matches.*, count(*) OVER () AS n FROM ({matches}) '
+           f'AS matches(id, posted_at, title, search_title, remote_policy, job_type, experience_level)) AS "jobs_job"')
+    return sql, [COUNT_CAP, COUNT_CAP, *tier_params, *params]
 
 
 def search_total(params: SearchParams, *, candidates_out: list | None = None) -> Total:
@@ -939,13 +979,40 @@ FACETS = {
 }
 
 
-def _sample_groups(qs: JobQuerySet, columns: list[str], steering: Total) -> list[tuple]:
-    """(values of `columns`..., count) over at most FACET_SAMPLE rows of `qs`, in one query."""
-    sample_sql, sql_params = qs.values(*columns)[:FACET_SAMPLE].query.sql_with_params()
+@dataclass(frozen=True)
+class _Sample:
+    groups: list[tuple]  # (values of the columns..., count)
+    # A random sample of a set known to be big (FACET_FUZZY_LIMIT): to be scaled to its size
+    # whatever its number of rows.
+    thinned: bool = False
+
+    @property
+    def rows(self) -> int:
+        return sum(group[-1] for group in self.groups)
+
+
+def _sample_groups(qs: JobQuerySet, columns: list[str], steering: Total, *, big_set: bool = False) -> _Sample:
+    """(values of `columns`..., count) over at most FACET_SAMPLE rows of `qs`, in one query.
+
+    `big_set`: `qs` is known to hold more than COUNT_CAP rows (a total estimated): on a big
+    catalogue its GIN reads are thinned at random (FACET_FUZZY_LIMIT) and at most
+    FACET_BIG_SAMPLE rows read, a random sample where the whole read keeps the first rows of
+    the bitmap, i.e. the oldest postings; under FACET_MIN_SAMPLE rows it is read again whole.
+    """
+    if big_set and steering.big:
+        groups = _grouped_sample(qs, columns, steering, FACET_BIG_SAMPLE, gin_limit=FACET_FUZZY_LIMIT)
+        sample = _Sample(groups, thinned=True)
+        if sample.rows >= FACET_MIN_SAMPLE:
+            return sample
+    return _Sample(_grouped_sample(qs, columns, steering, FACET_SAMPLE))
+
+
+def _grouped_sample(qs: JobQuerySet, columns: list[str], steering: Total, limit: int, *, gin_limit: int = 0) -> list[tuple]:
+    sample_sql, sql_params = qs.values(*columns)[:limit].query.sql_with_params()
     column_list = ", ".join(f"col{i}" for i in range(len(columns)))
     aliased = ", ".join(f"{connections[qs.db].ops.quote_name(c)} AS col{i}" for i, c in enumerate(columns))
     sql = f"SELECT {column_list}, COUNT(*) FROM (SELECT {aliased} FROM ({sample_sql}) AS inner_sample) AS sample GROUP BY {column_list}"
-    with bitmap_plans(qs, steering), connections[qs.db].cursor() as cursor:
+    with bitmap_plans(qs, steering, gin_limit=gin_limit), connections[qs.db].cursor() as cursor:
         cursor.execute(sql, sql_params)
         return cursor.fetchall()
 
@@ -954,13 +1021,16 @@ def _facet_counts(params: SearchParams, names: list[str], steering: Total,
                   counted_for: SearchParams | None = None) -> dict[str, dict[str, tuple[int, bool]]]:
     """Counts per value for the named facets over at most FACET_SAMPLE matches, in one query.
 
-    A full sample is scaled to the total (an estimate, for big sets) and flagged approximate.
+    A full sample, or a thinned one (a big set, see _sample_groups), is scaled to the total
+    (an estimate, for big sets) and flagged approximate.
     """
     qs = filtered_jobs(params)
-    rows = _sample_groups(qs, [FACETS[name][0] for name in names], steering)
-    sampled = sum(row[-1] for row in rows)
+    # The page's own total an estimate: its set is big, and a thinned sample of it will do.
+    sample = _sample_groups(qs, [FACETS[name][0] for name in names], steering,
+                            big_set=params == counted_for and steering.is_estimate)
+    rows, sampled = sample.groups, sample.rows
     scale, approximate = 1.0, False
-    if sampled >= FACET_SAMPLE:
+    if sampled >= FACET_SAMPLE or (sample.thinned and sampled):
         # Scaled to the set's size: the page's own total when these are its filters, else the
         # planner's estimate, one EXPLAIN. Not search_total: for a set of 1,000-5,000 that
         # reads 1,001 matches again just to say "more".
@@ -990,10 +1060,12 @@ def _chosen_facet_counts(params: SearchParams, chosen: list[str], names: list[st
     """
     qs = filtered_jobs(dataclasses.replace(params, **{name: () for name in chosen}))
     columns = [column for column, _ in FACETS.values()]
-    rows = _sample_groups(qs, columns, steering)
-    sampled = sum(row[-1] for row in rows)
+    # With the page's total an estimate (a big set), the set without its facet filters, which
+    # holds it, is big too: a thinned sample of it will do.
+    sample = _sample_groups(qs, columns, steering, big_set=steering.is_estimate)
+    rows, sampled = sample.groups, sample.rows
     scale, approximate = 1.0, False
-    if sampled >= FACET_SAMPLE:
+    if sampled >= FACET_SAMPLE or (sample.thinned and sampled):
         scale, approximate = max(_planned_rows(qs), sampled) / sampled, True
     position = {name: i for i, name in enumerate(FACETS)}
     counts: dict[str, dict[str, tuple[int, bool]]] = {name: {} for name in names}

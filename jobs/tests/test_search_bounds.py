@@ -1,14 +1,17 @@
-"""The guards on search cost: the skill and location filters are index conditions; a statement
-timeout is answered with a message, never a 500."""
+"""The guards on search cost: the skill and location filters are index conditions; a big set's
+facets come from a thinned sample; a statement timeout is answered with a message, never a 500."""
 
 from __future__ import annotations
 
 import psycopg
 import pytest
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from jobs import selectors
 from jobs.models import Job, JobSkill
-from jobs.selectors import SearchParams, filtered_jobs
+from jobs.selectors import SearchParams, filtered_jobs, job_facets, search_total
 from jobs.tests.conftest import postgres_only
 from jobs.tests.factories import CompanyFactory, JobFactory, SkillFactory
 
@@ -115,3 +118,97 @@ def test_a_widened_match_tests_the_small_title_document_before_the_big_one():
     sql = str(filtered_jobs(SearchParams(q="js developer")).query)
     assert "search_title" in sql and "search_vector" in sql, sql
     assert sql.index('"search_title" @@') < sql.index('"search_vector" @@'), sql
+
+
+def _big_set_settings(monkeypatch, *, gin_limit: int = 300):
+    """A catalogue of a few thousand postings steered as a million: past BIG_CATALOGUE, and
+    a set past ESTIMATE_ONLY_ABOVE gets an estimated total and a thinned facet sample."""
+    monkeypatch.setattr(selectors, "BIG_CATALOGUE", 1000)
+    monkeypatch.setattr(selectors, "ESTIMATE_ONLY_ABOVE", 1000)
+    monkeypatch.setattr(selectors, "FACET_FUZZY_LIMIT", gin_limit)
+    monkeypatch.setattr(selectors, "FACET_BIG_SAMPLE", 200)
+    monkeypatch.setattr(selectors, "FACET_MIN_SAMPLE", 50)
+
+
+def _python_postings(n: int) -> None:
+    """`n` postings with the word python (a third onsite, the rest remote), and `n` with rust."""
+    companies = [CompanyFactory() for _ in range(4)]
+    Job.objects.bulk_create([
+        Job(title=f"Developer {i}", slug=f"developer-{i}", description="Python code." if i % 2 else "Rust code.",
+            company=companies[i % 4], source="test", external_id=f"bulk-{i}",
+            remote_policy="onsite" if i % 3 == 0 else "remote") for i in range(2 * n)
+    ], batch_size=100)
+    with connection.cursor() as cursor:
+        # New entries wait in the GIN index's pending list, read whole by every scan, until a
+        # VACUUM (or this) moves them into the index proper, where a big catalogue's are.
+        cursor.execute("SELECT gin_clean_pending_list('job_search_vector_gin'::regclass)")
+        cursor.execute("ANALYZE jobs_job")
+
+
+def test_the_facets_of_a_big_set_come_from_a_random_sample_thinned_at_the_gin_index(monkeypatch):
+    # Measured at 1,000,000 postings: a facet sample of 'design' (400,000 postings) built the
+    # bitmap of every one of them to keep the first 1,000 (100 ms); thinned, 50,000 entries.
+    _python_postings(3000)
+    _big_set_settings(monkeypatch)
+    params = SearchParams(q="python")
+    total = search_total(params)
+    assert total.is_estimate and total.big
+    with CaptureQueriesContext(connection) as queries:
+        facets = job_facets(params, total=total)
+    sqls = [query["sql"] for query in queries.captured_queries]
+    assert any("gin_fuzzy_search_limit" in sql for sql in sqls), sqls
+    assert not any("EXPLAIN" in sql for sql in sqls), sqls  # scaled to the page's own estimate
+    counts = {value.value: value for value in facets["remote"]}
+    # 1,000 onsite and 2,000 remote python postings: scaled from a random sample of ~200 of them.
+    assert counts["remote"].approximate and counts["onsite"].approximate
+    assert 1500 <= counts["remote"].count <= 2500, counts
+    assert 600 <= counts["onsite"].count <= 1400, counts
+    assert counts["remote"].count + counts["onsite"].count == pytest.approx(total.count, rel=0.05)
+    # The thinning itself: under it a GIN index read returns about that many of its entries
+    # (here the postings' word index, with no is_active condition for a partial index to serve).
+    every_python = Job.objects.filter(search_vector=SearchQuery("python", config="english"))
+    assert every_python.count() == 3000  # and nothing after the facets, in the same transaction, is thinned
+    with selectors.bitmap_plans(every_python, total, gin_limit=300):
+        assert "job_search_vector_gin" in every_python.values("pk").explain()
+        assert 100 < every_python.count() < 1000
+
+
+def test_a_thinned_facet_sample_too_small_is_read_again_whole(monkeypatch):
+    _python_postings(3000)
+    _big_set_settings(monkeypatch)
+    # Several broad GIN conditions, each thinned, can leave too few rows: here any sample is too few.
+    monkeypatch.setattr(selectors, "FACET_MIN_SAMPLE", selectors.FACET_BIG_SAMPLE + 1)
+    params = SearchParams(q="python")
+    total = search_total(params)
+    with CaptureQueriesContext(connection) as queries:
+        facets = job_facets(params, total=total)
+    samples = [query["sql"] for query in queries.captured_queries if "COUNT(*)" in query["sql"]]
+    assert len(samples) == 2, samples
+    counts = {value.value: value.count for value in facets["remote"]}
+    # The whole read stops at FACET_SAMPLE (1,000) rows and is scaled to the estimate.
+    assert 1500 <= counts["remote"] <= 2500 and 600 <= counts["onsite"] <= 1400, counts
+
+
+@pytest.mark.parametrize("matching", [3, 5])
+def test_the_count_read_ranks_and_dates_the_matches_only_when_it_holds_them_all(monkeypatch, matching):
+    """The total reads up to COUNT_CAP + 1 matches. All of them (at most COUNT_CAP): each with its
+    tier and posted_at, so the page is ordered from them. More: they are only the facets' sample,
+    and neither is computed (a few document matches and a timestamp per row, for nothing)."""
+    from jobs import selectors
+    from jobs.selectors import Sort, search_total
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    for n in range(matching):
+        JobFactory(title=f"Data scientist {n}", remote_policy="remote")
+    found: list = []
+    total = search_total(SearchParams(q="data scientist", sort=Sort.RELEVANCE), candidates_out=found)
+    (candidates,) = found
+    assert candidates.complete is (matching <= 3)
+    assert total.is_estimate is (matching > 3)
+    assert len(candidates.rows) == min(matching, 4)
+    assert {row.remote_policy for row in candidates.rows} == {"remote"}
+    if candidates.complete:
+        assert {row.tier for row in candidates.rows} == {selectors.RELEVANCE_TIERS}
+        assert None not in {row.posted_at for row in candidates.rows}
+    else:
+        assert {(row.tier, row.posted_at) for row in candidates.rows} == {(None, None)}

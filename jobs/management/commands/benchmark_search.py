@@ -87,13 +87,14 @@ class Command(BaseCommand):
         parser.add_argument("--no-scenarios", action="store_true", help="Skip the scenario list (and its EXPLAINs).")
         parser.add_argument("--matrix", action="store_true", help="Term frequency x filters, p50/p95 per cell.")
         parser.add_argument("--matrix-repeat", type=int, default=10)
+        parser.add_argument("--matrix-rows", help="Only these filter rows of the matrix (comma-separated names, e.g. 'skills,remote+salary+skills').")
         parser.add_argument("--relevance", action="store_true", help="The relevance set's queries: latency and top-10 agreement.")
         parser.add_argument("--three-words", default="senior data engineer")
 
     def handle(self, *args, repeat: int, common: str | None, rare: str | None, deep_page: int, naive_repeat: int,
                no_explain: bool, no_scenarios: bool = False, matrix: bool = False, matrix_repeat: int = 10,
                relevance: bool = False, three_words: str = "senior data engineer", very_common: str | None = None,
-               **options):
+               matrix_rows: str | None = None, **options):
         if connection.vendor != "postgresql":
             raise CommandError("benchmark_search measures PostgreSQL full-text search; set DATABASE_URL.")
         self.repeat = repeat
@@ -112,7 +113,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label} term {word!r}: {matches:,} active matches ({matches / active:.1%})")
 
         if matrix:
-            self._matrix(rare=rare, mid=common, common=very_common, three_words=three_words, repeat=matrix_repeat)
+            self._matrix(rare=rare, mid=common, common=very_common, three_words=three_words, repeat=matrix_repeat,
+                         rows=matrix_rows.split(",") if matrix_rows else None)
         if relevance:
             self._relevance(repeat=matrix_repeat)
         if no_scenarios:
@@ -218,36 +220,58 @@ class Command(BaseCommand):
         }
         return {"none": {}, **single, **combos}
 
-    def _matrix(self, *, rare: str, mid: str, common: str, three_words: str, repeat: int) -> None:
+    def _matrix(self, *, rare: str, mid: str, common: str, three_words: str, repeat: int, rows: list[str] | None = None) -> None:
         filters = self._filter_values()
+        if rows:
+            unknown = set(rows) - set(filters)
+            if unknown:
+                raise CommandError(f"Unknown matrix rows {sorted(unknown)}; known: {', '.join(filters)}")
+            filters = {name: filters[name] for name in rows} | {"all eight": filters["all eight"]}
         terms = {"no term": "", f"rare '{rare}'": rare, f"mid '{mid}'": mid, f"common '{common}'": common,
                  f"3 words '{three_words}'": three_words}
         self.stdout.write(f"\nMatrix: rows + facets per page (relevance with a term, newest without), caches bypassed, "
                           f"n={repeat}; load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         self.stdout.write("  filter values: " + "; ".join(f"{k}={v}" for k, v in filters["all eight"].items()))
-        header = f"{'filters':<26}" + "".join(f"{name[:24]:>26}" for name in terms)
-        self.stdout.write(header + "\n" + f"{'':<26}" + "".join(f"{'p50 / p95 ms (q)':>26}" for _ in terms))
+        if rows and "all eight" not in rows:
+            del filters["all eight"]
+        header = f"{'filters':<26}" + "".join(f"{name[:28]:>30}" for name in terms)
+        self.stdout.write(header + "\n" + f"{'':<26}" + "".join(f"{'p50 / p95 / SQL p95 ms (q)':>30}" for _ in terms))
         with caches_bypassed():
             for filter_name, values in filters.items():
                 cells = []
                 for term in terms.values():
                     params = SearchParams(q=term, sort=Sort.RELEVANCE if term else Sort.NEWEST, **values)
                     try:
-                        samples, queries = self._samples(self._page_work(params), repeat)
+                        samples, queries, sql = self._samples(self._page_work(params), repeat, sql_time=True)
                     except Exception as error:  # the statement timeout (SearchTimedOut) or any other failure
-                        cells.append(f"{type(error).__name__[:24]}")
+                        cells.append(f"{type(error).__name__[:30]}")
                         continue
-                    cells.append(f"{percentile(samples, 50):7.1f} / {percentile(samples, 95):7.1f} ({queries:.0f})")
-                self.stdout.write(f"{filter_name:<26}" + "".join(f"{cell:>26}" for cell in cells))
+                    cells.append(f"{percentile(samples, 50):.0f} / {percentile(samples, 95):.0f} / {percentile(sql, 95):.0f} ({queries:.0f})")
+                self.stdout.write(f"{filter_name:<26}" + "".join(f"{cell:>30}" for cell in cells))
 
-    def _samples(self, run: Callable[[], object], repeat: int) -> tuple[list[float], float]:
+    def _samples(self, run: Callable[[], object], repeat: int, *, sql_time: bool = False):
+        """Page ms of each run and statements per run; with `sql_time`, also each run's ms
+        spent in the database (its statements' round trips, timed by an execute wrapper)."""
         run()
-        samples = []
-        with CaptureQueriesContext(connection) as queries:
+        samples, sql = [], []
+        spent = [0.0]
+
+        def timed(execute, *args):
+            began = time.perf_counter()
+            try:
+                return execute(*args)
+            finally:
+                spent[0] += time.perf_counter() - began
+
+        with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(timed):
             for _ in range(repeat):
+                spent[0] = 0.0
                 began = time.perf_counter()
                 run()
                 samples.append((time.perf_counter() - began) * 1000)
+                sql.append(spent[0] * 1000)
+        if sql_time:
+            return samples, len(queries) / repeat, sql
         return samples, len(queries) / repeat
 
     def _exhaustive_top(self, query: str, limit: int) -> list[int]:
