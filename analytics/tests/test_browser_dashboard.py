@@ -75,6 +75,9 @@ def test_the_dashboard_says_it_is_updating_and_refreshes_itself_without_a_reload
     assert page.locator("#figures-updating").count() == 0  # and the polling stopped with it
     assert page.evaluate("window.notReloaded") is True
     assert page.evaluate("document.activeElement.textContent.trim()") == "Dashboard"
-    page.wait_for_function("document.getElementById('live').textContent.includes('Your figures are up to date')")
+    # The news is set a moment after the swap (js/htmx-config.js). A locator waits for it; a
+    # wait_for_function string would poll through eval, which the page's CSP refuses (it then
+    # failed whenever the news was not there at the first look: under load).
+    page.locator("#live", has_text="Your figures are up to date").wait_for(state="attached", timeout=10_000)
     assert "just now" in page.locator("#computed-at").inner_text()
     assert axe_violations(page) == []
