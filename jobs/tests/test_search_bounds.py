@@ -187,3 +187,21 @@ def test_a_thinned_facet_sample_too_small_is_read_again_whole(monkeypatch):
     counts = {value.value: value.count for value in facets["remote"]}
     # The whole read stops at FACET_SAMPLE (1,000) rows and is scaled to the estimate.
     assert 1500 <= counts["remote"] <= 2500 and 600 <= counts["onsite"] <= 1400, counts
+
+
+def test_a_chosen_facet_is_counted_from_a_thinned_sample_when_the_set_without_it_is_big(monkeypatch):
+    # The page's own set is small and counted exactly; the set its chosen facet is counted
+    # over (every facet filter off) is big: 'design' in Remote (Europe) as a senior contractor
+    # is 300 postings at a million, and 18,600 without the two facets.
+    _python_postings(3000)
+    _big_set_settings(monkeypatch)
+    monkeypatch.setattr(selectors, "ESTIMATE_ONLY_ABOVE", 2500)
+    params = SearchParams(q="python", remote=("onsite",))
+    total = search_total(params)
+    assert not total.is_estimate and total.count == 1000
+    with CaptureQueriesContext(connection) as queries:
+        facets = job_facets(params, total=total)
+    assert any("gin_fuzzy_search_limit" in query["sql"] for query in queries.captured_queries)
+    counts = {value.value: value for value in facets["remote"]}
+    assert counts["onsite"].selected and counts["remote"].approximate
+    assert 1500 <= counts["remote"].count <= 2500 and 600 <= counts["onsite"].count <= 1400, counts
