@@ -122,6 +122,17 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _default_time_zone():
+    """Every test starts in the site's zone: the seeker time-zone middleware leaves a seeker's
+    zone active on the thread after the request (as Django's documented middleware does; the next
+    request sets its own), so a test client's logged-in request would leak it into the next test."""
+    from django.utils import timezone
+
+    timezone.deactivate()
+    yield
+
+
 @pytest.fixture
 def alice(django_user_model):
     """The owner in authorization tests."""

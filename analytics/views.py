@@ -35,7 +35,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     it): the page says the figures are updating and polls itself (htmx, the figures only) until
     the new snapshot lands, then swaps them in and announces it in the live region.
     """
-    with dashboard_reads(request.user.id):  # the cached reads below in two round trips
+    with dashboard_reads(request.user.id):  # the cached reads below, the bell's too, in two round trips
         metrics = user_metrics_for(request.user.id)
         updating = figures_updating(request.user.id, metrics)
         polling = updating is not None and time.time() - updating < POLL_FOR_SECONDS
@@ -46,7 +46,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context = {"upcoming": upcoming_schedule(request.user), **_figures_context(metrics, updating, polling)}
         if metrics is not None and updating is None:
             context["figures_html"] = _kept_figures(request, context)
-    return render(request, "analytics/dashboard.html", context)
+        return render(request, "analytics/dashboard.html", context)  # the header's bell is read ahead too
 
 
 # Stands in for the CSRF token of the follow-ups' forms in the kept figures; letters only.

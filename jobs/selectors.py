@@ -923,10 +923,9 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
         tier = _tier_case(parse_query(params.q, current_aliases()))
     # The matches themselves, up to COUNT_CAP + 1, with what ranks and facets them: counted
     # here, and when all are in, the page and the facets are read off them too (Candidates).
-    sample = qs.annotate(tier=tier).order_by().values_list(
-        "pk", "posted_at", "tier", "remote_policy", "job_type", "experience_level")[: COUNT_CAP + 1]
-    with bitmap_plans(qs, probe):
-        rows = list(sample)
+    with bitmap_plans(qs, probe), connections[qs.db].cursor() as cursor:
+        cursor.execute(*_candidates_sql(qs, tier))
+        rows = cursor.fetchall()
     if len(rows) <= COUNT_CAP:
         if candidates_out is not None:
             candidates_out.append(Candidates(tuple(Candidate(*row) for row in rows)))
@@ -934,6 +933,28 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
     if candidates_out is not None:  # read for nothing else: the facets' sample (Candidates.complete)
         candidates_out.append(Candidates(tuple(Candidate(*row) for row in rows), complete=False))
     return Total(max(planned, COUNT_CAP + 1), is_estimate=True, big=big)
+
+
+_CANDIDATE_COLUMNS = ("pk", "posted_at", "title", "search_title", "remote_policy", "job_type", "experience_level")
+
+
+def _candidates_sql(qs: JobQuerySet, tier: Value | Case) -> tuple[str, list]:
+    """The first COUNT_CAP + 1 matches, each with its id, facet values and, only when they are
+    all the matches (at most COUNT_CAP), its posted_at and tier; NULL for both otherwise.
+
+    A bigger set's rows are only the facets' sample: its tiers (a few document matches per
+    row) and timestamps (1,001 to parse) were computed for nothing, 2.5 ms of client CPU and
+    ~1 ms of SQL a search for the correlated words that read it ('data scientist', 'ml engineer').
+    The count over the read rows (a window aggregate over at most COUNT_CAP + 1) decides.
+    """
+    matches, params = qs.order_by().values_list(*_CANDIDATE_COLUMNS)[: COUNT_CAP + 1].query.sql_with_params()
+    query = qs.query.clone()
+    tier_sql, tier_params = tier.resolve_expression(query).as_sql(query.get_compiler(qs.db), connections[qs.db])
+    sql = (f'SELECT "jobs_job".id, CASE WHEN "jobs_job".n <= %s THEN "jobs_job".posted_at END, '
+           f'CASE WHEN "jobs_job".n <= %s THEN {tier_sql} END, "jobs_job".remote_policy, "jobs_job".job_type, '
+           f'"jobs_job".experience_level FROM (SELECT matches.*, count(*) OVER () AS n FROM ({matches}) '
+           f'AS matches(id, posted_at, title, search_title, remote_policy, job_type, experience_level)) AS "jobs_job"')
+    return sql, [COUNT_CAP, COUNT_CAP, *tier_params, *params]
 
 
 def search_total(params: SearchParams, *, candidates_out: list | None = None) -> Total:

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from jobs.cache import cache_get
 from notifications.models import Notification
 
 UNREAD_TIMEOUT = 60 * 60
@@ -26,7 +27,7 @@ def unread_key(user_id: int) -> str:
 def unread_count(user) -> int:
     """The bell: the cache, or one COUNT on the partial unread index when cold."""
     key = unread_key(user.pk)
-    count = cache.get(key)
+    count = cache_get(key)  # read ahead with the page's own keys where it reads ahead (jobs.cache)
     if count is None:
         count = Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
         cache.set(key, count, UNREAD_TIMEOUT)

@@ -8,12 +8,11 @@ search form; a seeker's search kept for everyone gets them through `{% seeker_ma
 """
 
 import re
-from html import escape
 from types import SimpleNamespace
 
 from django import template
 from django.db import connections, router
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from applications.models import Application, Status
@@ -77,21 +76,41 @@ _TRACK_FORM = '<form id="track-{}" method="post" action="{}" hidden>{}<input typ
 _CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'  # as Django's {% csrf_token %}
 
 
+_URL_PROBE = 918273645  # no posting's id: marks where an id goes in a track URL
+
+
 def _track_url(pk: int) -> str:
     return address("application_track", int(pk))  # reverse() without the resolver walk (jobs.links)
+
+
+# The one source of a seeker's Track markup, for the tags below and for `seeker_marks`: `title`,
+# `csrf` and `back` arrive escaped (conditional_escape, as format_html would), `pk` is an int.
+def _tracked_markup(pk: int, title: SafeString) -> str:
+    return _TRACKED.format(pk, title, title)
+
+
+def _button_markup(pk: int, title: SafeString, url: str) -> str:
+    return _TRACK_BUTTON.format(pk, pk, title, url, pk)
+
+
+def _form_markup(pk: int, url: str, csrf: SafeString | str, back: SafeString) -> str:
+    return _TRACK_FORM.format(pk, url, csrf, back)
+
+
+def _csrf_input(token) -> SafeString | str:
+    return format_html(_CSRF_INPUT, token) if token and token != "NOTPROVIDED" else ""
 
 
 def track_button_html(job, *, anonymous: bool = False, tracked: bool = False, error: str = "") -> SafeString:
     """A posting's Track control: one id for the button and what replaces it, so focus stays on
     the spot after the htmx swap (js/htmx-config.js)."""
-    url = _track_url(job.pk)
     if error:
         return format_html(_TRACK_REFUSED, job.pk, error)
     if anonymous:
-        return format_html(_TRACK_LINK, url)
-    if tracked:
-        return format_html(_TRACKED, job.pk, job.title, job.title)
-    return format_html(_TRACK_BUTTON, job.pk, job.pk, job.title, url, job.pk)
+        return format_html(_TRACK_LINK, _track_url(job.pk))
+    title = conditional_escape(job.title)
+    pk = int(job.pk)
+    return mark_safe(_tracked_markup(pk, title) if tracked else _button_markup(pk, title, _track_url(pk)))  # noqa: S308 (escaped)
 
 
 @register.simple_tag(takes_context=True)
@@ -113,10 +132,9 @@ def track_form(context, job, tracked: frozenset[int] = frozenset()) -> str:
     """The form a card's Track button submits; place it outside any other form."""
     if not context["request"].user.is_authenticated or job.pk in tracked:
         return mark_safe("\n")
-    token = context.get("csrf_token")
-    csrf = format_html(_CSRF_INPUT, token) if token and token != "NOTPROVIDED" else ""
-    markup = format_html(_TRACK_FORM, job.pk, _track_url(job.pk), csrf, context["request"].get_full_path())
-    return mark_safe(f"{markup}\n")  # noqa: S308 (escaped by format_html)
+    pk = int(job.pk)
+    markup = _form_markup(pk, _track_url(pk), _csrf_input(context.get("csrf_token")), conditional_escape(context["request"].get_full_path()))
+    return mark_safe(f"{markup}\n")  # noqa: S308 (every value escaped)
 
 
 # Where a search kept for every seeker (jobs/views.py) has a card's Track button or form.
@@ -128,8 +146,8 @@ def seeker_marks(context, kept: dict) -> SafeString:
     """A seeker's search kept for everyone, with this visitor's own part put in: each card's
     Track button (or "Tracked") and the form it posts, with their CSRF token. One query.
 
-    The same markup as `track_button` and `track_form` give (a test holds them equal), made
-    with plain formats and `html.escape` (what `format_html` escapes with): per card, through
+    The same markup as `track_button` and `track_form` give (the same functions make it; a test
+    holds them equal), with what is the same for every card worked out once: per card, through
     the tags, the visitor (a lazy object), `format_html` and `reverse` were a third of the
     page's CPU."""
     request = context["request"]
@@ -141,11 +159,11 @@ def seeker_marks(context, kept: dict) -> SafeString:
             return "" if job is None else track_form(context, job) if match.group(1) else track_button(context, job)
 
         return mark_safe(_TRACK_SLOT.sub(anonymous, kept["html"]))  # noqa: S308 (kept markup and format_html's)
-    titles = {pk: escape(title) for pk, title in kept["jobs"]}
+    titles = {pk: conditional_escape(title) for pk, title in kept["jobs"]}
     tracked = _tracked_among(request.user.pk, list(titles)) if titles else frozenset()
-    token = context.get("csrf_token")
-    csrf = _CSRF_INPUT.format(escape(str(token))) if token and token != "NOTPROVIDED" else ""
-    back = escape(request.get_full_path())
+    csrf = _csrf_input(context.get("csrf_token"))
+    back = conditional_escape(request.get_full_path())
+    head, _, tail = _track_url(_URL_PROBE).partition(str(_URL_PROBE))  # every card's URL from one address()
 
     def fill(match) -> str:
         pk = int(match.group(2))
@@ -153,9 +171,7 @@ def seeker_marks(context, kept: dict) -> SafeString:
         if title is None:
             return ""
         if match.group(1):  # the form, outside the search form; none for a posting already tracked
-            return "\n" if pk in tracked else f"{_TRACK_FORM.format(pk, _track_url(pk), csrf, back)}\n"
-        if pk in tracked:
-            return f"\n{_TRACKED.format(pk, title, title)}\n"
-        return f"\n{_TRACK_BUTTON.format(pk, pk, title, _track_url(pk), pk)}\n"
+            return "\n" if pk in tracked else f"{_form_markup(pk, f'{head}{pk}{tail}', csrf, back)}\n"
+        return f"\n{_tracked_markup(pk, title) if pk in tracked else _button_markup(pk, title, f'{head}{pk}{tail}')}\n"
 
     return mark_safe(_TRACK_SLOT.sub(fill, kept["html"]))  # noqa: S308 (kept markup; every value escaped)

@@ -129,6 +129,20 @@ def test_a_page_this_worker_just_served_costs_only_the_throttles_count(client, j
     assert [command for kind, command in _redis_commands_during(lambda: Client().get("/")) if kind != "lua"] == []
 
 
+@pytest.mark.skipif(not __import__("django.conf").conf.settings.REDIS_URL, reason="the counting script on a real Redis")
+def test_a_kept_page_keeps_counting_after_redis_forgets_the_counting_script(client, job, settings):
+    from django.core.cache import cache
+
+    settings.THROTTLE_SEARCH = "4/m"
+    client.get("/jobs/?q=plumber")  # built: counts 1
+    Client().get("/jobs/?q=plumber")  # kept in this process: 2
+    cache.client.get_client(write=True).script_flush()  # a restarted Redis
+
+    answers = [Client().get("/jobs/?q=plumber").status_code for _ in range(3)]
+
+    assert answers == [200, 200, 429]  # 3 and 4 counted as before; the fifth refused
+
+
 def test_an_edit_in_another_process_shows_within_the_second_a_worker_keeps_a_page(client, job):
     import time
 

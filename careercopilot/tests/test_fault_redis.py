@@ -247,3 +247,36 @@ def test_an_open_breaker_answers_as_an_empty_cache_at_once(cache_on_own_redis, r
     assert cache.get("kept") is None  # answered before the probe's PING returns...
     wait_until(cache.available, timeout=5)  # ...which closes the breaker: Redis is used again
     assert cache.get("kept") == "value"
+
+
+def test_a_page_this_worker_keeps_is_answered_when_redis_goes_and_the_throttles_count_opens_the_breaker(
+        cache_on_own_redis, redis_server):
+    """The count of a kept page runs on a connection of its own (jobs.cache._count), still behind the breaker."""
+    from django.test import Client as DjangoClient
+
+    from jobs.cache import forget_local_pages
+    from jobs.tests.factories import JobFactory
+
+    JobFactory(title="Plumber")
+    forget_local_pages()
+    assert DjangoClient().get("/jobs/?q=plumber")["X-Page-Cache"] == "miss"
+    assert DjangoClient().get("/jobs/?q=plumber")["X-Page-Cache"] == "hit"  # kept in this process now
+    redis_server.stop()
+
+    answer = DjangoClient().get("/jobs/?q=plumber")
+
+    assert answer.status_code == 200 and b"Plumber" in answer.content
+    assert cache_on_own_redis.breaker.state == "open"
+    forget_local_pages()
+
+
+def test_the_throttles_count_opens_the_breaker_when_redis_goes(cache_on_own_redis, redis_server):
+    from jobs.cache import _count, _redis_client
+
+    client, breaker = _redis_client()
+    key = str(client.make_key("rl:count-test"))
+    assert [_count(client, breaker, key, 60) for _ in range(2)] == [1, 2]
+    redis_server.stop()
+
+    assert _count(client, breaker, key, 60) is None
+    assert breaker.state == "open" and _redis_client() == (None, None)  # the next requests skip Redis at once

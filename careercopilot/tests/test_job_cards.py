@@ -163,3 +163,23 @@ def test_addresses_follow_the_script_prefix_and_the_urlconf():
     with override_settings(ROOT_URLCONF="careercopilot.tests.urls_elsewhere"):
         assert job_url(3, "x") == reverse("job_detail", args=[3, "x"]) == "/elsewhere/3/x/"
     assert job_url(3, "x") == "/jobs/3/x/"
+
+
+def test_select_options_mark_the_chosen_one_and_escape_what_they_print():
+    html = Template('{% load ui %}{% select_options choices current %}').render(
+        Context({"choices": [("", "Any"), ("7", "A <week>"), ("a\"b", "Q")], "current": "7"}))
+    assert html == ('<option value="">Any</option><option value="7" selected>A &lt;week&gt;</option>'
+                    '<option value="a&quot;b">Q</option>')
+    # A value the page does not have reads as "", as in the template comparison it replaces.
+    assert Template('{% load ui %}{% select_options choices missing.value %}').render(
+        Context({"choices": [("", "Any"), ("7", "A week")]})) == '<option value="" selected>Any</option><option value="7">A week</option>'
+
+
+
+def test_pagination_links_keep_the_query_and_replace_the_page(client):
+    from jobs.templatetags.jobs_tags import query_with
+
+    request = RequestFactory().get("/jobs/?q=python&remote=remote&remote=hybrid&page=2")
+    assert query_with({"request": request}, page=3, cursor=None) == "?page=3&q=python&remote=remote&remote=hybrid"
+    assert query_with({"request": request}, page=None) == "?q=python&remote=remote&remote=hybrid"
+    assert query_with({"request": RequestFactory().get("/jobs/?page=2")}, page=None) == "?"

@@ -10,12 +10,12 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
     """This page's query string with some parameters replaced; None or "" drops one."""
-    query = context["request"].GET.copy()
+    query = dict(context["request"].GET.lists())  # not GET.copy(): a deep copy of the QueryDict, twice a page
     for name, value in changes.items():
         query.pop(name, None)
         if value not in (None, ""):
-            query[name] = value
-    return "?" + urlencode(sorted(query.lists()), doseq=True) if query else "?"
+            query[name] = [value]
+    return "?" + urlencode(sorted(query.items()), doseq=True) if query else "?"
 
 
 @register.filter

@@ -205,3 +205,27 @@ def test_a_chosen_facet_is_counted_from_a_thinned_sample_when_the_set_without_it
     counts = {value.value: value for value in facets["remote"]}
     assert counts["onsite"].selected and counts["remote"].approximate
     assert 1500 <= counts["remote"].count <= 2500 and 600 <= counts["onsite"].count <= 1400, counts
+
+
+@pytest.mark.parametrize("matching", [3, 5])
+def test_the_count_read_ranks_and_dates_the_matches_only_when_it_holds_them_all(monkeypatch, matching):
+    """The total reads up to COUNT_CAP + 1 matches. All of them (at most COUNT_CAP): each with its
+    tier and posted_at, so the page is ordered from them. More: they are only the facets' sample,
+    and neither is computed (a few document matches and a timestamp per row, for nothing)."""
+    from jobs.selectors import Sort
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    for n in range(matching):
+        JobFactory(title=f"Data scientist {n}", remote_policy="remote")
+    found: list = []
+    total = search_total(SearchParams(q="data scientist", sort=Sort.RELEVANCE), candidates_out=found)
+    (candidates,) = found
+    assert candidates.complete is (matching <= 3)
+    assert total.is_estimate is (matching > 3)
+    assert len(candidates.rows) == min(matching, 4)
+    assert {row.remote_policy for row in candidates.rows} == {"remote"}
+    if candidates.complete:
+        assert {row.tier for row in candidates.rows} == {selectors.RELEVANCE_TIERS}
+        assert None not in {row.posted_at for row in candidates.rows}
+    else:
+        assert {(row.tier, row.posted_at) for row in candidates.rows} == {(None, None)}

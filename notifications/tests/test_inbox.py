@@ -105,3 +105,31 @@ def test_import_jobs_tells_the_staff(tmp_path, django_user_model, alice):
     call_command("import_jobs", str(feed), no_progress=True, stdout=open("/dev/null", "w"))
     assert list(Notification.objects.filter(user=admin).values_list("title", flat=True)) == ["Job import finished: 1 created, 0 updated"]
     assert not Notification.objects.filter(user=alice).exists()
+
+
+def test_a_kept_search_reads_the_cache_in_four_round_trips_and_the_bell_is_the_seekers_own(alice, bob, monkeypatch):
+    """The session; the search throttle's count (two); then the catalogue's generation, the kept
+    block and the bell's unread count together. Each seeker's bell is their own."""
+    import redis.connection
+    from django.test import Client
+
+    from notifications.models import Notification
+
+    Notification.objects.create(user=bob, kind=Notification.Kind.choices[0][0], title="For bob")  # only bob has one unread
+    from jobs.tests.factories import JobFactory
+
+    JobFactory(title="Staff engineer")
+    alice_client, bob_client = Client(), Client()
+    alice_client.force_login(alice)
+    bob_client.force_login(bob)
+    alice_client.get("/jobs/?q=engineer")  # kept now
+    sent = []
+    send = redis.connection.AbstractConnection.send_packed_command
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command",
+                        lambda self, command, *args, **kwargs: sent.append(command) or send(self, command, *args, **kwargs))
+
+    alice_body = alice_client.get("/jobs/?q=engineer").content.decode()
+
+    assert len(sent) == 4, sent
+    bob_body = bob_client.get("/jobs/?q=engineer").content.decode()
+    assert 'id="bell-count"' not in alice_body and 'id="bell-count">1<' in bob_body
