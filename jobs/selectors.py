@@ -539,7 +539,9 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
       and walks all of it when the set is in fact empty. `no_index_walks` is used when the
       set is known to be small: then a bitmap and a sort of at most COUNT_CAP rows.
     work_mem is raised so the bitmap of a common word stays exact (a lossy one rechecks
-    every row of its pages). Transaction-local: nothing leaks into the pooled connection.
+    every row of its pages). Transaction-local: nothing leaks into the pooled connection, but
+    within a transaction the settings hold for its later statements too (the page's, under
+    search_deadline), as they always did past a released savepoint.
     Only for a big catalogue: on a small one any plan is fast and this is 3 round trips.
     `gin_limit`: each GIN index read returns about that many of its entries, chosen at random
     (gin_fuzzy_search_limit; for a sample, see FACET_FUZZY_LIMIT); 0, all of them. Then the
@@ -556,8 +558,18 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     if gin_limit:
         settings["gin_fuzzy_search_limit"] = str(gin_limit)
     sql = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings)
-    with transaction.atomic(using=qs.db), connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, [item for pair in settings.items() for item in pair])
+    values = [item for pair in settings.items() for item in pair]
+    connection = connections[qs.db]
+    if connection.in_atomic_block and not gin_limit:
+        # Within a transaction already (search_deadline's): a savepoint would scope nothing, as a
+        # released one keeps the settings made in it; its SAVEPOINT and RELEASE were two round
+        # trips more for each of the page's steered reads.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+        yield
+        return
+    with transaction.atomic(using=qs.db), connection.cursor() as cursor:
+        cursor.execute(sql, values)
         yield
         if gin_limit:
             transaction.set_rollback(True, using=qs.db)

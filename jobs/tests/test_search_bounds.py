@@ -229,3 +229,17 @@ def test_the_count_read_ranks_and_dates_the_matches_only_when_it_holds_them_all(
         assert None not in {row.posted_at for row in candidates.rows}
     else:
         assert {(row.tier, row.posted_at) for row in candidates.rows} == {(None, None)}
+
+
+def test_a_steered_read_within_the_search_transaction_sets_its_plan_settings_without_a_savepoint(monkeypatch):
+    # A released savepoint keeps the settings made in it, so around each steered read (the
+    # count, the rows, the facets) it only cost two round trips more.
+    _python_postings(500)
+    _big_set_settings(monkeypatch)
+    monkeypatch.setattr(selectors, "ESTIMATE_ONLY_ABOVE", 5000)  # the 500 matches are counted
+    with CaptureQueriesContext(connection) as queries:
+        total = search_total(SearchParams(q="python"))
+    sqls = [query["sql"] for query in queries.captured_queries]
+    assert total.count == 500 and not total.is_estimate
+    assert any("enable_seqscan" in sql for sql in sqls), sqls
+    assert not any("SAVEPOINT" in sql for sql in sqls), sqls
