@@ -184,6 +184,51 @@ def test_the_window_walk_is_a_server_side_cursor_so_the_database_stops_where_the
     assert seen and set(seen) == {(False,)}
 
 
+@pytest.mark.parametrize("largest", [100, 4])
+def test_the_window_walk_asks_first_for_the_pages_rows_then_twice_as_many_each_time(monkeypatch, largest):
+    """Each fetch is a round trip and makes the database walk on until it has that many rows: the
+    first asks for the page's rows (they may be all it takes), each next one twice as many
+    (few round trips, and the walk overshoots the row that answers by at most as much again)."""
+    from django.db import connection
+
+    from jobs import selectors
+    from jobs.search import current_aliases, parse_query
+
+    build_catalogue()
+    asked: list[int] = []
+    chunked_cursor = connection.chunked_cursor
+
+    class Recorded:
+        def __init__(self, cursor):
+            self.cursor = cursor
+
+        def __enter__(self):
+            self.cursor.__enter__()
+            return self
+
+        def __exit__(self, *exc):
+            return self.cursor.__exit__(*exc)
+
+        def execute(self, *args):
+            return self.cursor.execute(*args)
+
+        def fetchmany(self, size):
+            asked.append(size)
+            return self.cursor.fetchmany(size)
+
+    monkeypatch.setattr(connection, "chunked_cursor", lambda: Recorded(chunked_cursor()))
+    monkeypatch.setattr(selectors, "WINDOW_BATCH", largest)
+    query, want = "developer", 3  # the rows of its loosest tier are many, of its best tier few
+    params = SearchParams(q=query, sort=Sort.RELEVANCE)
+    windowed = selectors._ranked_ids(selectors.filtered_jobs(params), parse_query(query, current_aliases()), want,
+                                     unmatched=selectors.filtered_jobs(SearchParams()), window=True)
+    assert windowed == exhaustive_ranked_ids(params, limit=want)
+    expected = [want]
+    while len(expected) < len(asked):
+        expected.append(min(2 * expected[-1], largest))
+    assert len(asked) >= 2 and asked == expected
+
+
 def test_the_tiers_read_one_by_one_give_the_same_rows():
     """A big catalogue reads the tiers best first and stops once they fill the page (stepwise)."""
     from jobs import selectors

@@ -148,3 +148,36 @@ def test_one_search_reads_the_aliases_once_even_with_the_caches_bypassed(setting
     assert len(shown.items) == 3
     for captured in (page, facets):
         assert len([q for q in captured.captured_queries if "jobs_searchalias" in q["sql"]]) == 1
+
+
+def test_a_widened_query_on_a_big_catalogue_is_answered_by_one_window_walk(monkeypatch, settings):
+    """The statement budget of a relevance page for an alias query ("ml" -> "machine learning") on
+    a catalogue steered as a million (its total an estimate), caches bypassed: the aliases once,
+    the catalogue's and the match's estimates, one walk of the newest postings (a server-side
+    cursor: the best tier fills the page there, so no tier is read whole), the cards, their skills."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jobs import selectors
+    from jobs.selectors import SearchParams, Sort, search_jobs
+
+    settings.CACHE_BYPASS = True
+    monkeypatch.setattr(selectors, "BIG_CATALOGUE", 1)
+    monkeypatch.setattr(selectors, "ESTIMATE_ONLY_ABOVE", 0)
+    for n in range(14):
+        JobFactory(title=f"Machine learning engineer {n}", posted_at=ago(n / 10))
+    for n in range(5):
+        JobFactory(title=f"Data engineer {n}", description="Some ML on the side.", posted_at=ago(n / 20))
+
+    def kind(sql: str) -> str:
+        for marker, name in (("jobs_searchalias", "aliases"), ("EXPLAIN", "estimate"), ("DECLARE", "window walk"),
+                             ("ts_headline", "cards"), ("jobs_jobskill", "skills")):
+            if marker in sql:
+                return name
+        return sql[:60]
+
+    with CaptureQueriesContext(connection) as captured:
+        page = search_jobs(SearchParams(q="ml engineer", sort=Sort.RELEVANCE, page_size=10))
+    assert [job.title for job in page.items] == [f"Machine learning engineer {n}" for n in range(10)]
+    assert [kind(q["sql"]) for q in captured.captured_queries] == [
+        "aliases", "estimate", "estimate", "window walk", "cards", "skills"]
