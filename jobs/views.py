@@ -29,6 +29,8 @@ SEARCH_THROTTLE = {"key": "ip", "rate": lambda group, request: settings.THROTTLE
 @jobs_cache.cache_anonymous_page("list", jobs_cache.LIST_PAGE_TIMEOUT, params=tuple(JobSearchForm.base_fields),
                                  throttle=SEARCH_THROTTLE)
 def job_list(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and (kept := _kept_seeker_list(request)) is not None:
+        return kept
     form = JobSearchForm(request.GET)
     context = {"form": form, **jobs_cache.shared_page_context(request)}
     if not form.is_valid():
@@ -110,30 +112,55 @@ def _seeker_search(request: HttpRequest, params, context: dict) -> None:
 # and form go (tracked or not, and the CSRF token the form carries) and for the relative times.
 # The page fills them in per request (applications' `seeker_marks` tag: one query), so the
 # stored markup never holds anyone's token or marks.
+def _fresh_kept(key: str) -> dict | None:
+    """The kept block under `key` if it was built under the catalogue's current generation."""
+    kept = None if settings.CACHE_BYPASS else jobs_cache.cache_get(key)
+    fresh = isinstance(kept, dict) and kept.get("generation") == jobs_cache.catalogue_generation()
+    jobs_cache.count_lookup("seeker_search", fresh)
+    return kept if fresh else None
+
+
 def _seeker_page(request: HttpRequest, params, context: dict) -> dict:
     """The kept results block of this query, built (and kept) if it is missing or was built
-    under another catalogue generation. Read ahead by `_seeker_list`: the generation and the
-    block come back in one round trip (the generation is in the value, jobs.cache.seeker_search_key)."""
+    under another catalogue generation (the generation is in the value, jobs.cache.seeker_search_key)."""
     key = jobs_cache.seeker_search_key(request.path, request.META.get("QUERY_STRING", ""))
-    generation = jobs_cache.catalogue_generation()
-    kept = None if settings.CACHE_BYPASS else jobs_cache.cache_get(key)
-    fresh = isinstance(kept, dict) and kept.get("generation") == generation
-    jobs_cache.count_lookup("seeker_search", fresh)
-    if fresh:
+    kept = _fresh_kept(key)
+    if kept is not None:
         return kept
+    generation = jobs_cache.catalogue_generation()
     _seeker_search(request, params, context)
     html = render_to_string("jobs/_search.html", {**context, "keep": True}, request)
-    kept = {"generation": generation, "html": html, "jobs": [[job.pk, job.title] for job in context["results"].items]}
+    kept = {"generation": generation, "html": html, "q": params.q,
+            "jobs": [[job.pk, job.title] for job in context["results"].items]}
     if not settings.CACHE_BYPASS:
         cache.set(key, kept, SEEKER_RESULTS_TIMEOUT)
     return kept
 
 
-def _seeker_list(request: HttpRequest, params, context: dict) -> HttpResponse:
-    """A seeker's search page: the catalogue's generation, the kept block and what the header
-    reads for the visitor (the bell) in one round trip; the visitor's marks in one statement."""
+def _seeker_reads(request: HttpRequest, key: str):
+    """The catalogue's generation, the kept block and what the header reads for the visitor (the
+    bell), in one round trip."""
+    return jobs_cache.read_ahead([jobs_cache.GENERATION_KEY, key, *jobs_cache.seeker_page_keys(request.user.pk)])
+
+
+def _kept_seeker_list(request: HttpRequest) -> HttpResponse | None:
+    """A seeker's search page from its kept block, or None when there is none (the view then
+    validates the query and builds it). A block is kept only for a query string whose form was
+    valid, so a kept one needs no form: the page's title and heading read the search terms the
+    block was built for (each form field's markup is in the block)."""
     key = jobs_cache.seeker_search_key(request.path, request.META.get("QUERY_STRING", ""))
-    with jobs_cache.read_ahead([jobs_cache.GENERATION_KEY, key, *jobs_cache.seeker_page_keys(request.user.pk)]):
+    with _seeker_reads(request, key):
+        kept = _fresh_kept(key)
+        if kept is None or "q" not in kept:
+            return None
+        q = {"q": kept["q"]}
+        return render(request, "jobs/list.html", {"kept": kept, "params": q, "form": {"cleaned_data": q}})
+
+
+def _seeker_list(request: HttpRequest, params, context: dict) -> HttpResponse:
+    """A seeker's search page whose block was not kept: built, kept, then filled for the visitor."""
+    key = jobs_cache.seeker_search_key(request.path, request.META.get("QUERY_STRING", ""))
+    with _seeker_reads(request, key):
         context["kept"] = _seeker_page(request, params, context)
         return render(request, "jobs/list.html", context)
 

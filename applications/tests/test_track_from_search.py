@@ -262,3 +262,40 @@ def test_a_kept_searchs_marks_are_the_markup_the_track_tags_give(alice, bob, rf)
     assert filled.count("Tracked ✓") == 1 and f'<form id="track-{foreign.pk}"' in filled  # bob's mark is not alice's
     assert "<b>" not in filled and "&lt;b&gt;" in filled and "tok&quot;&lt;en&gt;" in filled
 
+
+
+@pytest.mark.parametrize("query", ["q=engineer", "q=%3Cb%3Eengineer%3C%2Fb%3E&remote=remote", "", "sort=newest&page=1"])
+def test_a_kept_search_page_is_the_page_built_for_it(alice_client, alice, query):
+    """A kept block is answered without the form (its title and heading from the terms it was
+    built for): the same page, to the byte, as the one built, but for each response's own token."""
+    make_catalogue(12)
+    Application.objects.create(user=alice, job=JobFactory(title="Engineer she tracks"))
+
+    def page() -> str:
+        body = alice_client.get(f"/jobs/?{query}").content.decode()
+        return re.sub(r'(csrfmiddlewaretoken" value=|"X-CSRFToken": )"[^"]+"', r'\1"token"', body)
+
+    built, kept = page(), page()
+
+    assert kept == built and "<!--track" not in kept
+    assert query != "q=engineer" or "Tracked ✓" in kept
+
+
+def test_the_marks_statement_probes_the_seekers_index_once_per_shown_posting(alice):
+    """Which shown postings a seeker tracks: one (user_id, job_id) probe each, not a read of all
+    of their applications filtered by the list (what `job_id = ANY(…)` planned for `heavy`)."""
+    from django.db import connection
+
+    from applications.templatetags.applications_tags import _TRACKED_SQL, _tracked_among
+    from applications.tests.factories import make_applications
+
+    make_applications(alice, 2000, events_each=0)
+    tracked = [Application.objects.create(user=alice, job=JobFactory()).job_id for _ in range(3)]
+    shown = [*tracked, *(job.pk for job in JobFactory.create_batch(5))]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE applications_application")
+        cursor.execute(f"EXPLAIN {_TRACKED_SQL}", [shown, alice.pk])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "application_one_per_user_job" in plan and "(job_id = shown.id)" in plan, plan
+    assert _tracked_among(alice.pk, shown) == frozenset(tracked)

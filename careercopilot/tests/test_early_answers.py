@@ -213,3 +213,20 @@ def test_health_says_never_store_me_and_costs_no_cache_or_database(client, djang
 
     assert response.content == b'{"status": "ok"}' and response["Content-Type"] == "application/json"
     assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+@pytest.mark.skipif(not __import__("django.conf").conf.settings.REDIS_URL, reason="a real Redis's answer")
+def test_a_throttle_count_redis_refuses_is_answered_by_the_full_stack_not_a_500(client, job):
+    from django.core.cache import cache
+
+    from jobs.cache import _count, _redis_client
+
+    client.get("/jobs/?q=plumber")
+    assert Client().get("/jobs/?q=plumber")["X-Page-Cache"] == "hit"  # kept in this process now
+    redis, breaker = _redis_client()
+    key = str(redis.make_key("rl:not-a-counter"))
+    redis.get_client(write=True).rpush(key, "x")  # a list: INCR on it is an error reply
+
+    assert _count(redis, breaker, key, 60) is None
+    assert breaker is None or breaker.state == "closed"  # Redis is there: nothing to trip
+    assert cache.get("some-key") is None and Client().get("/jobs/?q=plumber").status_code == 200

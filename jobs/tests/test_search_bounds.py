@@ -189,13 +189,30 @@ def test_a_thinned_facet_sample_too_small_is_read_again_whole(monkeypatch):
     assert 1500 <= counts["remote"] <= 2500 and 600 <= counts["onsite"] <= 1400, counts
 
 
+def test_a_chosen_facet_is_counted_from_a_thinned_sample_when_the_set_without_it_is_big(monkeypatch):
+    # The page's own set is small and counted exactly; the set its chosen facet is counted
+    # over (every facet filter off) is big: 'design' in Remote (Europe) as a senior contractor
+    # is 300 postings at a million, and 18,600 without the two facets.
+    _python_postings(3000)
+    _big_set_settings(monkeypatch)
+    monkeypatch.setattr(selectors, "ESTIMATE_ONLY_ABOVE", 2500)
+    params = SearchParams(q="python", remote=("onsite",))
+    total = search_total(params)
+    assert not total.is_estimate and total.count == 1000
+    with CaptureQueriesContext(connection) as queries:
+        facets = job_facets(params, total=total)
+    assert any("gin_fuzzy_search_limit" in query["sql"] for query in queries.captured_queries)
+    counts = {value.value: value for value in facets["remote"]}
+    assert counts["onsite"].selected and counts["remote"].approximate
+    assert 1500 <= counts["remote"].count <= 2500 and 600 <= counts["onsite"].count <= 1400, counts
+
+
 @pytest.mark.parametrize("matching", [3, 5])
 def test_the_count_read_ranks_and_dates_the_matches_only_when_it_holds_them_all(monkeypatch, matching):
     """The total reads up to COUNT_CAP + 1 matches. All of them (at most COUNT_CAP): each with its
     tier and posted_at, so the page is ordered from them. More: they are only the facets' sample,
     and neither is computed (a few document matches and a timestamp per row, for nothing)."""
-    from jobs import selectors
-    from jobs.selectors import Sort, search_total
+    from jobs.selectors import Sort
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 3)
     for n in range(matching):
@@ -212,3 +229,17 @@ def test_the_count_read_ranks_and_dates_the_matches_only_when_it_holds_them_all(
         assert None not in {row.posted_at for row in candidates.rows}
     else:
         assert {(row.tier, row.posted_at) for row in candidates.rows} == {(None, None)}
+
+
+def test_a_steered_read_within_the_search_transaction_sets_its_plan_settings_without_a_savepoint(monkeypatch):
+    # A released savepoint keeps the settings made in it, so around each steered read (the
+    # count, the rows, the facets) it only cost two round trips more.
+    _python_postings(500)
+    _big_set_settings(monkeypatch)
+    monkeypatch.setattr(selectors, "ESTIMATE_ONLY_ABOVE", 5000)  # the 500 matches are counted
+    with CaptureQueriesContext(connection) as queries:
+        total = search_total(SearchParams(q="python"))
+    sqls = [query["sql"] for query in queries.captured_queries]
+    assert total.count == 500 and not total.is_estimate
+    assert any("enable_seqscan" in sql for sql in sqls), sqls
+    assert not any("SAVEPOINT" in sql for sql in sqls), sqls
