@@ -670,7 +670,7 @@ _FROM_NEWEST = ('FROM (SELECT * FROM "jobs_job" WHERE "jobs_job"."is_active" '
 
 
 def _newest_window_rows(read: JobQuerySet, size: int, enough: Callable[[tuple], bool] | None = None,
-                        first: int = WINDOW_BATCH) -> list | None:
+                        first: int = WINDOW_BATCH, more: Callable[[list], int] | None = None) -> list | None:
     """`read`'s rows (newest first) looked for among the `size` newest open postings only; when
     fewer than a tier needs are there, only a wider read can tell the rest. None when `read`
     cannot be rewritten so.
@@ -690,12 +690,13 @@ def _newest_window_rows(read: JobQuerySet, size: int, enough: Callable[[tuple], 
     there: the rest are neither converted (a common word's walk returns ~2,000 rows, each with
     a timestamp to parse: 9 ms of the page's 41 ms of CPU, when its first few hundred answer)
     nor even computed: the rows come through a server-side cursor, `first` of them (the fewest
-    that can answer: the page's rows), then twice as many each time (up to WINDOW_BATCH), and
-    the database computes only the rows asked for, so the walk stops near where the reading
-    does. At 1,000,000 postings, the relevance set's 42 walks: 211,000 buffers whole, 138,000
-    with fetches of 100 after the first, 109,000 doubling ('engineer' 88, 'sr product
-    manager' 513, 'ml engineer' 1,768 of the window's 5,030); a fetch is a round trip, and
-    doubling keeps them few (a walk of 300 rows: 5).
+    that can answer: the page's rows), then as many as `more(rows read)` says (twice as many
+    by default; up to WINDOW_BATCH), and the database computes only the rows asked for, so the
+    walk stops near where the reading does. Each fetch is a round trip (0.4-0.8 ms with the
+    machine loaded), so they are sized from what was read (_rows_to_fill). At 1,000,000
+    postings, the relevance set's 42 walks: 211,000 buffers whole; 138,000 with fetches of 100
+    after the first; 109,000 and 116 fetches doubling; 104,000 and 74 fetches sized
+    ('engineer' 30, 'sr product manager' 513, 'ml engineer' 1,028 of the window's 5,030).
     """
     sql, params = read.query.sql_with_params()
     if sql.count(_FROM_JOBS) != 1:
@@ -717,11 +718,13 @@ def _newest_window_rows(read: JobQuerySet, size: int, enough: Callable[[tuple], 
         rows: list = []
         batch_size = min(first, WINDOW_BATCH)
         while batch := cursor.fetchmany(batch_size):
-            batch_size = min(2 * batch_size, WINDOW_BATCH)
             for row in batch:
                 rows.append(row)
                 if enough(row):
                     return rows
+            if len(batch) < batch_size:  # the window's end: no fetch more to learn it
+                return rows
+            batch_size = max(1, min(more(rows) if more else 2 * batch_size, WINDOW_BATCH))
         return rows
 
 
@@ -732,6 +735,18 @@ def _in_transaction(using: str):
     else:
         with transaction.atomic(using=using):
             yield
+
+
+def _rows_to_fill(rows: list, want: int) -> int:
+    """How many more rows of a window walk to ask for, from the best tier's share of those read:
+    enough, by that share and half as many again, to complete `want` of it (so a walk whose best
+    tier is dense stops a few rows past the last one needed, in one or two more fetches); with
+    none of it yet, WINDOW_BATCH rows, as a rule the rest of the window (its share says nothing,
+    and each fetch is a round trip)."""
+    best = sum(1 for row in rows if row[2] >= RELEVANCE_TIERS)
+    if not best:
+        return WINDOW_BATCH
+    return math.ceil(1.5 * (want - best) * len(rows) / best)
 
 
 def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: JobQuerySet,
@@ -785,6 +800,7 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
         top_tier = itertools.count(1)
         in_window = _newest_window_rows(
             best_tiers, RECENT_WINDOW, enough=lambda row: row[2] >= RELEVANCE_TIERS and next(top_tier) >= want, first=want,
+            more=lambda rows: _rows_to_fill(rows, want),
         ) or []
     for tier, found, tested in reads:
         rows = None

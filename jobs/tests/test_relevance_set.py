@@ -184,23 +184,24 @@ def test_the_window_walk_is_a_server_side_cursor_so_the_database_stops_where_the
     assert seen and set(seen) == {(False,)}
 
 
-@pytest.mark.parametrize("largest", [100, 4])
-def test_the_window_walk_asks_first_for_the_pages_rows_then_twice_as_many_each_time(monkeypatch, largest):
+def test_the_window_walk_asks_first_for_the_pages_rows_and_never_past_the_windows_end(monkeypatch):
     """Each fetch is a round trip and makes the database walk on until it has that many rows: the
-    first asks for the page's rows (they may be all it takes), each next one twice as many
-    (few round trips, and the walk overshoots the row that answers by at most as much again)."""
+    first asks for the page's rows (they may be all it takes), the next ones as many as the best
+    tier's share of the rows read says will complete the page (all the rest when none of it came
+    yet), and a fetch that comes back short is the window's end: no fetch more to learn it."""
     from django.db import connection
 
     from jobs import selectors
     from jobs.search import current_aliases, parse_query
 
     build_catalogue()
-    asked: list[int] = []
+    fetches: list[list[tuple[int, int]]] = []
     chunked_cursor = connection.chunked_cursor
 
     class Recorded:
         def __init__(self, cursor):
             self.cursor = cursor
+            fetches.append([])
 
         def __enter__(self):
             self.cursor.__enter__()
@@ -213,20 +214,21 @@ def test_the_window_walk_asks_first_for_the_pages_rows_then_twice_as_many_each_t
             return self.cursor.execute(*args)
 
         def fetchmany(self, size):
-            asked.append(size)
-            return self.cursor.fetchmany(size)
+            rows = self.cursor.fetchmany(size)
+            fetches[-1].append((size, len(rows)))
+            return rows
 
     monkeypatch.setattr(connection, "chunked_cursor", lambda: Recorded(chunked_cursor()))
-    monkeypatch.setattr(selectors, "WINDOW_BATCH", largest)
-    query, want = "developer", 3  # the rows of its loosest tier are many, of its best tier few
-    params = SearchParams(q=query, sort=Sort.RELEVANCE)
-    windowed = selectors._ranked_ids(selectors.filtered_jobs(params), parse_query(query, current_aliases()), want,
-                                     unmatched=selectors.filtered_jobs(SearchParams()), window=True)
-    assert windowed == exhaustive_ranked_ids(params, limit=want)
-    expected = [want]
-    while len(expected) < len(asked):
-        expected.append(min(2 * expected[-1], largest))
-    assert len(asked) >= 2 and asked == expected
+    want = 3
+    for query in JUDGEMENTS:
+        params = SearchParams(q=query, sort=Sort.RELEVANCE)
+        windowed = selectors._ranked_ids(selectors.filtered_jobs(params), parse_query(query, current_aliases()), want,
+                                         unmatched=selectors.filtered_jobs(SearchParams()), window=True)
+        assert windowed == exhaustive_ranked_ids(params, limit=want), query
+        walk = fetches[-1]
+        assert walk[0][0] == want, (query, walk)
+        assert all(got == asked for asked, got in walk[:-1]), (query, walk)  # only the last may come back short
+    assert any(len(walk) > 1 for walk in fetches)
 
 
 def test_the_tiers_read_one_by_one_give_the_same_rows():

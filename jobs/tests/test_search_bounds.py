@@ -243,3 +243,27 @@ def test_a_steered_read_within_the_search_transaction_sets_its_plan_settings_wit
     assert total.count == 500 and not total.is_estimate
     assert any("enable_seqscan" in sql for sql in sqls), sqls
     assert not any("SAVEPOINT" in sql for sql in sqls), sqls
+
+
+def test_a_combination_of_facet_filters_is_one_range_of_a_composite_index():
+    # Measured at 1,000,000 postings: contract (79,893 postings) and senior (306,709) were two
+    # bitmaps ANDed, 47 ms in every statement building the set, for 25,519 postings holding both.
+    company = CompanyFactory()
+    Job.objects.bulk_create([
+        Job(title=f"Developer {n}", slug=f"developer-{n}", description="Code.", company=company, source="test",
+            external_id=f"bulk-{n}", job_type="contract" if n % 10 == 0 else "full_time",
+            experience_level="senior" if n % 15 == 0 else "mid", remote_policy="remote" if n % 2 else "onsite",
+            salary_max_usd=100_000 + n * 10)
+        for n in range(3000)
+    ], batch_size=100)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE jobs_job")
+    contract_senior = filtered_jobs(SearchParams(job_type=("contract",), experience=("senior",)))
+    assert contract_senior.count() == 100  # every 30th
+    plan = contract_senior.values("pk").explain()
+    assert "job_type_experience_remote_salary_idx" in plan, plan
+    assert "job_experience_level_idx" not in plan, plan
+    remote_paid = filtered_jobs(SearchParams(remote=("remote",), salary_min=125_000))
+    assert remote_paid.count() == len([n for n in range(3000) if n % 2 and 100_000 + n * 10 >= 125_000])
+    plan = remote_paid.values("pk").explain()
+    assert "job_remote_salary_idx" in plan or "job_type_experience_remote_salary_idx" in plan, plan
