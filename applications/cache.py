@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from jobs.cache import GENERATION_KEY, cache_get, catalogue_generation, count_lookup
+from jobs.cache import GENERATION_KEY, cache_get, cache_get_many, catalogue_generation, count_lookup, read_ahead, seeker_page_keys
 
 SCHEMA = 1
 GENERATION_TIMEOUT = 60 * 60 * 24 * 30
@@ -82,10 +82,16 @@ def lookup(key: str, *, layer: str):
 def pipeline_generation(user_id: int) -> str:
     """The seeker's schedule generation and the catalogue's, read in one round trip."""
     key = schedule_generation_key(user_id)
-    stored = {} if settings.CACHE_BYPASS else cache.get_many([key, GENERATION_KEY])
+    stored = {} if settings.CACHE_BYPASS else cache_get_many([key, GENERATION_KEY])
     schedule = stored.get(key) or schedule_generation(user_id)
     catalogue = stored.get(GENERATION_KEY) or catalogue_generation()
     return f"{schedule}.{catalogue}"
+
+
+def pipeline_reads(user_id: int):
+    """Within it, the generations a board, table or application page is kept under and what the
+    header reads for the visitor (the bell) come from one round trip (jobs.cache.read_ahead)."""
+    return read_ahead([schedule_generation_key(user_id), GENERATION_KEY, *seeker_page_keys(user_id)])
 
 
 def board_key(user_id: int, generation: str, zone: str, template: str) -> str:

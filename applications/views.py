@@ -18,6 +18,7 @@ from django_ratelimit.decorators import ratelimit
 
 from applications import exports
 from applications.calendar import calendar_bytes
+from applications.cache import pipeline_reads
 from applications.cards import CSRF_PLACEHOLDER, DETAIL_TEMPLATE, application_page, board_columns, table_page
 from applications.documents import DOCUMENT_MAX_BYTES
 from applications.forms import (
@@ -110,24 +111,26 @@ def _filters_html(form: FilterForm) -> str:
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET)
-    table = table_page(request, form.filters(), request.GET.get("page"),
-                       lambda user, filters: TablePaginator(user, filters, TABLE_PAGE_SIZE))
-    # The pager needs only the count: the page's rows come assembled (applications/cards.py).
-    page = Page(table["ids"], table["number"], Paginator(range(table["count"]), TABLE_PAGE_SIZE))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "applications/list.html", {
-        "form": form, "filters": mark_safe(_filters_html(form)),  # noqa: S308 (our own rendered form)
-        "page": page, "rows": table["rows"], "query": query.urlencode(),
-    })
+    with pipeline_reads(request.user.pk):  # the generations and the bell in one round trip
+        table = table_page(request, form.filters(), request.GET.get("page"),
+                           lambda user, filters: TablePaginator(user, filters, TABLE_PAGE_SIZE))
+        # The pager needs only the count: the page's rows come assembled (applications/cards.py).
+        page = Page(table["ids"], table["number"], Paginator(range(table["count"]), TABLE_PAGE_SIZE))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(request, "applications/list.html", {
+            "form": form, "filters": mark_safe(_filters_html(form)),  # noqa: S308 (our own rendered form)
+            "page": page, "rows": table["rows"], "query": query.urlencode(),
+        })
 
 
 def _render_board(request: HttpRequest, *, error: str = "", notice: str = "", undo=None, status: int = 200) -> HttpResponse:
     """The board; `undo` is the change just made ("Moved to Offer. Undo"), as (application, event)."""
     template = "applications/_board.html" if request.htmx else "applications/board.html"
-    columns, board_html = board_columns(request, board_for)
-    context = {"columns": columns, "board_html": board_html, "error": error, "notice": notice, "undo": undo}
-    return render(request, template, context, status=status)
+    with pipeline_reads(request.user.pk):  # the generations and the bell in one round trip
+        columns, board_html = board_columns(request, board_for)
+        context = {"columns": columns, "board_html": board_html, "error": error, "notice": notice, "undo": undo}
+        return render(request, template, context, status=status)
 
 
 @login_required
@@ -188,7 +191,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context = {**_detail_context(request, application), "csrf_token": CSRF_PLACEHOLDER}
         return {"title": _detail_title(application), "content": get_template(DETAIL_TEMPLATE).render(context)}
 
-    return render(request, "applications/detail.html", application_page(request, pk, read))
+    with pipeline_reads(request.user.pk):  # the generations and the bell in one round trip
+        return render(request, "applications/detail.html", application_page(request, pk, read))
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -161,3 +161,23 @@ def test_the_deletion_log_runs_two_queries(alice_client, alice, size, django_ass
     with django_assert_num_queries(2):
         response = fetch(alice_client, "/applications/deleted/")
     assert response.content.decode().count("<td>Role ") == min(size, 100)
+
+
+def test_a_warm_board_table_and_application_page_read_the_cache_in_three_round_trips(alice_client, alice, monkeypatch):
+    """The session; the two generations they are kept under and the header's bell in one MGET
+    (applications.cache.pipeline_reads); the kept page."""
+    import redis.connection
+
+    first = make_applications(alice, 30)[0]
+    paths = ["/applications/board/", "/applications/", f"/applications/{first.pk}/"]
+    for path in paths:
+        alice_client.get(path)  # kept now
+    sent = []
+    send = redis.connection.AbstractConnection.send_packed_command
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command",
+                        lambda self, command, *args, **kwargs: sent.append(command) or send(self, command, *args, **kwargs))
+
+    for path in paths:
+        sent.clear()
+        assert alice_client.get(path).status_code == 200
+        assert len(sent) == 3, (path, sent)
