@@ -63,7 +63,10 @@ _TRACKED_SQL = (
 
 
 def _tracked_among(user_id: int, job_ids: list[int]) -> frozenset[int]:
-    with connections[router.db_for_read(Application)].cursor() as cursor:
+    connection = connections[router.db_for_read(Application)]
+    if connection.vendor != "postgresql":  # the embedded default (SQLite): no arrays, no LATERAL
+        return frozenset(Application.objects.filter(user_id=user_id, job_id__in=job_ids).values_list("job_id", flat=True))
+    with connection.cursor() as cursor:
         cursor.execute(_TRACKED_SQL, [job_ids, user_id])
         return frozenset(row[0] for row in cursor.fetchall())
 
