@@ -4,6 +4,7 @@ system messages from the lower apps' signals."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -107,6 +108,7 @@ def test_import_jobs_tells_the_staff(tmp_path, django_user_model, alice):
     assert not Notification.objects.filter(user=alice).exists()
 
 
+@pytest.mark.skipif(not settings.REDIS_URL, reason="counts round trips to Redis (the embedded default has none)")
 def test_a_kept_search_reads_the_cache_in_four_round_trips_and_the_bell_is_the_seekers_own(alice, bob, monkeypatch):
     """The session; the search throttle's count (two); then the catalogue's generation, the kept
     block and the bell's unread count together. Each seeker's bell is their own."""
