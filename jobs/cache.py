@@ -300,7 +300,7 @@ def seeker_search_key(path: str, query_string: str) -> str:
     # The query string as sent, not its canonical form: the kept markup repeats it (links, the
     # pager, the track forms' way back), and only seekers' own searches are kept, for 60 s. The
     # catalogue's generation is in the value, not the key, so both are read in one round trip
-    # (jobs.views._seeker_page); a value of another generation is never used.
+    # (jobs.views._kept_seeker_list); a value of another generation is never used.
     return f"jobs:seeker-search:v2:{_digest(path, query_string)}"
 
 

@@ -120,13 +120,9 @@ def _fresh_kept(key: str) -> dict | None:
     return kept if fresh else None
 
 
-def _seeker_page(request: HttpRequest, params, context: dict) -> dict:
-    """The kept results block of this query, built (and kept) if it is missing or was built
-    under another catalogue generation (the generation is in the value, jobs.cache.seeker_search_key)."""
-    key = jobs_cache.seeker_search_key(request.path, request.META.get("QUERY_STRING", ""))
-    kept = _fresh_kept(key)
-    if kept is not None:
-        return kept
+def _build_kept(request: HttpRequest, params, context: dict, key: str) -> dict:
+    """The results block of this query built for every seeker and kept under `key` (the
+    catalogue's generation in the value, jobs.cache.seeker_search_key)."""
     generation = jobs_cache.catalogue_generation()
     _seeker_search(request, params, context)
     html = render_to_string("jobs/_search.html", {**context, "keep": True}, request)
@@ -137,10 +133,14 @@ def _seeker_page(request: HttpRequest, params, context: dict) -> dict:
     return kept
 
 
-def _seeker_reads(request: HttpRequest, key: str):
-    """The catalogue's generation, the kept block and what the header reads for the visitor (the
-    bell), in one round trip."""
-    return jobs_cache.read_ahead([jobs_cache.GENERATION_KEY, key, *jobs_cache.seeker_page_keys(request.user.pk)])
+def _seeker_search_key(request: HttpRequest) -> str:
+    return jobs_cache.seeker_search_key(request.path, request.META.get("QUERY_STRING", ""))
+
+
+def _seeker_reads(request: HttpRequest, *keys: str):
+    """The catalogue's generation, `keys` and what the header reads for the visitor (the bell),
+    in one round trip."""
+    return jobs_cache.read_ahead([jobs_cache.GENERATION_KEY, *keys, *jobs_cache.seeker_page_keys(request.user.pk)])
 
 
 def _kept_seeker_list(request: HttpRequest) -> HttpResponse | None:
@@ -148,7 +148,7 @@ def _kept_seeker_list(request: HttpRequest) -> HttpResponse | None:
     validates the query and builds it). A block is kept only for a query string whose form was
     valid, so a kept one needs no form: the page's title and heading read the search terms the
     block was built for (each form field's markup is in the block)."""
-    key = jobs_cache.seeker_search_key(request.path, request.META.get("QUERY_STRING", ""))
+    key = _seeker_search_key(request)
     with _seeker_reads(request, key):
         kept = _fresh_kept(key)
         if kept is None or "q" not in kept:
@@ -158,10 +158,10 @@ def _kept_seeker_list(request: HttpRequest) -> HttpResponse | None:
 
 
 def _seeker_list(request: HttpRequest, params, context: dict) -> HttpResponse:
-    """A seeker's search page whose block was not kept: built, kept, then filled for the visitor."""
-    key = jobs_cache.seeker_search_key(request.path, request.META.get("QUERY_STRING", ""))
-    with _seeker_reads(request, key):
-        context["kept"] = _seeker_page(request, params, context)
+    """A seeker's search page whose block `_kept_seeker_list` did not find: built, kept, then
+    filled for the visitor (the block is not looked up again: one lookup, one miss, a request)."""
+    with _seeker_reads(request):
+        context["kept"] = _build_kept(request, params, context, _seeker_search_key(request))
         return render(request, "jobs/list.html", context)
 
 
