@@ -89,9 +89,8 @@ def dashboard_reads(user_id: int):
     keys named by the seeker alone (the snapshot's generations, their last change, their
     schedule's generation, the bell's count), then those named by what that found (the snapshot, the upcoming
     interviews, the figures' markup). A miss is read and filled as without it."""
-    with jobs_cache.read_ahead([all_user_metrics_generation_key(), user_metrics_generation_key(user_id),
-                                changed_at_key(user_id), schedule_generation_key(user_id),
-                                *jobs_cache.seeker_page_keys(user_id)]):
+    with jobs_cache.seeker_read_ahead(user_id, [all_user_metrics_generation_key(), user_metrics_generation_key(user_id),
+                                                changed_at_key(user_id), schedule_generation_key(user_id)]):
         generation = user_metrics_generation(user_id)
         with jobs_cache.read_ahead([
             user_metrics_key(user_id, generation),

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from jobs.cache import GENERATION_KEY, cache_get, cache_get_many, catalogue_generation, count_lookup, read_ahead, seeker_page_keys
+from jobs.cache import GENERATION_KEY, cache_get, cache_get_many, catalogue_generation, count_lookup, seeker_read_ahead
 
 SCHEMA = 1
 GENERATION_TIMEOUT = 60 * 60 * 24 * 30
@@ -90,8 +90,8 @@ def pipeline_generation(user_id: int) -> str:
 
 def pipeline_reads(user_id: int):
     """Within it, the generations a board, table or application page is kept under and what the
-    header reads for the visitor (the bell) come from one round trip (jobs.cache.read_ahead)."""
-    return read_ahead([schedule_generation_key(user_id), GENERATION_KEY, *seeker_page_keys(user_id)])
+    header reads for the visitor (the bell) come from one round trip (jobs.cache.seeker_read_ahead)."""
+    return seeker_read_ahead(user_id, [schedule_generation_key(user_id), GENERATION_KEY])
 
 
 def board_key(user_id: int, generation: str, zone: str, template: str) -> str:

@@ -159,8 +159,10 @@ def read_on_every_seeker_page(key_for: Callable[[int], str]) -> None:
         _SEEKER_PAGE_KEYS.append(key_for)
 
 
-def seeker_page_keys(user_id: int) -> list[str]:
-    return [key_for(user_id) for key_for in _SEEKER_PAGE_KEYS]
+def seeker_read_ahead(user_id: int, keys):
+    """`read_ahead` of a logged-in page's `keys` and of what every seeker page reads for its
+    visitor (read_on_every_seeker_page), in the same round trip."""
+    return read_ahead([*keys, *(key_for(user_id) for key_for in _SEEKER_PAGE_KEYS)])
 
 
 def cache_get(key: str, default=None):

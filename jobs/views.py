@@ -140,7 +140,7 @@ def _seeker_search_key(request: HttpRequest) -> str:
 def _seeker_reads(request: HttpRequest, *keys: str):
     """The catalogue's generation, `keys` and what the header reads for the visitor (the bell),
     in one round trip."""
-    return jobs_cache.read_ahead([jobs_cache.GENERATION_KEY, *keys, *jobs_cache.seeker_page_keys(request.user.pk)])
+    return jobs_cache.seeker_read_ahead(request.user.pk, [jobs_cache.GENERATION_KEY, *keys])
 
 
 def _kept_seeker_list(request: HttpRequest) -> HttpResponse | None:
