@@ -527,6 +527,17 @@ def _excerpt_columns(qs: JobQuerySet, params: SearchParams) -> JobQuerySet:
 
 
 @contextmanager
+def _in_transaction(using: str):
+    """The enclosing transaction, or a new one: settings made with set_config(…, true) and a
+    server-side cursor both live until its end."""
+    if connections[using].in_atomic_block:
+        yield
+    else:
+        with transaction.atomic(using=using):
+            yield
+
+
+@contextmanager
 def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False, gin_limit: int = 0):
     """Plan the enclosed queries with bitmap index scans (PostgreSQL; a no-op elsewhere).
 
@@ -560,19 +571,18 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     sql = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings)
     values = [item for pair in settings.items() for item in pair]
     connection = connections[qs.db]
-    if connection.in_atomic_block and not gin_limit:
-        # Within a transaction already (search_deadline's): a savepoint would scope nothing, as a
-        # released one keeps the settings made in it; its SAVEPOINT and RELEASE were two round
-        # trips more for each of the page's steered reads.
-        with connection.cursor() as cursor:
+    if gin_limit:  # a savepoint, rolled back so the limit ends with it
+        with transaction.atomic(using=qs.db), connection.cursor() as cursor:
             cursor.execute(sql, values)
-        yield
+            yield
+            transaction.set_rollback(True, using=qs.db)
         return
-    with transaction.atomic(using=qs.db), connection.cursor() as cursor:
+    # Within a transaction already (search_deadline's), no savepoint: it would scope nothing, as a
+    # released one keeps the settings made in it, and its SAVEPOINT and RELEASE were two round
+    # trips more for each of the page's steered reads.
+    with _in_transaction(qs.db), connection.cursor() as cursor:
         cursor.execute(sql, values)
         yield
-        if gin_limit:
-            transaction.set_rollback(True, using=qs.db)
 
 
 def _rows_fetcher(qs: JobQuerySet, total: Total) -> Callable[[JobQuerySet], list[Job]]:
@@ -726,15 +736,6 @@ def _newest_window_rows(read: JobQuerySet, size: int, enough: Callable[[tuple], 
                 return rows
             batch_size = max(1, min(more(rows) if more else 2 * batch_size, WINDOW_BATCH))
         return rows
-
-
-@contextmanager
-def _in_transaction(using: str):
-    if connections[using].in_atomic_block:
-        yield
-    else:
-        with transaction.atomic(using=using):
-            yield
 
 
 def _rows_to_fill(rows: list, want: int) -> int:
