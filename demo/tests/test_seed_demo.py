@@ -430,3 +430,16 @@ def test_every_open_posting_gets_its_similar_jobs_stored_as_the_live_rule_choose
     assert sum(1 for ids in lists.values() if ids) > len(open_ids) // 2
     for job in Job.objects.filter(pk__in=sorted(open_ids)[:20]):
         assert lists[job.pk] == [other.pk for other in compute_similar(job, sorted(job.skill_ids))]
+
+
+def test_the_seeded_catalogue_is_in_the_search_vocabulary_so_typing_help_works_at_once(client):
+    from jobs.models import SearchTerm
+
+    out = seed(jobs=300, users=1, applications=0)
+
+    title = Job.objects.active().values_list("title", flat=True).first()
+    assert SearchTerm.objects.filter(kind="title", key=title.lower()).exists()
+    assert SearchTerm.objects.filter(kind="skill").exists() and SearchTerm.objects.filter(kind="company").exists()
+    assert f"{SearchTerm.objects.count():,} search terms" in out
+    suggestions = client.get("/jobs/suggest/", {"q": title[:4]}).json()["suggestions"]
+    assert title in [suggestion["term"] for suggestion in suggestions] or len(suggestions) == 8

@@ -65,6 +65,7 @@ from demo import data
 from demo.saved_searches import seed_saved_searches
 from jobs.models import Company, Job, JobSkill, Skill
 from jobs.similar import refresh_similar_jobs
+from jobs.vocabulary import refresh_search_terms
 from jobs.salaries import current_rates, usd_range
 
 User = get_user_model()
@@ -848,6 +849,7 @@ class SeedReport:
     events: int = 0
     saved_searches: int = 0
     similar: int = 0  # open postings whose similar jobs were stored
+    search_terms: int = 0  # the search vocabulary (suggestions, 'Did you mean') built from them
     seconds: float = 0.0
     phases: dict[str, float] = dataclass_field(default_factory=dict)
 
@@ -1143,6 +1145,9 @@ class Seeder:
         with self.phase("similar jobs"):
             if jobs:  # every open posting's list, chosen ahead of its page (jobs/similar.py)
                 self.report.similar = refresh_similar_jobs()
+        with self.phase("search vocabulary"):
+            if jobs:  # typing help and 'Did you mean' read it; the daily task keeps it current after this
+                self.report.search_terms = refresh_search_terms()
         with self.phase("finish"):
             if users or applications:
                 self.background.run(analyze_statements(User, Profile, ProfileSkill))
@@ -1204,7 +1209,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Seeded {report.jobs:,} jobs ({report.companies:,} new companies), {report.users:,} users, "
                 f"{report.applications:,} applications with {report.events:,} events, "
-                f"{report.saved_searches:,} saved searches in {report.seconds:.1f}s "
+                f"{report.saved_searches:,} saved searches, {report.search_terms:,} search terms in {report.seconds:.1f}s "
                 f"(seed {seeder.seed})."
             )
             if verbosity >= 2:
