@@ -8,7 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from django_ratelimit.decorators import ratelimit
 
 from jobs import cache as jobs_cache, plain
 from jobs.forms import JobSearchForm
@@ -21,11 +20,12 @@ from jobs.similar import job_page
 
 
 # Outside the page cache: a stored page is cheap, but each search counts (a stored page
-# answered early counts on the same key: jobs.cache.stored_page_response).
+# answered early counts on the same key: jobs.cache.stored_page_response). django-ratelimit's
+# key, limit and 429, counted in one Redis round trip (jobs.cache.ratelimit).
 SEARCH_THROTTLE = {"key": "ip", "rate": lambda group, request: settings.THROTTLE_SEARCH}
 
 
-@ratelimit(**SEARCH_THROTTLE, block=True)
+@jobs_cache.ratelimit(**SEARCH_THROTTLE)
 @jobs_cache.cache_anonymous_page("list", jobs_cache.LIST_PAGE_TIMEOUT, params=tuple(JobSearchForm.base_fields),
                                  throttle=SEARCH_THROTTLE)
 def job_list(request: HttpRequest) -> HttpResponse:

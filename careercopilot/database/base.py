@@ -7,16 +7,23 @@ So for DATABASE_FAIL_FAST_SECONDS after a connection attempt on an alias failed,
 refuses new connections to that alias at once (the same OperationalError, so the same 503); the
 first attempt after the window tries the database again, so a database that returns is used
 again within that window. A pool that is only full (every connection lent out) is not a failure.
+
+The pool's check as it lends a connection (CONN_HEALTH_CHECKS) is `check_connection` below: it
+makes no round trip for a connection that is plainly healthy, and the pool's own (an empty query)
+for one that is not.
 """
 
 from __future__ import annotations
 
+import select
 import threading
 import time
 
 from django.conf import settings
 from django.db.utils import OperationalError
 from django_prometheus.db.backends.postgresql.base import DatabaseWrapper as PrometheusDatabaseWrapper
+from psycopg import pq
+from psycopg_pool import ConnectionPool
 
 _failures: dict[str, tuple[float, str]] = {}  # alias → (monotonic time of the failure, what failed)
 _lock = threading.Lock()
@@ -38,7 +45,42 @@ def forget_failures() -> None:
         _failures.clear()
 
 
+def _readable(fd: int) -> bool:
+    if hasattr(select, "poll"):  # no FD_SETSIZE limit, unlike select()
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def check_connection(conn) -> None:
+    """The pool's check of a connection it is about to lend, without a round trip when the answer
+    is already known. An idle connection the server ended (a restart, a stop, a terminated backend,
+    an idle timeout) has something to read on its socket: the server's last message, then the end
+    of the stream; a healthy idle one has nothing, as nothing is asked of the server between
+    requests. So a connection that libpq reports open, outside a transaction, with nothing to read,
+    is lent at once; any other goes through the pool's own check (an empty query), which raises for a
+    broken one, and the pool discards it and lends another. The empty query could not catch more:
+    the server can end a connection between any check and the query that follows it. It saves a
+    round trip per request (~30-45 us of the worker's time and the server's own work)."""
+    pgconn = conn.pgconn
+    if (pgconn.status == pq.ConnStatus.OK and pgconn.transaction_status == pq.TransactionStatus.IDLE
+            and not _readable(pgconn.socket)):
+        return
+    ConnectionPool.check_connection(conn)
+
+
 class DatabaseWrapper(PrometheusDatabaseWrapper):
+    @property
+    def pool(self):
+        created = self.alias not in self._connection_pools
+        pool = super().pool
+        # Django gives the pool psycopg_pool's round-trip check when CONN_HEALTH_CHECKS is on and
+        # has no setting for another: the cheaper one above, set once, as the pool is made.
+        if created and pool is not None and pool._check is ConnectionPool.check_connection:
+            pool._check = check_connection
+        return pool
+
     def get_new_connection(self, conn_params):
         failure = _failures.get(self.alias)
         if failure is not None:

@@ -42,6 +42,35 @@ def test_search_is_throttled_per_address_cached_page_or_not(settings):
     assert Client(REMOTE_ADDR="198.51.100.23").get("/jobs/").status_code == 200
 
 
+def test_a_logged_in_search_counts_against_the_same_limit_as_anonymous_ones(alice, settings):
+    settings.THROTTLE_SEARCH = "4/m"
+    JobFactory(title="Python developer")
+    anonymous = Client(REMOTE_ADDR="198.51.100.24")
+    seeker = Client(REMOTE_ADDR="198.51.100.24")
+    seeker.force_login(alice)
+
+    codes = [anonymous.get("/jobs/", {"q": "python"}).status_code for _ in range(2)]  # built, then stored
+    codes += [seeker.get("/jobs/", {"q": "python"}).status_code for _ in range(3)]
+
+    assert codes == [200] * 4 + [429]
+    assert seeker.get("/jobs/", {"q": "python"}).wsgi_request.limited
+    assert Client(REMOTE_ADDR="198.51.100.25").get("/jobs/", {"q": "python"}).status_code == 200
+
+
+@pytest.mark.skipif(not __import__("django.conf").conf.settings.REDIS_URL, reason="counts commands on a real Redis")
+def test_a_built_search_counts_in_one_redis_command_on_django_ratelimits_key(alice):
+    from careercopilot.tests.test_early_answers import _redis_commands_during
+
+    seeker = Client()
+    seeker.force_login(alice)
+    seeker.get("/jobs/", {"q": "python"})  # Redis learns the counting script
+
+    commands = _redis_commands_during(lambda: seeker.get("/jobs/", {"q": "python"}))
+
+    counts = [command for kind, command in commands if kind != "lua" and ":rl:" in command]
+    assert len(counts) == 1 and counts[0].startswith("EVALSHA"), commands  # not SET NX, then INCR
+
+
 def test_the_search_api_is_throttled(monkeypatch):
     from rest_framework.throttling import SimpleRateThrottle
 
