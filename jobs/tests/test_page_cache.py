@@ -163,6 +163,30 @@ def test_distinct_searches_stop_being_stored_past_the_budget(client, postings, s
     assert len(_stored_page_keys("list")) == 20
 
 
+def test_a_worker_refused_by_the_budget_offers_no_page_until_the_next_window(client, postings, settings, monkeypatch):
+    """A budget only grows within its window: once refused, the worker builds pages without
+    gzipping and sending them for nothing, even if the count has gone meanwhile (evicted), and
+    offers them again in the next window."""
+    from types import SimpleNamespace
+
+    from django.core.cache import cache
+
+    settings.THROTTLE_SEARCH = "10000/m"
+    settings.PAGE_CACHE_MAX_PAGES = 2
+    _start_of_a_budget_window(jobs_cache.LIST_PAGE_TIMEOUT, needed=5)
+    marks = [client.get("/jobs/", {"q": f"python {n}"})["X-Page-Cache"] for n in range(3)]
+    assert marks == ["miss", "miss", "skip"]
+
+    cache.delete(jobs_cache.page_budget_key("list", int(time.time() // jobs_cache.LIST_PAGE_TIMEOUT)))
+    assert client.get("/jobs/", {"q": "python 3"})["X-Page-Cache"] == "skip"
+    assert len(_stored_page_keys("list")) == 2
+
+    later = time.time() + jobs_cache.LIST_PAGE_TIMEOUT
+    monkeypatch.setattr(jobs_cache, "time", SimpleNamespace(time=lambda: later, monotonic=time.monotonic))
+    assert client.get("/jobs/", {"q": "python 4"})["X-Page-Cache"] == "miss"
+    assert len(_stored_page_keys("list")) == 3
+
+
 def _expire_stored_page(name: str, path: str, query: str = "") -> str:
     """Make the stored page (and its gzipped copy) past its timeout but still kept, as it is for
     STALE_PAGE_SECONDS after it; returns its key."""
