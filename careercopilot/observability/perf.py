@@ -401,37 +401,49 @@ def cpu_seconds(process: psutil.Process | None) -> float:
 CPU_PARTS = {"gunicorn": "gunicorn", "postgres": "postgres", "nginx": "nginx", "wrk": "wrk", "redis-server": "redis"}
 
 
-def machine_cpu() -> dict[str, float]:
-    """CPU seconds used so far by every process on the machine, summed by part (CPU_PARTS, the
-    rest as "other"), and the machine's busy total from /proc/stat, which also counts processes
-    that ended in between (another program's short commands: busy minus the parts)."""
-    parts = dict.fromkeys([*CPU_PARTS.values(), "other"], 0.0)
-    for p in psutil.process_iter(["name", "cmdline", "cpu_times"]):
+def machine_cpu() -> dict:
+    """A snapshot for cpu_split: the CPU seconds each process on the machine has used so far, with
+    the part it belongs to (CPU_PARTS, the rest "other"); this process's finished children (wrk
+    has ended by the time a load is over and is no longer listed: its CPU is in the children's
+    usage once it has been waited for); and the machine's busy total from /proc/stat."""
+    pids = {}
+    for p in psutil.process_iter(["name", "cmdline", "cpu_times", "create_time"]):
         times = p.info.get("cpu_times")
         if times is None:
             continue
         name = p.info.get("name") or ""
         cmdline = " ".join(p.info.get("cmdline") or [])
         part = next((label for key, label in CPU_PARTS.items() if name.startswith(key) or (key == "gunicorn" and "gunicorn" in cmdline)), "other")
-        parts[part] += times.user + times.system
-    # wrk has ended by the time a load is over and is no longer listed: as this process's child,
-    # its CPU is in this process's children's usage once it has been waited for.
+        pids[(p.pid, p.info.get("create_time"))] = (part, times.user + times.system)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    parts["wrk"] += children.ru_utime + children.ru_stime
     total = psutil.cpu_times()
-    parts["machine_busy"] = total.user + total.nice + total.system + total.irq + total.softirq + getattr(total, "steal", 0.0)
-    return parts
+    return {"pids": pids, "children": children.ru_utime + children.ru_stime,
+            "machine_busy": total.user + total.nice + total.system + total.irq + total.softirq + getattr(total, "steal", 0.0)}
 
 
-def cpu_split(before: dict[str, float], after: dict[str, float], answers: int, wall: float) -> dict:
+def _used_between(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds by part between two snapshots: what each process still running at the second
+    used since the first (all of it, for one started in between), plus this process's children
+    that finished in between (its wrk runs). A process that ended in between, and was not ours to
+    wait for (another program's load, a worker recycled), is left out of the parts rather than
+    subtracted from them; its time is still in machine_busy."""
+    used = dict.fromkeys([*CPU_PARTS.values(), "other"], 0.0)
+    for key, (part, seconds) in after["pids"].items():
+        used[part] += seconds - before["pids"].get(key, (part, 0.0))[1]
+    used["wrk"] += after["children"] - before["children"]
+    used["machine_busy"] = after["machine_busy"] - before["machine_busy"]
+    return used
+
+
+def cpu_split(before: dict, after: dict, answers: int, wall: float) -> dict:
     """CPU ms per answered request by part, and what the machine's cores allow: at the measured
     cost an answer needs `machine_busy` ms of CPU, so `cores × 1000 / machine_busy` answers a
     second is the most the machine can give, whatever the server does."""
     if not answers or wall <= 0:
         return {}
-    per_answer = {part: round(1000 * (after[part] - before[part]) / answers, 3) for part in after}
+    per_answer = {part: round(1000 * seconds / answers, 3) for part, seconds in _used_between(before, after).items()}
     cores = psutil.cpu_count() or 1
-    busy = after["machine_busy"] - before["machine_busy"]
+    busy = per_answer["machine_busy"] * answers / 1000
     return {"cpu_ms_per_answer": per_answer, "cores": cores, "machine_busy_percent": round(100 * busy / (wall * cores), 1),
             "answers_per_s_the_cores_allow": round(cores * 1000 / per_answer["machine_busy"], 1) if per_answer["machine_busy"] else None}
 

@@ -87,3 +87,20 @@ def test_compare_flags_endpoints_slower_relative_to_the_ceiling():
                           _report({"home": 3.1, "search_rare": 10.0, "board": 5.0}))
     assert result["slower"] == ["search_rare"]  # +24 %; home got faster, board did not move
     assert result["endpoints"]["search_rare"]["change"] == 0.24
+
+
+def test_the_cpu_split_leaves_out_a_process_that_ended_mid_load_instead_of_going_negative():
+    # Another program's wrk (a second perfsuite, say) ends during the load: its seconds vanish from
+    # the listing, which must not be read as this load's wrk or gunicorn giving CPU back.
+    before = {"pids": {(10, 1.0): ("gunicorn", 5.0), (11, 1.0): ("wrk", 40.0), (12, 1.0): ("nginx", 1.0)},
+              "children": 3.0, "machine_busy": 100.0}
+    after = {"pids": {(10, 1.0): ("gunicorn", 7.0), (12, 1.0): ("nginx", 1.5), (13, 2.0): ("gunicorn", 0.5)},
+             "children": 3.4, "machine_busy": 104.0}
+
+    split = perf.cpu_split(before, after, answers=1000, wall=2.0)
+
+    assert split["cpu_ms_per_answer"]["gunicorn"] == 2.5  # 2 s from the old worker, 0.5 s from a new one
+    assert split["cpu_ms_per_answer"]["nginx"] == 0.5
+    assert split["cpu_ms_per_answer"]["wrk"] == 0.4  # this run's own wrk, from its finished children
+    assert split["cpu_ms_per_answer"]["machine_busy"] == 4.0 and split["machine_busy_percent"] == 100.0
+    assert split["answers_per_s_the_cores_allow"] == split["cores"] * 250.0
