@@ -119,7 +119,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",  # log-in (needed by auth, messages)
     "django.middleware.common.CommonMiddleware",  # ~9 µs: ALLOWED_HOSTS check, APPEND_SLASH redirects
     "django.middleware.csrf.CsrfViewMiddleware",  # ~3 µs: every form post
-    "django.contrib.auth.middleware.AuthenticationMiddleware",  # ~3 µs: request.user, lazily
+    # ~3 µs: request.user, lazily; Django's, its user row read by a statement compiled once (~265 -> ~80 µs)
+    "accounts.authentication.AuthenticationMiddleware",
     "accounts.time_zones.seeker_time_zone_middleware",  # ~6 µs: dates in the seeker's zone
     "careercopilot.middleware.MessageMiddleware",  # Django's, storage made on first use (16 → 1 µs)
     "django_htmx.middleware.HtmxMiddleware",  # <1 µs: request.htmx for the board and track buttons
@@ -134,7 +135,7 @@ if not PROMETHEUS_REQUEST_METRICS:
 
 if SILK_ENABLED:
     INSTALLED_APPS.append("silk")
-    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    MIDDLEWARE.insert(MIDDLEWARE.index("accounts.authentication.AuthenticationMiddleware") + 1,
                       "silk.middleware.SilkyMiddleware")
     SILKY_AUTHENTICATION = True
     SILKY_AUTHORISATION = True  # default permission check: is_staff

@@ -22,9 +22,11 @@ import time
 from django.conf import settings
 from django.db.utils import OperationalError
 from django_prometheus.db.backends.postgresql.base import DatabaseWrapper as PrometheusDatabaseWrapper
+from django_prometheus.db.common import ExportingCursorWrapper
 from psycopg import pq
 from psycopg_pool import ConnectionPool
 
+_counting_cursors: dict[tuple, type] = {}  # (cursor class, alias, vendor) -> django-prometheus's counting subclass
 _failures: dict[str, tuple[float, str]] = {}  # alias → (monotonic time of the failure, what failed)
 _lock = threading.Lock()
 
@@ -71,6 +73,18 @@ def check_connection(conn) -> None:
 
 
 class DatabaseWrapper(PrometheusDatabaseWrapper):
+    def get_connection_params(self):
+        """django-prometheus's: Django's, the cursor class its counting subclass. It makes that
+        subclass anew on every call, and Django calls this on every connect, so on every request
+        with the pool (whose connections do not even use the answer): ~8 of its ~11 us. Made once."""
+        conn_params = super(PrometheusDatabaseWrapper, self).get_connection_params()
+        key = (conn_params["cursor_factory"], self.alias, self.vendor)
+        counting = _counting_cursors.get(key)
+        if counting is None:
+            counting = _counting_cursors.setdefault(key, ExportingCursorWrapper(*key))
+        conn_params["cursor_factory"] = counting
+        return conn_params
+
     @property
     def pool(self):
         created = self.alias not in self._connection_pools

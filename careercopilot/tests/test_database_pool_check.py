@@ -74,3 +74,20 @@ def test_a_healthy_idle_connection_is_lent_without_asking_the_server(one_connect
         assert _last_activity(pid) > before
     finally:
         one_connection_pool.pool.putconn(conn)
+
+
+def test_queries_are_still_counted_by_django_prometheus_with_one_cursor_class(one_connection_pool):
+    from django_prometheus.db.metrics import execute_total
+
+    params = one_connection_pool.get_connection_params()
+    assert one_connection_pool.get_connection_params()["cursor_factory"] is params["cursor_factory"]  # made once
+    one_connection_pool.pool.putconn(_lend(one_connection_pool))  # made (and configured) before counting
+    counted = execute_total.labels("pool_check_test", "postgresql")
+    before = counted._value.get()
+    conn = _lend(one_connection_pool)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        one_connection_pool.pool.putconn(conn)
+    assert counted._value.get() == before + 1
