@@ -23,11 +23,14 @@ import itertools
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
+from typing import NamedTuple
 
 import psycopg.errors
 from django.conf import settings
@@ -138,8 +141,10 @@ class Total:
         return f"{COUNT_CAP:,}+" if self.is_estimate else f"{self.count:,}"
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """One match as the candidates statement reads it: a tuple, since a search makes up to
+    COUNT_CAP + 1 of them (a frozen dataclass's __init__ cost 0.86 ms per thousand, this 0.18)."""
+
     pk: int
     posted_at: datetime
     tier: int
@@ -960,10 +965,10 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
         rows = cursor.fetchall()
     if len(rows) <= COUNT_CAP:
         if candidates_out is not None:
-            candidates_out.append(Candidates(tuple(Candidate(*row) for row in rows)))
+            candidates_out.append(Candidates(tuple(map(Candidate._make, rows))))
         return Total(len(rows), big=big)
     if candidates_out is not None:  # read for nothing else: the facets' sample (Candidates.complete)
-        candidates_out.append(Candidates(tuple(Candidate(*row) for row in rows), complete=False))
+        candidates_out.append(Candidates(tuple(map(Candidate._make, rows)), complete=False))
     return Total(max(planned, COUNT_CAP + 1), is_estimate=True, big=big)
 
 
@@ -1120,11 +1125,8 @@ def _chosen_facet_counts(params: SearchParams, chosen: list[str], names: list[st
 
 def _candidate_counts(candidates: Candidates, names: list[str], size: int | None = None) -> dict[str, dict[str, tuple[int, bool]]]:
     """Counts per value over the matches read; over a sample of them (not complete), scaled to `size`."""
-    counts: dict[str, dict[str, tuple[int, bool]]] = {name: {} for name in names}
-    for row in candidates.rows:
-        for name in names:
-            value = getattr(row, FACETS[name][0])
-            counts[name][value] = (counts[name].get(value, (0, False))[0] + 1, False)
+    counts = {name: {value: (n, False) for value, n in Counter(map(attrgetter(FACETS[name][0]), candidates.rows)).items()}
+              for name in names}
     if not candidates.complete and candidates.rows:
         scale = max(size or 0, len(candidates.rows)) / len(candidates.rows)
         counts = {name: {value: (round(n * scale), True) for value, (n, _) in values.items()} for name, values in counts.items()}
