@@ -77,6 +77,16 @@ def _plain_terms(text: str) -> list[tuple[bool, str]]:
     return plain_terms(text)
 
 
+class TestedLastQuery(SearchQuery):
+    """A search query PostgreSQL tests after a row's other filters (jobs_tested_last, migration
+    0016): the same index condition and estimates, but in a scan's filter the document is
+    decompressed only for rows whose columns already passed."""
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        return f"jobs_tested_last({sql})", params
+
+
 def search_query(text: str) -> SearchQuery:
     """The stemmed query over search_vector (aliases and symbols applied; see jobs.search)."""
     return SearchQuery(parse_query(text, current_aliases()).english, search_type="raw", config=SEARCH_CONFIG)
@@ -99,7 +109,7 @@ class JobQuerySet(models.QuerySet):
                 return self.filter(pk__lt=0)
             # Stemmed anywhere, or, for a query an alias or a technology name widened, an
             # exact word of the title or skills ("c++", "node.js", "go" for "golang").
-            stemmed = Q(search_vector=SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG))
+            stemmed = Q(search_vector=TestedLastQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG))
             if not parsed.widened:
                 return self.filter(stemmed)
             # The small document first: PostgreSQL tests an OR's arms in the order written, and

@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 from django.contrib.postgres.search import SearchQuery
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from jobs import selectors
@@ -267,3 +267,37 @@ def test_a_combination_of_facet_filters_is_one_range_of_a_composite_index():
     assert remote_paid.count() == len([n for n in range(3000) if n % 2 and 100_000 + n * 10 >= 125_000])
     plan = remote_paid.values("pk").explain()
     assert "job_remote_salary_idx" in plan or "job_type_experience_remote_salary_idx" in plan, plan
+
+
+def test_a_walk_of_the_newest_postings_tests_the_text_after_the_other_filters():
+    # Walking the posted_at index for a word's newest postings in a location, PostgreSQL
+    # tested the text first on every row walked (a 1-2 kB document decompressed) and the
+    # location only on the rows holding the word: at a million postings 'regress' in one
+    # location decompressed 5,463 documents to keep 21 (27,000 buffers, 29-150 ms).
+    company = CompanyFactory()
+    jobs = Job.objects.bulk_create([
+        Job(title=f"Developer {n}", slug=f"developer-{n}", description="Regression tests." if n % 2 else ("Zebra code." if n == 4 else "Code."),
+            company=company, source="test", external_id=f"bulk-{n}", location="Berlin" if n % 3 else "Paris")
+        for n in range(600)
+    ], batch_size=100)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE jobs_job")
+    newest = filtered_jobs(SearchParams(q="regression", location="Paris")).order_by("-posted_at", "-id")
+    expected = [job.pk for job in sorted(jobs, key=lambda job: (job.posted_at, job.pk), reverse=True)
+                if job.pk and job.location == "Paris" and "Regression" in job.description][:5]
+    assert expected and list(newest.values_list("pk", flat=True)[:5]) == expected
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")  # the walk, as at a million postings
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = newest.values("pk")[:5].explain()
+    filter_line = next(line for line in plan.splitlines() if "Filter:" in line and "search_vector" in line)
+    assert filter_line.index("location") < filter_line.index("search_vector"), plan
+    # The planner still knows a rare word is rare, and the GIN index can still serve it.
+    rare = Job.objects.search("zebra").values("pk")
+    with transaction.atomic(), connection.cursor() as cursor:
+        # (a released savepoint keeps SET LOCAL: bitmaps are turned back on)
+        cursor.execute("SET LOCAL enable_bitmapscan = on")
+        cursor.execute("SET LOCAL enable_indexscan = off")  # 600 rows: else any plan will do
+        plan = rare.explain()
+    assert "Index Cond: (search_vector @@ jobs_tested_last" in plan and "rows=1 " in plan, plan
+    assert list(rare) == [{"pk": jobs[4].pk}]
