@@ -113,7 +113,8 @@ def test_a_stored_search_page_costs_one_redis_round_trip_throttle_included(clien
 
 
 @pytest.mark.skipif(not __import__("django.conf").conf.settings.REDIS_URL, reason="counts commands on a real Redis")
-def test_a_page_this_worker_just_served_costs_only_the_throttles_count(client, job):
+def test_a_page_this_worker_just_served_costs_only_the_throttles_count(client, job, settings):
+    settings.THROTTLE_SEARCH = "60/m"  # under 64 a window: every answer is counted on Redis
     client.get("/jobs/?q=plumber")  # built and stored
     Client().get("/jobs/?q=plumber")  # read from Redis, kept in this process
     Client().get("/jobs/?q=plumber")  # Redis learns the counting script
@@ -174,6 +175,98 @@ def test_a_throttled_search_is_refused_even_when_this_worker_keeps_the_page(clie
     answers = [Client().get("/jobs/?q=plumber").status_code for _ in range(4)]
 
     assert answers == [200, 200, 429, 429]
+
+
+def _throttle_counts() -> list[int]:
+    """The throttle's counts on Redis (django-ratelimit's "rl:" keys), lowest first."""
+    from django.core.cache import cache
+
+    redis = cache.client.get_client(write=True)
+    return sorted(int(redis.get(key)) for key in redis.scan_iter(match="*:rl:*"))
+
+
+needs_redis = pytest.mark.skipif(not __import__("django.conf").conf.settings.REDIS_URL,
+                                 reason="the throttle's count on a real Redis")
+
+
+@needs_redis
+def test_far_from_its_limit_an_address_is_counted_on_redis_once_a_batch(client, job, settings):
+    settings.THROTTLE_SEARCH = "1000/m"
+    assert jobs_cache.throttle_batch(1000) == 16
+    client.get("/jobs/?q=plumber")  # built: counts 1
+    Client().get("/jobs/?q=plumber")  # read from Redis, kept in this process: 2
+    Client().get("/jobs/?q=plumber")  # kept: counted on Redis (3), this worker now knows the count
+
+    commands = _redis_commands_during(lambda: [Client().get("/jobs/?q=plumber") for _ in range(32)])
+
+    ours = [command for kind, command in commands if kind != "lua"]
+    assert len(ours) == 2 and all(c.startswith("EVALSHA") and ":rl:" in c and c.endswith(" 16") for c in ours), ours
+    assert _throttle_counts() == [35]  # every answer counted: none held back after a whole batch
+
+
+@needs_redis
+def test_one_worker_alone_is_refused_exactly_past_the_limit_however_it_batched(client, job, settings):
+    settings.THROTTLE_SEARCH = "64/m"  # batches of 2 below 32, then each answer counted
+    client.get("/jobs/?q=plumber")
+
+    answers = [Client().get("/jobs/?q=plumber").status_code for _ in range(70)]
+
+    assert answers == [200] * 63 + [429] * 7
+
+
+@needs_redis
+def test_an_address_other_workers_took_over_the_limit_is_refused_here_within_one_batch(client, job, settings):
+    from django.core.cache import cache
+
+    settings.THROTTLE_SEARCH = "320/m"
+    batch = jobs_cache.throttle_batch(320)
+    assert batch == 10
+    client.get("/jobs/?q=plumber")
+    Client().get("/jobs/?q=plumber")
+    Client().get("/jobs/?q=plumber")  # this worker knows the count: 3
+    redis = cache.client.get_client(write=True)
+    [key] = redis.scan_iter(match="*:rl:*")
+    redis.incrby(key, 317)  # the other workers' answers, on their own connections: at the limit
+
+    answers = [Client().get("/jobs/?q=plumber").status_code for _ in range(batch + 2)]
+
+    # This worker held back at most batch - 1 answers before it heard; from then on it refuses.
+    assert answers == [200] * (batch - 1) + [429] * 3
+
+
+@needs_redis
+def test_answers_a_worker_holds_back_reach_redis_with_the_first_answer_after_a_while(client, job, settings,
+                                                                                     monkeypatch):
+    import time
+
+    settings.THROTTLE_SEARCH = "1000/m"
+    monkeypatch.setattr(jobs_cache, "THROTTLE_BATCH_SECONDS", 0.2)
+    client.get("/jobs/?q=plumber")
+    for _ in range(7):
+        Client().get("/jobs/?q=plumber")
+    assert _throttle_counts() == [3]  # 5 held back in this worker
+
+    time.sleep(0.25)
+    Client().get("/jobs/?q=plumber")
+
+    assert _throttle_counts() == [9]
+
+
+@needs_redis
+def test_a_worker_tracking_too_many_addresses_sends_what_it_held_back_for_each(client, job, settings, monkeypatch):
+    settings.THROTTLE_SEARCH = "1000/m"
+    monkeypatch.setattr(jobs_cache, "THROTTLE_TALLIES_MAX", 3)
+    client.get("/jobs/?q=plumber")
+    for address in ("198.51.100.1", "198.51.100.2"):
+        for _ in range(4):
+            assert Client(REMOTE_ADDR=address).get("/jobs/?q=plumber").status_code == 200
+    # The builder's 1; the first address: read from Redis (1), kept and counted (2), two held back;
+    # the second: the page already kept here, counted (1), three held back.
+    assert _throttle_counts() == [1, 1, 2]
+
+    Client(REMOTE_ADDR="198.51.100.3").get("/jobs/?q=plumber")  # a third address: the table is full
+
+    assert _throttle_counts() == [1, 1, 4, 4]
 
 
 @pytest.mark.parametrize("url", ["/jobs/?q=plumber", "detail", "/"])
