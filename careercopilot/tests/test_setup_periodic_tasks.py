@@ -54,3 +54,8 @@ def test_it_runs_ghosting_daily_and_the_full_recompute_weekly():
     weekly = PeriodicTask.objects.get(task="analytics.tasks.recompute_all_user_metrics")
     assert (ghosting.crontab.hour, ghosting.crontab.minute, ghosting.crontab.day_of_week) == ("3", "15", "*")
     assert weekly.crontab.day_of_week == "1"
+
+
+def test_the_search_vocabulary_is_rebuilt_daily_by_beat():
+    (job,) = [job for job in declared_periodic_tasks() if job["task"] == "jobs.tasks.refresh_vocabulary"]
+    assert job["crontab"]["hour"] != "*" and job["crontab"].get("day_of_week", "*") == "*"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from careercopilot.management.commands.setup_periodic_tasks import declared_periodic_tasks
 from jobs.models import SearchTerm
 from jobs.tasks import refresh_vocabulary
 from jobs.tests.factories import JobFactory, SkillFactory
@@ -27,7 +26,3 @@ def test_a_posting_imported_after_the_vocabulary_was_built_is_suggested_after_th
     assert client.get("/jobs/suggest/?q=qua").json() == {"suggestions": [{"term": "Quantum Gardener", "kind": "title"}]}
     assert client.get("/jobs/suggest/?q=qis").json() == {"suggestions": [{"term": "Qiskit", "kind": "skill"}]}
 
-
-def test_the_vocabulary_is_rebuilt_daily_by_beat():
-    (job,) = [job for job in declared_periodic_tasks() if job["task"] == "jobs.tasks.refresh_vocabulary"]
-    assert job["crontab"]["hour"] != "*" and job["crontab"].get("day_of_week", "*") == "*"
