@@ -323,3 +323,26 @@ def test_a_throttle_count_redis_refuses_is_answered_by_the_full_stack_not_a_500(
     assert _count(redis, breaker, key, 60) is None
     assert breaker is None or breaker.state == "closed"  # Redis is there: nothing to trip
     assert cache.get("some-key") is None and Client().get("/jobs/?q=plumber").status_code == 200
+
+
+@needs_redis
+def test_threads_that_count_and_end_never_use_up_the_cache_pools_connections():
+    import threading
+
+    from django.core.cache import cache
+
+    pool = cache.client.get_client(write=True).connection_pool
+    client, breaker = jobs_cache._redis_client()
+    counts = []
+
+    def count_once():
+        counts.append(jobs_cache._count(client, breaker, str(client.make_key("rl:thread-test")), 60))
+
+    for _ in range(pool.max_connections + 5):  # each thread keeps its own connection for the count, then ends
+        thread = threading.Thread(target=count_once)
+        thread.start()
+        thread.join()
+
+    assert counts == list(range(1, pool.max_connections + 6))
+    assert cache.get("anything") is None  # the pool still lends a connection (no "Too many connections")
+    assert cache.client.get_client(write=True).ping()
