@@ -93,6 +93,25 @@ def test_a_logged_in_search_costs_its_session_and_one_redis_call_the_throttles_c
     assert ":jobs:seeker-search:" in ours[1]
 
 
+@pytest.mark.parametrize("bypass", [False, True], ids=["caches", "CACHE_BYPASS"])
+def test_a_logged_in_search_over_the_limit_is_refused_before_the_search_runs(alice, settings, bypass):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CACHE_BYPASS = bypass
+    settings.THROTTLE_SEARCH = "1/m"
+    JobFactory(title="Python developer")
+    seeker = Client(REMOTE_ADDR="198.51.100.26")
+    seeker.force_login(alice)
+    assert seeker.get("/jobs/", {"q": "python"}).status_code == 200  # the one search of the minute: built (and kept)
+
+    for q in ["python", "golang"]:  # its kept block found, then one never built
+        with CaptureQueriesContext(connection) as queries:
+            response = seeker.get("/jobs/", {"q": q})
+        assert response.status_code == 429 and response.wsgi_request.limited
+        assert not [query["sql"] for query in queries if "jobs_job" in query["sql"]], q  # refused before any search
+
+
 def test_the_search_api_is_throttled(monkeypatch):
     from rest_framework.throttling import SimpleRateThrottle
 
