@@ -141,7 +141,11 @@ _MISSING = object()
 @contextmanager
 def read_ahead(keys):
     keys = list(keys)
-    found = {} if settings.CACHE_BYPASS else cache.get_many(keys)
+    pending = _pending_count.get()
+    if pending:  # the throttle's count for this request rides on this read (ratelimit)
+        found = _read_and_count(keys, pending.pop())
+    else:
+        found = {} if settings.CACHE_BYPASS else cache.get_many(keys)
     ahead = {**(_read_ahead.get() or {}), **{key: found.get(key, _MISSING) for key in keys}}
     token = _read_ahead.set(ahead)
     try:
@@ -862,27 +866,83 @@ def _local_page_response(request: HttpRequest, local_key: tuple, gzipped: bool) 
     return _stored_answer(content, content_type, gzipped, state=state)
 
 
-def ratelimit(**throttle) -> Callable:
+def ratelimit(counted_in_read_ahead: Callable[[HttpRequest], bool] | None = None, **throttle) -> Callable:
     """django-ratelimit's `@ratelimit(..., block=True)` (the same group, key, window and limit, the
     same `request.limited` and the same exception, so the same 429 page) counting in one Redis
     round trip, COUNT_SCRIPT through `_count`, instead of its two (`cache.add`, then `cache.incr`,
     for every request after a window's first). When the cache is not Redis, its breaker is open,
     or Redis does not give a count, django-ratelimit counts through the cache as before (whose
-    fallback keeps counting in this process while Redis is away)."""
+    fallback keeps counting in this process while Redis is away).
+
+    For a request `counted_in_read_ahead` says yes to, the count costs no round trip of its own:
+    it goes with the view's first `read_ahead` (READ_AND_COUNT_SCRIPT), which refuses the request
+    there. Say yes only where that read comes before any work worth refusing (a throttle must
+    refuse before the work, not after); a view that returns without reading ahead is counted,
+    and refused, as it returns."""
     assert "group" not in throttle, "the group is the view's dotted name, as _throttle_for computes it"
     method = throttle.get("method", ratelimit_core.ALL)
 
     def decorator(fn: Callable) -> Callable:
         @wraps(fn)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            limited = _over_limit(request, fn, throttle, method)
-            request.limited = limited or getattr(request, "limited", False)
-            if limited:
-                cls = getattr(settings, "RATELIMIT_EXCEPTION_CLASS", Ratelimited)
-                raise (import_string(cls) if isinstance(cls, str) else cls)()
-            return fn(request, *args, **kwargs)
+            if counted_in_read_ahead is None or settings.CACHE_BYPASS or not counted_in_read_ahead(request):
+                _refuse_if(request, _over_limit(request, fn, throttle, method))
+                return fn(request, *args, **kwargs)
+            if not ratelimit_core._method_match(request, method) or (spec := _throttle_for(request, fn, throttle)) is None:
+                return fn(request, *args, **kwargs)
+            pending = [(request, fn, throttle, spec)]
+            token = _pending_count.set(pending)
+            try:
+                response = fn(request, *args, **kwargs)
+            finally:
+                _pending_count.reset(token)
+            if pending:  # no read ahead took it
+                _refuse_if(request, _over_limit(request, fn, throttle, method))
+            return response
         return wrapped
     return decorator
+
+
+# A count waiting for the view's first read_ahead: [(request, view, throttle, (key, limit, lifetime))].
+_pending_count: ContextVar[list | None] = ContextVar("jobs_cache_pending_count", default=None)
+
+# The keys to read (KEYS but the last), then the throttle's count (the last key; ARGV: its lifetime).
+READ_AND_COUNT_SCRIPT = """
+local n = #KEYS - 1
+local values = redis.call('MGET', unpack(KEYS, 1, n))
+local count = redis.call('INCR', KEYS[#KEYS])
+if count == 1 then redis.call('EXPIRE', KEYS[#KEYS], tonumber(ARGV[1])) end
+values[n + 1] = count
+return values
+"""
+READ_AND_COUNT_SCRIPT_SHA = hashlib.sha1(READ_AND_COUNT_SCRIPT.encode()).hexdigest()
+
+
+def _read_and_count(keys: list[str], pending: tuple) -> dict:
+    """`cache.get_many(keys)` and the throttle's count in one round trip; raises the throttle's
+    exception when the count is over the limit. Without a count from Redis, the two calls."""
+    request, fn, throttle, (throttle_key, limit, lifetime) = pending
+    client, breaker = _redis_client()
+    raw = None
+    if client is not None:
+        try:
+            raw = _run_script(client, breaker, READ_AND_COUNT_SCRIPT, READ_AND_COUNT_SCRIPT_SHA,
+                              [*(str(client.make_key(key)) for key in keys), str(client.make_key(throttle_key))], [lifetime])
+        except ResponseError:  # Redis answered, but not a count (a key of another type, say): the two calls decide
+            raw = None
+    if raw is None:
+        found = cache.get_many(keys)
+        _refuse_if(request, is_ratelimited(request, fn=fn, increment=True, **throttle))
+        return found
+    _refuse_if(request, raw[-1] > limit)
+    return {key: client.decode(value) for key, value in zip(keys, raw) if value is not None}
+
+
+def _refuse_if(request: HttpRequest, limited: bool) -> None:
+    request.limited = limited or getattr(request, "limited", False)
+    if limited:
+        cls = getattr(settings, "RATELIMIT_EXCEPTION_CLASS", Ratelimited)
+        raise (import_string(cls) if isinstance(cls, str) else cls)()
 
 
 def _over_limit(request: HttpRequest, fn: Callable, throttle: dict, method) -> bool:

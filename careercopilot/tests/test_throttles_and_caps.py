@@ -58,17 +58,58 @@ def test_a_logged_in_search_counts_against_the_same_limit_as_anonymous_ones(alic
 
 
 @pytest.mark.skipif(not __import__("django.conf").conf.settings.REDIS_URL, reason="counts commands on a real Redis")
-def test_a_built_search_counts_in_one_redis_command_on_django_ratelimits_key(alice):
+def test_a_search_the_view_builds_counts_in_one_redis_command_on_django_ratelimits_key():
     from careercopilot.tests.test_early_answers import _redis_commands_during
 
+    JobFactory(title="Python developer")
+    Client().get("/jobs/", {"q": "python"})  # Redis learns the counting script
+
+    commands = _redis_commands_during(lambda: Client().get("/jobs/", {"q": "python developer"}))  # not stored yet
+
+    from jobs.cache import COUNT_SCRIPT_SHA, STORED_PAGE_SCRIPT_SHA
+
+    # The stored page's lookup names the key too, but counts only a page it finds (none here).
+    counts = [command for kind, command in commands
+              if kind != "lua" and ":rl:" in command and STORED_PAGE_SCRIPT_SHA not in command]
+    assert len(counts) == 1 and counts[0].startswith(f"EVALSHA {COUNT_SCRIPT_SHA}"), commands  # not SET NX, then INCR
+
+
+@pytest.mark.skipif(not __import__("django.conf").conf.settings.REDIS_URL, reason="counts commands on a real Redis")
+def test_a_logged_in_search_costs_its_session_and_one_redis_call_the_throttles_count_included(alice):
+    from careercopilot.tests.test_early_answers import _redis_commands_during
+
+    JobFactory(title="Python developer")
     seeker = Client()
     seeker.force_login(alice)
-    seeker.get("/jobs/", {"q": "python"})  # Redis learns the counting script
+    seeker.get("/jobs/", {"q": "python"})  # the block is built and kept; Redis learns the script
+    seeker.get("/jobs/", {"q": "python"})
 
     commands = _redis_commands_during(lambda: seeker.get("/jobs/", {"q": "python"}))
 
-    counts = [command for kind, command in commands if kind != "lua" and ":rl:" in command]
-    assert len(counts) == 1 and counts[0].startswith("EVALSHA"), commands  # not SET NX, then INCR
+    ours = [command for kind, command in commands if kind != "lua"]
+    assert len(ours) == 2 and "sessions" in ours[0], commands
+    # The kept block, the catalogue's generation and django-ratelimit's key, all in that one call.
+    assert ours[1].startswith("EVALSHA") and ":rl:" in ours[1] and ":jobs:generation " in ours[1], commands
+    assert ":jobs:seeker-search:" in ours[1]
+
+
+@pytest.mark.parametrize("bypass", [False, True], ids=["caches", "CACHE_BYPASS"])
+def test_a_logged_in_search_over_the_limit_is_refused_before_the_search_runs(alice, settings, bypass):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CACHE_BYPASS = bypass
+    settings.THROTTLE_SEARCH = "1/m"
+    JobFactory(title="Python developer")
+    seeker = Client(REMOTE_ADDR="198.51.100.26")
+    seeker.force_login(alice)
+    assert seeker.get("/jobs/", {"q": "python"}).status_code == 200  # the one search of the minute: built (and kept)
+
+    for q in ["python", "golang"]:  # its kept block found, then one never built
+        with CaptureQueriesContext(connection) as queries:
+            response = seeker.get("/jobs/", {"q": q})
+        assert response.status_code == 429 and response.wsgi_request.limited
+        assert not [query["sql"] for query in queries if "jobs_job" in query["sql"]], q  # refused before any search
 
 
 def test_the_search_api_is_throttled(monkeypatch):
