@@ -61,6 +61,9 @@ WALK_SHARE = 0.07
 # Open postings from which the planner is steered (bitmap_plans); below, any plan is fast.
 BIG_CATALOGUE = 50_000
 BITMAP_WORK_MEM = "32MB"
+# What a steered read (bitmap_plans) prices an index entry at: ten times PostgreSQL's default,
+# so a broad filter's bitmap is no longer ANDed in to spare a few hundred heap rows (see there).
+BITMAP_INDEX_TUPLE_COST = "0.05"
 FACET_SAMPLE = 1000
 # Facets of a set known to be big (its total an estimate) come from a random sample of it: each
 # GIN index read keeps about this many of a word's (or skill's) postings, chosen at random
@@ -555,7 +558,15 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
       and walks all of it when the set is in fact empty. `no_index_walks` is used when the
       set is known to be small: then a bitmap and a sort of at most COUNT_CAP rows.
     work_mem is raised so the bitmap of a common word stays exact (a lossy one rechecks
-    every row of its pages). Transaction-local: nothing leaks into the pooled connection, but
+    every row of its pages). An index entry is priced ten times the default
+    (BITMAP_INDEX_TUPLE_COST): by default one costs 1/530 of a heap page, so the planner ANDed
+    a broad filter's bitmap to a rare word's to spare a few hundred heap rows, while building
+    it cost more than reading them ('coo' in remote jobs: the policy's 283,590 entries, 80-90 ms,
+    against 1 ms for the word's 783 and a test of each row; 'design' with remote + salary +
+    python: its 400,000 entries, 120 against 69 ms). At a million postings 6 of the matrix's
+    count reads change plan, each faster (benchmark_search --matrix; PostgreSQL CPU per page
+    summed over its 60 cells: 2,170-2,212 ms before, 1,906-1,960 after).
+    Transaction-local: nothing leaks into the pooled connection, but
     within a transaction the settings hold for its later statements too (the page's, under
     search_deadline), as they always did past a released savepoint.
     Only for a big catalogue: on a small one any plan is fast and this is 3 round trips.
@@ -568,7 +579,7 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     if not total.big:
         yield
         return
-    settings = {"enable_seqscan": "off", "work_mem": BITMAP_WORK_MEM}
+    settings = {"enable_seqscan": "off", "work_mem": BITMAP_WORK_MEM, "cpu_index_tuple_cost": BITMAP_INDEX_TUPLE_COST}
     if no_index_walks:
         settings["enable_indexscan"] = "off"
     if gin_limit:
