@@ -32,9 +32,10 @@ from typing import Any, TypeVar
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.conf import settings
-from django.dispatch import Signal
+from django.dispatch import Signal, receiver
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.urls import Resolver404, resolve
@@ -586,22 +587,49 @@ _REDIS_DOWN = (ConnectionInterrupted, RedisConnectionError, RedisTimeoutError, O
 
 def _throttle_for(request: HttpRequest, fn: Callable, throttle: dict) -> tuple[str, int, int] | None:
     """django-ratelimit's key, limit and lifetime for this request, as its decorator on `fn`
-    computes them (group = the view's dotted name; the rate and key as the view declares)."""
-    if not getattr(settings, "RATELIMIT_ENABLE", True):
+    computes them (group = the view's dotted name; the rate and key as the view declares).
+    The key is kept per group, rate and address for as long as its window lasts (_get_window
+    gives the same window while the clock has not passed it): making it (two settings, the
+    rate parsed twice, a SHA-256) was most of a kept search page's remaining extra CPU."""
+    if not settings.RATELIMIT_ENABLE:
         return None
     group = f"{fn.__module__}.{fn.__qualname__}"
     rate = throttle["rate"](group, request) if callable(throttle["rate"]) else throttle["rate"]
     if rate is None:
         return None
-    limit, period = ratelimit_core._split_rate(rate)
+    limit, period = _rate_parts(rate)
     key = throttle["key"]
     if key == "ip":  # django-ratelimit's _get_ip, its address masking (ipaddress: slow) kept per address
         value = _masked_address(_client_address(request))
     else:
         value = key(group, request) if callable(key) else ratelimit_core._SIMPLE_KEYS[key](request)
-    window = ratelimit_core._get_window(value, period)
-    cache_key = ratelimit_core._make_cache_key(group, window, rate, value, throttle.get("method", ratelimit_core.ALL))
-    return cache_key, limit, period + ratelimit_core.EXPIRATION_FUDGE
+    methods = throttle.get("method", ratelimit_core.ALL)
+    memo = (group, rate, value, methods)
+    kept = _throttle_keys.get(memo)
+    if kept is None or int(time.time()) > kept[0]:
+        window = ratelimit_core._get_window(value, period)
+        kept = (window, ratelimit_core._make_cache_key(group, window, rate, value, methods))
+        if len(_throttle_keys) >= THROTTLE_KEYS_MAX:
+            _throttle_keys.clear()
+        _throttle_keys[memo] = kept
+    return kept[1], limit, period + ratelimit_core.EXPIRATION_FUDGE
+
+
+THROTTLE_KEYS_MAX = 4096
+_throttle_keys: dict[tuple, tuple[int, str]] = {}  # (group, rate, value, methods) -> (window, django-ratelimit's key)
+_rate_parts = lru_cache(maxsize=64)(ratelimit_core._split_rate)  # "120/m" -> (120, 60)
+
+
+@receiver(setting_changed)
+def _forget_throttle_keys(setting: str, **kwargs) -> None:
+    if setting.startswith("RATELIMIT_"):  # the keys' prefix and hash, the address reader
+        _throttle_keys.clear()
+        _reader.cache_clear()
+
+
+@lru_cache(maxsize=8)
+def _reader(path: str) -> Callable:
+    return import_string(path)
 
 
 def _client_address(request: HttpRequest) -> str:
@@ -609,7 +637,7 @@ def _client_address(request: HttpRequest) -> str:
     if not reader:
         return request.META["REMOTE_ADDR"]
     if isinstance(reader, str) and "." in reader:
-        return import_string(reader)(request)
+        return _reader(reader)(request)
     return reader(request) if callable(reader) else request.META[reader]
 
 

@@ -269,6 +269,30 @@ def test_a_worker_tracking_too_many_addresses_sends_what_it_held_back_for_each(c
     assert _throttle_counts() == [1, 1, 4, 4]
 
 
+def test_a_kept_pages_throttle_key_is_django_ratelimits_own_and_moves_with_its_window(rf, settings, monkeypatch):
+    import time
+
+    from django.urls import resolve
+    from django_ratelimit import core
+
+    settings.THROTTLE_SEARCH = "120/m"
+    view = resolve("/jobs/").func
+    group = f"{view.__module__}.{view.__qualname__}"
+    request = rf.get("/jobs/?q=plumber", REMOTE_ADDR="198.51.100.7")
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    seen = set()
+
+    for second in range(0, 181, 3):  # three minutes: the key is kept within a window, never across
+        clock[0] = 1_800_000_000.0 + second
+        theirs = core._make_cache_key(group, core._get_window("198.51.100.7", 60), "120/m", "198.51.100.7", core.ALL)
+        assert jobs_cache._throttle_for(request, view, view.anonymous_page["throttle"]) == (
+            theirs, 120, 60 + core.EXPIRATION_FUDGE), second
+        seen.add(theirs)
+
+    assert len(seen) == 4
+
+
 @pytest.mark.parametrize("url", ["/jobs/?q=plumber", "detail", "/"])
 def test_a_stored_page_goes_gzipped_to_those_who_accept_it_and_plain_to_others(client, job, url):
     import gzip
