@@ -13,9 +13,9 @@ from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 
 from applications.templatetags.applications_tags import track_button
-from careercopilot.templatetags.ui import escaped as _e, icon, salary, sentence_start, time_tag
+from careercopilot.templatetags.ui import icon, salary, sentence_start, time_tag
 from jobs.models import Job
-from jobs.templatetags.jobs_tags import salary_in_usd
+from jobs.templatetags.jobs_tags import escaped as _e, salary_in_usd
 
 register = template.Library()
 

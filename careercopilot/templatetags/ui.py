@@ -6,7 +6,6 @@ The seeker's zone is active for the request (accounts.time_zones), so `localtime
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from functools import lru_cache
 from types import SimpleNamespace
@@ -27,17 +26,9 @@ from django.utils.translation import get_language
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from jobs.templatetags.jobs_tags import escaped
+
 register = template.Library()
-
-
-def escaped(value) -> str:
-    """conditional_escape(value), for markup printed in Python on every card: a plain string goes
-    straight to html.escape, as Django's escape sends it, without the lazy-argument check its
-    decorator makes on each call (a search card escapes twenty-odd values: that check was a fifth
-    of the card's time)."""
-    if type(value) is str:
-        return html.escape(value)
-    return conditional_escape(value)
 
 
 DATE = "j M Y"  # 3 Dec 2026
