@@ -155,6 +155,17 @@ def read_ahead(keys):
         _read_ahead.reset(token)
 
 
+@contextmanager
+def values_known(values: dict):
+    """Within it, `cache_get` answers `values`' keys with these values and asks the cache nothing:
+    for a value this request has just read (the generation a page is being built under)."""
+    token = _read_ahead.set({**(_read_ahead.get() or {}), **values})
+    try:
+        yield
+    finally:
+        _read_ahead.reset(token)
+
+
 # Keys a logged-in page reads for its visitor whatever the page (the bell's unread count), named
 # by the apps that own them (jobs knows none of them): a page reading ahead reads them too.
 _SEEKER_PAGE_KEYS: list[Callable[[int], str]] = []
@@ -469,10 +480,14 @@ def cache_anonymous_page(name: str, timeout: int, *, params: tuple[str, ...] = (
             else:
                 request.jobs_shared_page = True
                 request.GET = QueryDict(query)
+                # A list is built under the catalogue's generation just read with the page: its
+                # totals, facets and aliases are keyed on that one, not read again (four GETs a search).
+                known = {GENERATION_KEY: int(generation)} if posting is None else {}
                 try:
-                    response = view(request, *args, **kwargs)
-                    if hasattr(response, "render") and callable(response.render):
-                        response = response.render()
+                    with values_known(known):
+                        response = view(request, *args, **kwargs)
+                        if hasattr(response, "render") and callable(response.render):
+                            response = response.render()
                     stored = (response.status_code == 200 and not response.cookies
                               and _store_page(name, key, generation, response.content, response["Content-Type"], timeout))
                 finally:

@@ -442,7 +442,7 @@ def search_jobs(params: SearchParams) -> SearchPage:
 def _search_page(params: SearchParams) -> SearchPage:
     qs = filtered_jobs(params)
     found: list[Candidates | None] = []
-    total = search_total(params, candidates_out=found)
+    total = search_total(params, candidates_out=found, qs=qs)
     candidates = found[0] if found else None
     if candidates is not None and candidates.complete and params.cursor is None and (params.sort == Sort.NEWEST or (params.sort == Sort.RELEVANCE and params.q)):
         page = _candidates_page(candidates, params, total)
@@ -1005,7 +1005,7 @@ def _candidates_sql(qs: JobQuerySet, tier: Value | Case) -> tuple[str, list]:
     return sql, [COUNT_CAP, COUNT_CAP, *tier_params, *params]
 
 
-def search_total(params: SearchParams, *, candidates_out: list | None = None) -> Total:
+def search_total(params: SearchParams, *, candidates_out: list | None = None, qs: JobQuerySet | None = None) -> Total:
     """How many postings match: exact up to COUNT_CAP, an estimate beyond. Cached per filter set.
 
     PostgreSQL: the catalogue's size (an EXPLAIN, cached apart), the matches' estimate (an
@@ -1013,10 +1013,12 @@ def search_total(params: SearchParams, *, candidates_out: list | None = None) ->
     (each with its relevance tier and facet values). When they were all read, and a list is
     passed as `candidates_out`, they are appended to it (Candidates): the caller's page and
     facets need not read them again. Elsewhere: that count, and an exact one past the cap.
+    `qs`: filtered_jobs(params) when the caller has it already.
     """
     key = jobs_cache.total_key(jobs_cache.catalogue_generation(), params.filters_key())
     return jobs_cache.cached_value(
-        key, jobs_cache.TOTAL_TIMEOUT, lambda: _compute_total(filtered_jobs(params), params, candidates_out=candidates_out),
+        key, jobs_cache.TOTAL_TIMEOUT,
+        lambda: _compute_total(filtered_jobs(params) if qs is None else qs, params, candidates_out=candidates_out),
         layer="totals", to_cache=dataclasses.asdict, from_cache=lambda plain: Total(**plain))
 
 

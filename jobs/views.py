@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 
 from jobs import cache as jobs_cache, plain
 from jobs.forms import JobSearchForm
+from jobs.search import aliases_read_once
 from jobs.models import Company, Job
 from jobs.vocabulary import FEW_RESULTS, did_you_mean, suggest_terms
 from jobs.selectors import (
@@ -46,7 +47,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             return _seeker_list(request, params, context)
         else:
-            with search_deadline():
+            with search_deadline(), aliases_read_once():  # one read of the aliases for the page, the facets and did_you_mean
                 results = search_jobs(params)
                 context.update(results=results, facets=job_facets(params, candidates=results.candidates, total=results.total))
                 if params.q and context["results"].total.count < FEW_RESULTS and not context["results"].total.is_estimate:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from django import template
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape as _e
 from django.utils.safestring import mark_safe
 
 from applications.templatetags.applications_tags import track_button
 from careercopilot.templatetags.ui import icon, salary, sentence_start, time_tag
 from jobs.models import Job
-from jobs.templatetags.jobs_tags import salary_in_usd
+from jobs.templatetags.jobs_tags import escaped as _e, salary_in_usd
 
 register = template.Library()
 

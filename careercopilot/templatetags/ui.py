@@ -26,7 +26,10 @@ from django.utils.translation import get_language
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from jobs.templatetags.jobs_tags import escaped
+
 register = template.Library()
+
 
 DATE = "j M Y"  # 3 Dec 2026
 DATE_TIME = "j M Y, H:i"  # 3 Dec 2026, 14:05
@@ -142,7 +145,8 @@ def time_tag(value, style: str = "date", prefix: str = ""):
         text = ago(value)
     else:  # when(value), with the moment already in the seeker's zone
         text = _formatted(local, DATE_TIME if isinstance(local, dt.datetime) else DATE) if isinstance(local, (dt.datetime, dt.date)) else when(value)
-    return format_html('<time datetime="{}" title="{}">{}{}</time>', iso, title, prefix, text)
+    # format_html's markup, printed directly: two of these on every card and posting page.
+    return mark_safe(f'<time datetime="{escaped(iso)}" title="{escaped(title)}">{escaped(prefix)}{escaped(text)}</time>')  # noqa: S308 (each value escaped)
 
 
 def _amount(value: int, symbol: str) -> str:

@@ -78,6 +78,13 @@ def test_similar_cards_carry_their_link_company_place_and_type_and_no_template_t
     assert "{#" not in body and "#}" not in body
 
 
+def test_each_skill_links_to_the_search_for_it_in_the_order_of_their_names(client):
+    job = JobFactory(skills=[SkillFactory(name="R&D <ops>", slug="r-d-ops"), SkillFactory(name="Airflow", slug="airflow")])
+    body = client.get(job.get_absolute_url()).content.decode()
+    assert ('<ul class="tags"><li><a href="/jobs/?skills=airflow">Airflow</a></li>'
+            '<li><a href="/jobs/?skills=r-d-ops">R&amp;D &lt;ops&gt;</a></li></ul>') in body
+
+
 def test_similar_jobs_keep_the_seniority_band(client):
     python = SkillFactory(name="Python")
     job = JobFactory(title="Junior developer", experience_level="entry", skills=[python])

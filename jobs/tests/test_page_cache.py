@@ -1,6 +1,7 @@
 import time
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from jobs import cache as jobs_cache
@@ -185,6 +186,26 @@ def test_a_worker_refused_by_the_budget_offers_no_page_until_the_next_window(cli
     monkeypatch.setattr(jobs_cache, "time", SimpleNamespace(time=lambda: later, monotonic=time.monotonic))
     assert client.get("/jobs/", {"q": "python 4"})["X-Page-Cache"] == "miss"
     assert len(_stored_page_keys("list")) == 3
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="counts commands sent to Redis (the embedded default has none)")
+def test_a_search_built_on_a_miss_reads_the_generation_and_the_aliases_once(client, postings, monkeypatch):
+    """The generation comes with the stored page's lookup (early_answers' one script) and the page
+    is built under it: its total, facets and aliases are keyed on that one, never read again, and
+    the aliases are read once for the results, the facets and 'did you mean'."""
+    import redis.connection
+
+    client.get("/jobs/", {"q": "warm"})  # the generation and the aliases exist now
+    sent = []
+    send = redis.connection.AbstractConnection.send_packed_command
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command",
+                        lambda self, command, *args, **kwargs: sent.append(bytes(b"".join(command) if isinstance(command, list) else command)) or send(self, command, *args, **kwargs))
+
+    assert client.get("/jobs/", {"q": "python"})["X-Page-Cache"] == "miss"
+    generation_reads = [c for c in sent if b"jobs:generation" in c and b"EVALSHA" not in c]
+    alias_reads = [c for c in sent if b"jobs:aliases:" in c and b"GET" in c]
+    assert generation_reads == [], generation_reads
+    assert len(alias_reads) == 1, alias_reads
 
 
 def _expire_stored_page(name: str, path: str, query: str = "") -> str:

@@ -223,3 +223,17 @@ def test_bad_search_input_gets_a_400_that_says_what_is_wrong(client, query, mess
     assert response.status_code == 400
     assert message in response.content.decode()
     assert 'href="/jobs/">Start a new search' in response.content.decode()
+
+
+def test_a_facet_count_past_a_thousand_is_grouped_and_an_estimate_says_so():
+    from jobs.selectors import FacetValue
+    from jobs.templatetags.jobs_tags import facet_options
+
+    printed = facet_options("job_type", [FacetValue("full_time", "Full-time & more", 12345, True, True),
+                                         FacetValue("contract", "Contract", 999, False, False)])
+    assert printed == (
+        '\n      <label><input type="checkbox" id="f-job_type-full_time" name="job_type" value="full_time" checked>'
+        ' Full-time &amp; more <span class="count">(~12,345)</span></label>\n    '
+        '\n      <label><input type="checkbox" id="f-job_type-contract" name="job_type" value="contract">'
+        ' Contract <span class="count">(999)</span></label>\n    '
+    )
