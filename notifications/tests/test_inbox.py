@@ -111,7 +111,7 @@ def test_import_jobs_tells_the_staff(tmp_path, django_user_model, alice):
 @pytest.mark.skipif(not settings.REDIS_URL, reason="counts round trips to Redis (the embedded default has none)")
 def test_a_kept_search_reads_the_cache_in_two_round_trips_and_the_bell_is_the_seekers_own(alice, bob, monkeypatch):
     """The session; then the catalogue's generation, the kept block, the bell's unread count and the
-    search throttle's count together (jobs.cache.ratelimit). Each seeker's bell is their own."""
+    search throttle's count together. Each seeker's bell is their own."""
     import redis.connection
     from django.test import Client
 
@@ -133,5 +133,6 @@ def test_a_kept_search_reads_the_cache_in_two_round_trips_and_the_bell_is_the_se
     alice_body = alice_client.get("/jobs/?q=engineer").content.decode()
 
     assert len(sent) == 2, sent
+    assert b":notifications:unread:" in sent[1][0] and b":rl:" in sent[1][0], sent
     bob_body = bob_client.get("/jobs/?q=engineer").content.decode()
     assert 'id="bell-count"' not in alice_body and 'id="bell-count">1<' in bob_body
