@@ -10,7 +10,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone
 
-from careercopilot.templatetags.ui import ago, markdown, salary, sentence_start, when
+from careercopilot.templatetags.ui import ago, first_words, markdown, salary, sentence_start, when
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -79,3 +79,14 @@ def test_a_description_keeps_its_structure_and_loses_any_markup_it_carried():
     assert "<script" not in html and "alert(1)" not in html.replace('href="javascript:alert(1)"', "") and "<img" not in html
     assert "javascript:" not in html
     assert '<a href="https://a.example" rel="nofollow noopener noreferrer">a</a>' in html
+
+
+@pytest.mark.parametrize("text", [
+    "", "one", "  one  two\n\nthree\tfour  ", "a b c", "a b c d", "a b c …", "a b c d …", "a b c\n d e f",
+    "<b>bold</b> & more words here", " ".join(f"word{n}" for n in range(300)),
+])
+@pytest.mark.parametrize("count", [0, 1, 3, 4, 30])
+def test_first_words_says_what_truncatewords_says(text, count):
+    from django.template.defaultfilters import truncatewords
+
+    assert first_words(text, count) == truncatewords(text, count)
