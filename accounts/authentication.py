@@ -29,7 +29,10 @@ from django.db.models.manager import BaseManager
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
-_statements: dict[tuple[str, str], str] = {}  # (database alias, vendor) -> the row's SELECT
+# (database alias, vendor) -> the row's SELECT, or None where the backend converts what the row
+# holds (SQLite's text dates, say): there the ORM reads it, as Django's get_user does.
+_statements: dict[tuple[str, str], str | None] = {}
+_ORM = object()  # _read_user's answer where the ORM must read the row
 
 
 def _row_reader_applies(user_model) -> bool:
@@ -37,14 +40,23 @@ def _row_reader_applies(user_model) -> bool:
     return type(user_model._default_manager).get_queryset is BaseManager.get_queryset
 
 
+def _statement(user_model, db: str) -> str | None:
+    """The SELECT the ORM sends for `get(pk=...)`, or None when the backend converts any of its
+    columns on the way out (then a raw row is not what the ORM would make of it)."""
+    compiler = user_model._default_manager.db_manager(db).filter(pk=0).query.get_compiler(db)
+    sql = compiler.as_sql()[0]
+    return None if compiler.get_converters([column for column, _, _ in compiler.select]) else sql
+
+
 def _read_user(user_model, user_id):
-    """ModelBackend.get_user's row, or None: the same SELECT the ORM would send, compiled once."""
+    """ModelBackend.get_user's row, None, or _ORM: the same SELECT the ORM would send, compiled once."""
     db = router.db_for_read(user_model)
     key = (db, connections[db].vendor)
-    sql = _statements.get(key)
+    if key not in _statements:
+        _statements[key] = _statement(user_model, db)
+    sql = _statements[key]
     if sql is None:
-        query = user_model._default_manager.db_manager(db).filter(pk=0).query
-        sql = _statements[key] = query.get_compiler(db).as_sql()[0]
+        return _ORM
     with connections[db].cursor() as cursor:
         cursor.execute(sql, [user_model._meta.pk.get_db_prep_value(user_id, connections[db])])
         row = cursor.fetchone()
@@ -68,6 +80,8 @@ def get_user(request):
     if type(backend).get_user is not ModelBackend.get_user or not _row_reader_applies(user_model):
         return auth.get_user(request)
     user = _read_user(user_model, user_id)
+    if user is _ORM:
+        return auth.get_user(request)
     if user is not None and not backend.user_can_authenticate(user):
         user = None
     # Verify the session, as Django does.

@@ -49,6 +49,26 @@ def test_a_logged_in_visitor_is_their_user_read_in_one_query(bob, django_assert_
     assert get_user(request).get_session_auth_hash() == auth.get_user(request).get_session_auth_hash()
 
 
+def test_every_field_of_the_user_is_what_the_orm_reads_on_every_database(bob):
+    from django.utils import timezone
+
+    bob.last_login = timezone.now()
+    bob.save(update_fields=["last_login"])
+    request = _request_of(_logged_in(bob))
+
+    user, orm = get_user(request), get_user_model().objects.get(pk=bob.pk)
+
+    for field in get_user_model()._meta.concrete_fields:
+        assert getattr(user, field.attname) == getattr(orm, field.attname), field.attname
+        assert type(getattr(user, field.attname)) is type(getattr(orm, field.attname)), field.attname
+    assert timezone.is_aware(user.date_joined) and timezone.is_aware(user.last_login)  # SQLite stores dates as text
+    # PostgreSQL hands back what the ORM makes, so the row is read raw there; SQLite goes through the ORM.
+    from accounts import authentication
+    from django.db import connection
+
+    assert (authentication._statements[("default", connection.vendor)] is not None) == (connection.vendor == "postgresql")
+
+
 def test_the_pages_know_the_user_and_django_agrees(bob):
     assert "accounts.authentication.AuthenticationMiddleware" in settings.MIDDLEWARE
     client = _logged_in(bob)
