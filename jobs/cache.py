@@ -140,22 +140,6 @@ _MISSING = object()
 
 
 @contextmanager
-def read_ahead(keys):
-    keys = list(keys)
-    pending = _pending_count.get()
-    if pending:  # the throttle's count for this request rides on this read (ratelimit)
-        found = _read_and_count(keys, pending.pop())
-    else:
-        found = {} if settings.CACHE_BYPASS else cache.get_many(keys)
-    ahead = {**(_read_ahead.get() or {}), **{key: found.get(key, _MISSING) for key in keys}}
-    token = _read_ahead.set(ahead)
-    try:
-        yield
-    finally:
-        _read_ahead.reset(token)
-
-
-@contextmanager
 def values_known(values: dict):
     """Within it, `cache_get` answers `values`' keys with these values and asks the cache nothing:
     for a value this request has just read (the generation a page is being built under)."""
@@ -164,6 +148,18 @@ def values_known(values: dict):
         yield
     finally:
         _read_ahead.reset(token)
+
+
+@contextmanager
+def read_ahead(keys):
+    keys = list(keys)
+    pending = _pending_count.get()
+    if pending:  # the throttle's count for this request rides on this read (ratelimit)
+        found = _read_and_count(keys, pending.pop())
+    else:
+        found = {} if settings.CACHE_BYPASS else cache.get_many(keys)
+    with values_known({key: found.get(key, _MISSING) for key in keys}):  # a key not found is known missing
+        yield
 
 
 # Keys a logged-in page reads for its visitor whatever the page (the bell's unread count), named
@@ -940,7 +936,7 @@ def ratelimit(counted_in_read_ahead: Callable[[HttpRequest], bool] | None = None
             finally:
                 _pending_count.reset(token)
             if pending:  # no read ahead took it
-                _refuse_if(request, _over_limit(request, fn, throttle, method))
+                _refuse_if(request, _counted_over(request, fn, throttle, spec))
             return response
         return wrapped
     return decorator
@@ -994,6 +990,11 @@ def _over_limit(request: HttpRequest, fn: Callable, throttle: dict, method) -> b
     spec = _throttle_for(request, fn, throttle)
     if spec is None:
         return False  # throttles off, or no rate for this request: as django-ratelimit
+    return _counted_over(request, fn, throttle, spec)
+
+
+def _counted_over(request: HttpRequest, fn: Callable, throttle: dict, spec: tuple[str, int, int]) -> bool:
+    """Count this request on `spec`'s key (_throttle_for) in one round trip: over the limit?"""
     client, breaker = _redis_client()
     count = None if client is None else _count(client, breaker, str(client.make_key(spec[0])), spec[2])
     if count is None:
