@@ -35,7 +35,7 @@ from typing import NamedTuple
 import psycopg.errors
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
-from django.db import OperationalError, connections, transaction
+from django.db import DatabaseError, OperationalError, connections, transaction
 from django.db.models import BooleanField, Case, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
@@ -587,10 +587,12 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     search_deadline), as they always did past a released savepoint.
     Only for a big catalogue: on a small one any plan is fast and this is 3 round trips.
     `gin_limit`: each GIN index read returns about that many of its entries, chosen at random
-    (gin_fuzzy_search_limit; for a sample, see FACET_FUZZY_LIMIT); 0, all of them. Then the
-    savepoint is rolled back, not released, on the way out: a transaction-local setting outlives
-    a released savepoint, and every later read of the enclosing transaction (search_deadline's)
-    would be thinned too.
+    (gin_fuzzy_search_limit; for a sample, see FACET_FUZZY_LIMIT); 0, all of them. The limit is
+    put back as it was on the way out (read in the statement that sets it): a transaction-local
+    setting lasts to the transaction's end, and every later read of the enclosing transaction
+    (search_deadline's) would be thinned too. A savepoint rolled back did the same in three
+    statements (SAVEPOINT, ROLLBACK TO, RELEASE) where this takes one. After an error the
+    transaction is aborted and nothing reads in it again, so the limit is left as it is.
     """
     if not total.big:
         yield
@@ -603,11 +605,18 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     sql = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings)
     values = [item for pair in settings.items() for item in pair]
     connection = connections[qs.db]
-    if gin_limit:  # a savepoint, rolled back so the limit ends with it
-        with transaction.atomic(using=qs.db), connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            yield
-            transaction.set_rollback(True, using=qs.db)
+    if gin_limit:
+        with _in_transaction(qs.db), connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('gin_fuzzy_search_limit'), " + sql.removeprefix("SELECT "), values)
+            previous = cursor.fetchone()[0]
+            try:
+                yield
+            except DatabaseError:
+                raise
+            except BaseException:
+                cursor.execute(_GIN_LIMIT_RESET, [previous])
+                raise
+            cursor.execute(_GIN_LIMIT_RESET, [previous])
         return
     # Within a transaction already (search_deadline's), no savepoint: it would scope nothing, as a
     # released one keeps the settings made in it, and its SAVEPOINT and RELEASE were two round
@@ -615,6 +624,9 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     with _in_transaction(qs.db), connection.cursor() as cursor:
         cursor.execute(sql, values)
         yield
+
+
+_GIN_LIMIT_RESET = "SELECT set_config('gin_fuzzy_search_limit', %s, true)"
 
 
 def _rows_fetcher(qs: JobQuerySet, total: Total) -> Callable[[JobQuerySet], list[Job]]:
