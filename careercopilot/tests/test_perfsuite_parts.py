@@ -150,3 +150,65 @@ def test_a_suite_of_anonymous_pages_only_makes_no_user_nor_session():
     assert perf.anonymous_only(perf.Options(only=["anonymous"]))
     assert not perf.anonymous_only(perf.Options(only=["health", "board"]))
     assert not perf.anonymous_only(perf.Options(only=None))  # the whole mix has the seeker's pages
+
+
+def test_productions_worker_count_is_gunicorn_confs_default(monkeypatch):
+    import runpy
+
+    monkeypatch.delenv("GUNICORN_WORKERS", raising=False)
+    conf = runpy.run_path(str(perf.ROOT / "gunicorn.conf.py"))
+    assert perf.production_workers() == conf["workers"]
+
+
+def _crowd_servers(monkeypatch, tmp_path, options: perf.Options) -> list[int]:
+    """The worker counts of the gunicorns crowd_pass starts (nothing is started, nothing loaded)."""
+    from contextlib import contextmanager
+
+    from careercopilot.observability import nginx as proxy
+
+    started = []
+
+    @contextmanager
+    def fake_gunicorn(app, *, workers, **kwargs):
+        started.append(workers)
+        yield perf.Server("http://127.0.0.1:1", None)
+
+    @contextmanager
+    def fake_nginx(upstream, **kwargs):
+        yield "http://127.0.0.1:2"
+
+    monkeypatch.setattr(perf, "gunicorn", fake_gunicorn)
+    monkeypatch.setattr(proxy, "available", lambda: True)
+    monkeypatch.setattr(proxy, "nginx", fake_nginx)
+    monkeypatch.setattr(perf, "crowd_requests", lambda: [perf.Request("/")])
+    monkeypatch.setattr(perf, "measure", lambda *args: {"requests": 1, "rps": 1.0, "latency_ms": {"p50": 1, "p95": 1, "p99": 1},
+                                                        "error_detail": {}, "statuses": {}, "answered_by": {"view": 1}})
+    perf.crowd_pass(options, tmp_path)
+    return started
+
+
+def test_the_crowd_runs_on_productions_worker_count_while_the_table_keeps_the_issues_two(monkeypatch, tmp_path):
+    options = perf.Options(crowds=[5], crowd_duration=1, log=lambda line: None)
+    assert options.workers == 2  # the 8-connection table's servers
+    assert _crowd_servers(monkeypatch, tmp_path, options) == [perf.production_workers()]
+
+
+def test_the_crowds_worker_count_can_be_chosen(monkeypatch, tmp_path):
+    options = perf.Options(crowds=[5], crowd_duration=1, crowd_workers=3, workers=6, log=lambda line: None)
+    assert _crowd_servers(monkeypatch, tmp_path, options) == [3]
+
+
+def test_the_command_passes_the_crowds_worker_count_on(monkeypatch, tmp_path):
+    from django.core.management import call_command
+
+    chosen = []
+
+    def fake_suite(options):
+        chosen.append((options.workers, perf.crowd_workers(options)))
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(perf, "run_suite", fake_suite)
+    for extra in ({}, {"crowd_workers": 3}):
+        with pytest.raises(Exception, match="stop here"):
+            call_command("perfsuite", crowd="20", out=tmp_path, stdout=None, **extra)
+    assert chosen == [(2, perf.production_workers()), (2, 3)]
