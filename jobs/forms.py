@@ -145,6 +145,20 @@ class JobSearchForm(forms.Form):
         )
 
 
+class _SharedFields(dict):
+    """A form's fields handed to each instance as they are. Django's BaseForm.__init__ deep-copies
+    base_fields so that an instance may change its own fields; no JobSearchForm does, and copying
+    its fifteen (widgets, choices, validators) was three quarters of building and validating one:
+    0.29 -> 0.07 ms, on every search page built, API search and saved-search check. Each instance
+    still gets its own dict of them."""
+
+    def __deepcopy__(self, memo) -> dict:
+        return dict(self)
+
+
+JobSearchForm.base_fields = _SharedFields(JobSearchForm.base_fields)
+
+
 def _choice_aliases(choices) -> dict[str, str]:
     """Accept a choice's value or its label, in any case: 'remote', 'Remote', 'On-site', 'onsite'."""
     aliases = {}

@@ -105,7 +105,20 @@ def _query_text(terms: list[tuple[bool, list[str]]], aliases: dict[str, str], we
 
 def parse_query(text: str, aliases: dict[str, str] | None = None) -> ParsedQuery:
     """The to_tsquery texts for what a seeker typed. Tokens are [a-z0-9]+ only, so no
-    input can inject tsquery syntax; whole-phrase aliases ("machine learning" <- "ml") too."""
+    input can inject tsquery syntax; whole-phrase aliases ("machine learning" <- "ml") too.
+
+    Within aliases_read_once, a text parsed with the aliases it read is parsed once: a page
+    parses its query four times or more (the match, the tiers, the total's tiers, the snippet)."""
+    kept = getattr(_read_once, "aliases", None)
+    if kept and aliases is kept["aliases"]:
+        parsed = kept.setdefault("parsed", {})
+        if text not in parsed:
+            parsed[text] = _parse_query(text, aliases)
+        return parsed[text]
+    return _parse_query(text, aliases)
+
+
+def _parse_query(text: str, aliases: dict[str, str] | None) -> ParsedQuery:
     aliases = aliases or {}
     phrases = plain_terms(text)
     terms = [(negated, words) for negated, phrase in phrases if (words := tokens(phrase))]

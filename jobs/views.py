@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 
 from django.conf import settings
 from django.core.cache import cache
@@ -76,8 +75,9 @@ def _results_to_cache(found: tuple[SearchPage, dict]) -> dict:
         item["skills"] = [[tag.name, tag.slug] for tag in job.skill_list]
         items.append(item)
     return {
-        "items": items, "total": dataclasses.asdict(results.total), **{name: getattr(results, name) for name in _PAGE_SCALARS},
-        "facets": {name: [dataclasses.asdict(value) for value in values] for name, values in facets.items()},
+        # dataclasses.asdict's fields, without its recursion and deep copies (flat values).
+        "items": items, "total": dict(vars(results.total)), **{name: getattr(results, name) for name in _PAGE_SCALARS},
+        "facets": {name: [dict(vars(value)) for value in values] for name, values in facets.items()},
     }
 
 

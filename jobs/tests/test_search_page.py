@@ -253,3 +253,42 @@ def test_facets_are_kept_as_their_fields_and_read_back_equal():
     kept = cache.get(jobs_cache.facets_key(jobs_cache.catalogue_generation(), params.filters_key()))
     assert kept == {name: [dataclasses.asdict(value) for value in values] for name, values in facets.items()}
     assert selectors.job_facets(params) == facets  # read back from what was kept
+
+
+@pytest.mark.django_db
+def test_a_seekers_results_are_kept_with_their_total_and_facets_as_fields():
+    import dataclasses
+
+    from jobs.views import _results_from_cache, _results_to_cache
+
+    JobFactory(title="Rust engineer", remote_policy="remote")
+    params = selectors.SearchParams(q="rust", sort=selectors.Sort.RELEVANCE)
+    results = selectors.search_jobs(params)
+    facets = selectors.job_facets(params, candidates=results.candidates, total=results.total)
+    kept = _results_to_cache((results, facets))
+    assert kept["total"] == dataclasses.asdict(results.total)
+    assert kept["facets"] == {name: [dataclasses.asdict(value) for value in values] for name, values in facets.items()}
+    again, again_facets = _results_from_cache(kept)
+    assert again.total == results.total and again_facets == facets and [job.pk for job in again.items] == [job.pk for job in results.items]
+
+
+def test_search_forms_share_their_fields_and_no_use_changes_them(client):
+    import copy
+
+    from jobs.forms import JobSearchForm
+
+    def state():
+        fields = JobSearchForm.base_fields.items()
+        return {name: ({k: v for k, v in vars(field).items() if k != "widget"}, field.widget, vars(field.widget)) for name, field in fields}
+
+    before = copy.deepcopy(state())
+    JobFactory(title="Rust engineer")
+    for query in ("q=rust", "q=rust&remote=remote&remote=hybrid&salary_min=9&salary_currency=EUR&sort=salary",
+                  "salary_min=9&salary_max=1", "page=0&sort=nope", "salary_currency=XXX&salary_min=5", "cursor=zz"):
+        form = JobSearchForm(dict(pair.split("=") for pair in query.split("&")))
+        form.is_valid()
+        str(form)  # every widget rendered, errors and all
+        assert all(form.fields[name] is field for name, field in JobSearchForm.base_fields.items())
+        assert client.get(f"/jobs/?{query}").status_code in (200, 400)
+    after = state()
+    assert {name: (f, w) for name, (f, _, w) in after.items()} == {name: (f, w) for name, (f, _, w) in before.items()}

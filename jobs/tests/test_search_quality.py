@@ -150,6 +150,24 @@ def test_one_search_reads_the_aliases_once_even_with_the_caches_bypassed(setting
         assert len([q for q in captured.captured_queries if "jobs_searchalias" in q["sql"]]) == 1
 
 
+def test_one_search_parses_its_query_once_with_the_aliases_it_read(monkeypatch):
+    from jobs import search
+
+    parsed = []
+    parse = search._parse_query
+    monkeypatch.setattr(search, "_parse_query", lambda text, aliases: parsed.append(text) or parse(text, aliases))
+    aliases = {"ml": "machine learning"}
+    monkeypatch.setattr(search, "_current_aliases", lambda: aliases)
+    with search.aliases_read_once():
+        first = search.parse_query("ml engineer", search.current_aliases())
+        assert search.parse_query("ml engineer", search.current_aliases()) is first
+        assert search.parse_query("ml engineer", {}) == parse("ml engineer", {})  # other aliases: parsed for them
+        assert search.parse_query("rust", search.current_aliases()) == parse("rust", aliases)
+    assert parsed == ["ml engineer", "ml engineer", "rust"]
+    assert search.parse_query("ml engineer", aliases) == first  # outside the scope: parsed each time
+    assert first.simple == "(ml | machine <-> learning) & engineer" and parsed[-1] == "ml engineer"
+
+
 def test_a_widened_query_on_a_big_catalogue_is_answered_by_one_window_walk(monkeypatch, settings):
     """The statement budget of a relevance page for an alias query ("ml" -> "machine learning") on
     a catalogue steered as a million (its total an estimate), caches bypassed: the aliases once,
