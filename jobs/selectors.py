@@ -34,17 +34,17 @@ from typing import NamedTuple
 
 import psycopg.errors
 from django.conf import settings
-from django.contrib.postgres.search import SearchHeadline, SearchQuery
-from django.db import OperationalError, connections, transaction
+from django.contrib.postgres.search import SearchQuery
+from django.db import DatabaseError, OperationalError, connections, transaction
 from django.db.models import BooleanField, Case, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from jobs import cache as jobs_cache
 from jobs import plain
+from jobs.cards import EXCERPT_CHARS, MARK_START, MARK_STOP, card_rows, skill_rows, with_excerpt, with_snippet
 from jobs.models import SEARCH_CONFIG, TITLE_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms
 from jobs.similar import SIMILAR_SHOWN, compute_similar
 from jobs.search import ParsedQuery, aliases_read_once, current_aliases, parse_query
@@ -77,11 +77,10 @@ FACET_MIN_SAMPLE = 150
 MAX_PAGE_SIZE = 100
 MAX_OFFSET_ROWS = 2000
 MAX_SKILLS = 5
-EXCERPT_CHARS = 240
 
-# Markers ts_headline puts around matches. The snippet is HTML-escaped first and only then
-# are they turned into <mark>, so a description's own markup is never trusted.
-MARK_START, MARK_STOP = "\x02", "\x03"
+# EXCERPT_CHARS, and the markers ts_headline puts around matches (jobs.cards). The snippet is
+# HTML-escaped first and only then are they turned into <mark>, so a description's own markup
+# is never trusted.
 
 
 class Sort(StrEnum):
@@ -228,12 +227,20 @@ class _RowTest(Func):
     output_field = BooleanField()
 
 
-def filtered_jobs(params: SearchParams) -> JobQuerySet:
-    """Active postings matching the query and every filter, in no particular order."""
+def filtered_jobs(params: SearchParams, *, text_read_alone: bool = False) -> JobQuerySet:
+    """Active postings matching the query and every filter, in no particular order.
+
+    `text_read_alone` (PostgreSQL, with a query): the text is the only index read and every
+    other filter a row test on the postings it finds: for a read whose text index read is made
+    small by other means (a thinned facet sample, _sample_groups).
+    """
     qs = Job.objects.active()
     postgres = _is_postgres(qs)
+    text_read_alone = text_read_alone and postgres and bool(params.q)
     row_tested_text = None
-    if params.q:
+    if params.q and text_read_alone:
+        qs = qs.search(params.q)
+    elif params.q:
         others = (params.location or params.remote or params.job_type or params.experience or params.skills
                   or params.salary_min is not None or params.salary_max is not None)
         # Parsed (the aliases: a cache read, a statement with the caches bypassed) only when needed.
@@ -256,7 +263,7 @@ def filtered_jobs(params: SearchParams) -> JobQuerySet:
 
     def narrow(condition: Q) -> None:
         nonlocal qs
-        if postgres and params.company:
+        if postgres and (params.company or text_read_alone):
             column_tests.append(condition)
         else:
             qs = qs.filter(condition)
@@ -289,7 +296,11 @@ def filtered_jobs(params: SearchParams) -> JobQuerySet:
         # postings the company has, and walks the (company, posted_at) index for a small one.
         # Behind a subquery it guessed, and for "regress" at one company bitmapped every match
         # of the word (67,000) to keep the company's few: 240-450 ms a statement.
-        qs = qs.filter(company_id=company_id_for(params.company) or 0)
+        company = Q(company_id=company_id_for(params.company) or 0)
+        if text_read_alone:
+            narrow(company)
+        else:
+            qs = qs.filter(company)
     if params.skills and postgres:
         # The GIN index on skill_ids answers "has all of these skills" as an index condition.
         narrow(Q(skill_ids__contains=skill_ids_for(params.skills)))
@@ -297,7 +308,11 @@ def filtered_jobs(params: SearchParams) -> JobQuerySet:
         for slug in params.skills:
             qs = qs.filter(Exists(JobSkill.objects.filter(job_id=OuterRef("pk"), skill__slug=slug)))
     if params.posted_within:
-        qs = qs.filter(posted_at__gte=timezone.now() - timedelta(days=params.posted_within))
+        recent = Q(posted_at__gte=timezone.now() - timedelta(days=params.posted_within))
+        if text_read_alone:
+            narrow(recent)
+        else:
+            qs = qs.filter(recent)
     if column_tests:
         combined = column_tests[0]
         for condition in column_tests[1:]:
@@ -463,14 +478,11 @@ def _search_page(params: SearchParams) -> SearchPage:
 def _cards(page_ids: list[int], params: SearchParams) -> list[Job]:
     """The page's postings, in `page_ids` order: with a query, its snippet (ts_headline, run for
     these rows only); else the description's first characters."""
-    shown = Job.objects.filter(pk__in=page_ids).for_cards()
-    if params.q and params.sort == Sort.RELEVANCE:
-        query = SearchQuery(parse_query(params.q, current_aliases()).english, search_type="raw", config=SEARCH_CONFIG)
-        shown = shown.annotate(snippet=SearchHeadline(
-            "description", query, config=SEARCH_CONFIG, start_sel=MARK_START, stop_sel=MARK_STOP,
-            max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … "))
-    else:
-        shown = _excerpt_columns(shown, params)
+    tsquery = parse_query(params.q, current_aliases()).english if params.q and params.sort == Sort.RELEVANCE else None
+    shown = card_rows(page_ids, tsquery)  # a statement compiled once (PostgreSQL), else None
+    if shown is None:
+        shown = Job.objects.filter(pk__in=page_ids).for_cards()
+        shown = with_snippet(shown, tsquery) if tsquery is not None else _excerpt_columns(shown, params)
     by_id = {job.pk: job for job in shown}
     return [by_id[pk] for pk in page_ids if pk in by_id]
 
@@ -503,8 +515,7 @@ def _attach_skills(jobs: list[Job]) -> None:
     if not jobs:
         return
     tags: dict[int, list[SkillTag]] = {}
-    rows = JobSkill.objects.filter(job_id__in=[job.pk for job in jobs]).order_by("skill__name").values_list("job_id", "skill__name", "skill__slug")
-    for job_id, name, slug in rows:
+    for job_id, name, slug in skill_rows([job.pk for job in jobs]):  # a statement compiled once (jobs.cards)
         tags.setdefault(job_id, []).append(SkillTag(name, slug))
     for job in jobs:
         job.skill_list = tags.get(job.pk, [])
@@ -531,7 +542,7 @@ def _offset_page(ordered: JobQuerySet, params: SearchParams, total: Total, *, li
 def _excerpt_columns(qs: JobQuerySet, params: SearchParams) -> JobQuerySet:
     if params.q and not _is_postgres(qs):
         return qs.defer(None).defer("search_vector")  # the fallback highlights in Python
-    return qs.annotate(excerpt=Substr("description", 1, EXCERPT_CHARS))
+    return with_excerpt(qs)
 
 
 @contextmanager
@@ -571,10 +582,12 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     search_deadline), as they always did past a released savepoint.
     Only for a big catalogue: on a small one any plan is fast and this is 3 round trips.
     `gin_limit`: each GIN index read returns about that many of its entries, chosen at random
-    (gin_fuzzy_search_limit; for a sample, see FACET_FUZZY_LIMIT); 0, all of them. Then the
-    savepoint is rolled back, not released, on the way out: a transaction-local setting outlives
-    a released savepoint, and every later read of the enclosing transaction (search_deadline's)
-    would be thinned too.
+    (gin_fuzzy_search_limit; for a sample, see FACET_FUZZY_LIMIT); 0, all of them. The limit is
+    put back as it was on the way out (read in the statement that sets it): a transaction-local
+    setting lasts to the transaction's end, and every later read of the enclosing transaction
+    (search_deadline's) would be thinned too. A savepoint rolled back did the same in three
+    statements (SAVEPOINT, ROLLBACK TO, RELEASE) where this takes one. After an error the
+    transaction is aborted and nothing reads in it again, so the limit is left as it is.
     """
     if not total.big:
         yield
@@ -587,11 +600,18 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     sql = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings)
     values = [item for pair in settings.items() for item in pair]
     connection = connections[qs.db]
-    if gin_limit:  # a savepoint, rolled back so the limit ends with it
-        with transaction.atomic(using=qs.db), connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            yield
-            transaction.set_rollback(True, using=qs.db)
+    if gin_limit:
+        with _in_transaction(qs.db), connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('gin_fuzzy_search_limit'), " + sql.removeprefix("SELECT "), values)
+            previous = cursor.fetchone()[0]
+            try:
+                yield
+            except DatabaseError:
+                raise
+            except BaseException:
+                cursor.execute(_GIN_LIMIT_RESET, [previous])
+                raise
+            cursor.execute(_GIN_LIMIT_RESET, [previous])
         return
     # Within a transaction already (search_deadline's), no savepoint: it would scope nothing, as a
     # released one keeps the settings made in it, and its SAVEPOINT and RELEASE were two round
@@ -599,6 +619,9 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     with _in_transaction(qs.db), connection.cursor() as cursor:
         cursor.execute(sql, values)
         yield
+
+
+_GIN_LIMIT_RESET = "SELECT set_config('gin_fuzzy_search_limit', %s, true)"
 
 
 def _rows_fetcher(qs: JobQuerySet, total: Total) -> Callable[[JobQuerySet], list[Job]]:
@@ -877,12 +900,7 @@ def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> Sear
                                stepwise=total.big, window=total.big and total.is_estimate)[offset:want]
         # A second pass over just the page's rows, so ts_headline (the dearest call here)
         # never runs for rows an OFFSET skips.
-        query = SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG)
-        shown = Job.objects.filter(pk__in=page_ids).for_cards().annotate(snippet=SearchHeadline(
-            "description", query, config=SEARCH_CONFIG, start_sel=MARK_START, stop_sel=MARK_STOP,
-            max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … "))
-        by_id = {job.pk: job for job in shown}
-        rows = [by_id[pk] for pk in page_ids if pk in by_id]
+        rows = _cards(page_ids, params)
     page = _page(rows, params, total, has_prev=params.page > 1, max_rows=MAX_OFFSET_ROWS)
     if offset + params.page_size >= MAX_OFFSET_ROWS:
         page.has_next = False
@@ -1041,20 +1059,71 @@ class _Sample:
         return sum(group[-1] for group in self.groups)
 
 
-def _sample_groups(qs: JobQuerySet, columns: list[str], steering: Total, *, big_set: bool = False) -> _Sample:
+def _sample_groups(qs: JobQuerySet, columns: list[str], steering: Total, *, big_set: bool = False,
+                   params: SearchParams | None = None, size: int | None = None) -> _Sample:
     """(values of `columns`..., count) over at most FACET_SAMPLE rows of `qs`, in one query.
 
     `big_set`: `qs` is known to hold more than COUNT_CAP rows (a total estimated): on a big
     catalogue its GIN reads are thinned at random (FACET_FUZZY_LIMIT) and at most
     FACET_BIG_SAMPLE rows read, a random sample where the whole read keeps the first rows of
     the bitmap, i.e. the oldest postings; under FACET_MIN_SAMPLE rows it is read again whole.
+    With `params` (those `qs` was made from) and `size` (its estimated rows), a one-word text is
+    first thinned to what the sample needs (_word_sample_limit), the other filters row tests.
     """
+    if big_set and steering.big and params is not None and size:
+        limit = _word_sample_limit(params, size)
+        if limit:
+            groups = _grouped_sample(filtered_jobs(params, text_read_alone=True), columns, steering,
+                                     FACET_BIG_SAMPLE, gin_limit=limit)
+            sample = _Sample(groups, thinned=True)
+            if sample.rows >= FACET_MIN_SAMPLE:
+                return sample
     if big_set and steering.big:
         groups = _grouped_sample(qs, columns, steering, FACET_BIG_SAMPLE, gin_limit=FACET_FUZZY_LIMIT)
         sample = _Sample(groups, thinned=True)
         if sample.rows >= FACET_MIN_SAMPLE:
             return sample
     return _Sample(_grouped_sample(qs, columns, steering, FACET_SAMPLE))
+
+
+# A one-word text's facet sample keeps this many of the word's index entries per sampled row
+# wanted (FACET_BIG_SAMPLE), divided by the share of the word's postings the filters keep; and
+# only while that share is at least WORD_SAMPLE_MIN_SHARE (see _word_sample_limit).
+WORD_SAMPLE_MARGIN = 2
+WORD_SAMPLE_MIN_SHARE = 0.1
+_ONE_LEXEME = re.compile(r"[a-z0-9]+")
+
+
+def _word_sample_limit(params: SearchParams, size: int) -> int:
+    """How many of a one-word text's GIN entries a facet sample of its `size` matches needs, or 0
+    when this does not apply (no text, several words, an alias or a technology name, or a set
+    so thin among the word's postings that FACET_FUZZY_LIMIT entries are needed anyway).
+
+    GIN's thinning (gin_fuzzy_search_limit) keeps about that many of a word's entries at random,
+    and the bitmap they make costs ~0.3 us an entry: 'regress' (85,000 postings) kept 50,000,
+    14 ms of PostgreSQL CPU for a sample of 500 rows, where 1,000 entries are enough. The other
+    filters are then row tests on the postings those entries find (filtered_jobs'
+    text_read_alone): ANDed as bitmaps they cost more than the heap rows they spare (a salary
+    floor of 150,000: 167,000 entries, ~45 ms) while they keep a tenth of the word's postings or
+    more. Past that the heap rows cost more (FACET_BIG_SAMPLE / share of them, ~3 us each:
+    'design' at one company, 2.7 %, read 37,000 rows in 98 ms), so a thinner set keeps the
+    sample it had. A word's estimate and the set's give that share (an EXPLAIN, only when there
+    are filters); the entries kept are what yields WORD_SAMPLE_MARGIN x FACET_BIG_SAMPLE rows at
+    that share, and a sample that still comes back short (filters correlated with the word) is
+    read again as before.
+    """
+    if not params.q:
+        return 0
+    parsed = parse_query(params.q, current_aliases())
+    if parsed.widened or parsed.excludes or not _ONE_LEXEME.fullmatch(parsed.english):
+        return 0
+    word_only = SearchParams(q=params.q)
+    word_rows = size if params.filters_key() == word_only.filters_key() else _planned_rows(filtered_jobs(word_only))
+    share = size / max(word_rows, size)
+    if share < WORD_SAMPLE_MIN_SHARE:
+        return 0
+    limit = math.ceil(WORD_SAMPLE_MARGIN * FACET_BIG_SAMPLE / share)
+    return limit if limit < FACET_FUZZY_LIMIT else 0
 
 
 def _grouped_sample(qs: JobQuerySet, columns: list[str], steering: Total, limit: int, *, gin_limit: int = 0) -> list[tuple]:
@@ -1076,8 +1145,9 @@ def _facet_counts(params: SearchParams, names: list[str], steering: Total,
     """
     qs = filtered_jobs(params)
     # The page's own total an estimate: its set is big, and a thinned sample of it will do.
-    sample = _sample_groups(qs, [FACETS[name][0] for name in names], steering,
-                            big_set=params == counted_for and steering.is_estimate)
+    own = params == counted_for
+    sample = _sample_groups(qs, [FACETS[name][0] for name in names], steering, big_set=own and steering.is_estimate,
+                            params=params, size=steering.count if own else None)
     rows, sampled = sample.groups, sample.rows
     scale, approximate = 1.0, False
     if sampled >= FACET_SAMPLE or (sample.thinned and sampled):
@@ -1109,7 +1179,8 @@ def _chosen_facet_counts(params: SearchParams, chosen: list[str], names: list[st
     most FACET_SAMPLE rows holds the whole set (then every count is exact) or is scaled to
     its estimated size and flagged approximate, like the counts it replaces.
     """
-    qs = filtered_jobs(dataclasses.replace(params, **{name: () for name in chosen}))
+    unchosen = dataclasses.replace(params, **{name: () for name in chosen})
+    qs = filtered_jobs(unchosen)
     columns = [column for column, _ in FACETS.values()]
     # The set without its facet filters holds the page's: big when the page's total is an
     # estimate, and often when it is not ('design' in Remote (Europe) as a senior contractor:
@@ -1118,7 +1189,7 @@ def _chosen_facet_counts(params: SearchParams, chosen: list[str], names: list[st
     # needed anyway): past ESTIMATE_ONLY_ABOVE, a thinned sample of it will do.
     planned = _planned_rows(qs) if steering.big else None
     big_set = steering.is_estimate or (planned is not None and planned >= ESTIMATE_ONLY_ABOVE)
-    sample = _sample_groups(qs, columns, steering, big_set=big_set)
+    sample = _sample_groups(qs, columns, steering, big_set=big_set, params=unchosen, size=planned)
     rows, sampled = sample.groups, sample.rows
     scale, approximate = 1.0, False
     if sampled >= FACET_SAMPLE or (sample.thinned and sampled):
