@@ -1254,7 +1254,8 @@ def job_facets(params: SearchParams, *, candidates: Candidates | None = None, to
     with aliases_read_once():  # each facet statement's match parses the query
         return jobs_cache.cached_value(
             key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params, candidates, total), layer="facets",
-            to_cache=lambda facets: {name: [dataclasses.asdict(v) for v in values] for name, values in facets.items()},
+            # dataclasses.asdict's fields, without its recursion and deep copies (flat values).
+            to_cache=lambda facets: {name: [dict(vars(v)) for v in values] for name, values in facets.items()},
             from_cache=lambda plain: {name: [FacetValue(**v) for v in values] for name, values in plain.items()},
         )
 

@@ -231,3 +231,15 @@ def test_pagination_links_keep_the_query_and_replace_the_page(client):
     assert query_with({"request": request}, page=3, cursor=None) == "?page=3&q=python&remote=remote&remote=hybrid"
     assert query_with({"request": request}, page=None) == "?q=python&remote=remote&remote=hybrid"
     assert query_with({"request": RequestFactory().get("/jobs/?page=2")}, page=None) == "?"
+
+
+def test_a_card_escapes_as_conditional_escape_does():
+    from django.utils.functional import lazy
+
+    from careercopilot.templatetags.listings import _e
+    from jobs.templatetags.jobs_tags import escaped
+
+    values = ["", "plain", "a & b", "<b>", 'say "hi"', "it's", "&amp;", "ü ñ €", mark_safe("<mark>x</mark>"), 42, None,
+              lazy(lambda: "lazy <x>", str)()]
+    for value in values:
+        assert _e(value) == escaped(value) and type(_e(value)) in (str, type(escaped(value))), value
