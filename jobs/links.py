@@ -12,6 +12,7 @@ goes through reverse() itself, which answers (or refuses) as before.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.core.signals import setting_changed
@@ -37,7 +38,10 @@ def _layout(name: str, probes: tuple, prefix: str, urlconf) -> tuple[str, ...] |
 
 
 def _fill(name: str, probes: tuple, args: tuple) -> str:
-    layout = _layout(name, probes, get_script_prefix(), get_urlconf())
+    return _fill_layout(_layout(name, probes, get_script_prefix(), get_urlconf()), name, args)
+
+
+def _fill_layout(layout: tuple[str, ...] | None, name: str, args: tuple) -> str:
     if layout is None:
         return reverse(name, args=list(args))
     pieces = [layout[0]]
@@ -65,6 +69,28 @@ def job_url(pk: int, slug: str) -> str:
 def company_url(slug: str) -> str:
     """reverse("company_detail", args=[slug])."""
     return _fill("company_detail", (_SLUG_PROBE,), (slug,))
+
+
+def job_urls() -> Callable[[int, str], str]:
+    """job_url, for the many postings of one response: the script prefix and URLconf (context
+    locals, read twice an address) are read once, by this call."""
+    return _filler("job_detail", (_NUMBER_PROBE, _SLUG_PROBE))
+
+
+def company_urls() -> Callable[[str], str]:
+    """company_url, for the many companies of one response (see job_urls)."""
+    return _filler("company_detail", (_SLUG_PROBE,))
+
+
+def addresses(name: str, *kinds: type) -> Callable[..., str]:
+    """address(name, …) for arguments of these kinds (int, str), for many calls within one
+    response (see job_urls)."""
+    return _filler(name, tuple(_NUMBER_PROBE if kind is int else _SLUG_PROBE for kind in kinds))
+
+
+def _filler(name: str, probes: tuple) -> Callable[..., str]:
+    layout = _layout(name, probes, get_script_prefix(), get_urlconf())
+    return lambda *args: _fill_layout(layout, name, args)
 
 
 @receiver(setting_changed)

@@ -34,17 +34,17 @@ from typing import NamedTuple
 
 import psycopg.errors
 from django.conf import settings
-from django.contrib.postgres.search import SearchHeadline, SearchQuery
+from django.contrib.postgres.search import SearchQuery
 from django.db import DatabaseError, OperationalError, connections, transaction
 from django.db.models import BooleanField, Case, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from jobs import cache as jobs_cache
 from jobs import plain
+from jobs.cards import EXCERPT_CHARS, MARK_START, MARK_STOP, card_rows, skill_rows, with_excerpt, with_snippet
 from jobs.models import SEARCH_CONFIG, TITLE_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms
 from jobs.similar import SIMILAR_SHOWN, compute_similar
 from jobs.search import ParsedQuery, aliases_read_once, current_aliases, parse_query
@@ -77,11 +77,10 @@ FACET_MIN_SAMPLE = 150
 MAX_PAGE_SIZE = 100
 MAX_OFFSET_ROWS = 2000
 MAX_SKILLS = 5
-EXCERPT_CHARS = 240
 
-# Markers ts_headline puts around matches. The snippet is HTML-escaped first and only then
-# are they turned into <mark>, so a description's own markup is never trusted.
-MARK_START, MARK_STOP = "\x02", "\x03"
+# EXCERPT_CHARS, and the markers ts_headline puts around matches (jobs.cards). The snippet is
+# HTML-escaped first and only then are they turned into <mark>, so a description's own markup
+# is never trusted.
 
 
 class Sort(StrEnum):
@@ -479,14 +478,11 @@ def _search_page(params: SearchParams) -> SearchPage:
 def _cards(page_ids: list[int], params: SearchParams) -> list[Job]:
     """The page's postings, in `page_ids` order: with a query, its snippet (ts_headline, run for
     these rows only); else the description's first characters."""
-    shown = Job.objects.filter(pk__in=page_ids).for_cards()
-    if params.q and params.sort == Sort.RELEVANCE:
-        query = SearchQuery(parse_query(params.q, current_aliases()).english, search_type="raw", config=SEARCH_CONFIG)
-        shown = shown.annotate(snippet=SearchHeadline(
-            "description", query, config=SEARCH_CONFIG, start_sel=MARK_START, stop_sel=MARK_STOP,
-            max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … "))
-    else:
-        shown = _excerpt_columns(shown, params)
+    tsquery = parse_query(params.q, current_aliases()).english if params.q and params.sort == Sort.RELEVANCE else None
+    shown = card_rows(page_ids, tsquery)  # a statement compiled once (PostgreSQL), else None
+    if shown is None:
+        shown = Job.objects.filter(pk__in=page_ids).for_cards()
+        shown = with_snippet(shown, tsquery) if tsquery is not None else _excerpt_columns(shown, params)
     by_id = {job.pk: job for job in shown}
     return [by_id[pk] for pk in page_ids if pk in by_id]
 
@@ -519,8 +515,7 @@ def _attach_skills(jobs: list[Job]) -> None:
     if not jobs:
         return
     tags: dict[int, list[SkillTag]] = {}
-    rows = JobSkill.objects.filter(job_id__in=[job.pk for job in jobs]).order_by("skill__name").values_list("job_id", "skill__name", "skill__slug")
-    for job_id, name, slug in rows:
+    for job_id, name, slug in skill_rows([job.pk for job in jobs]):  # a statement compiled once (jobs.cards)
         tags.setdefault(job_id, []).append(SkillTag(name, slug))
     for job in jobs:
         job.skill_list = tags.get(job.pk, [])
@@ -547,7 +542,7 @@ def _offset_page(ordered: JobQuerySet, params: SearchParams, total: Total, *, li
 def _excerpt_columns(qs: JobQuerySet, params: SearchParams) -> JobQuerySet:
     if params.q and not _is_postgres(qs):
         return qs.defer(None).defer("search_vector")  # the fallback highlights in Python
-    return qs.annotate(excerpt=Substr("description", 1, EXCERPT_CHARS))
+    return with_excerpt(qs)
 
 
 @contextmanager
@@ -907,12 +902,7 @@ def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> Sear
                                stepwise=total.big, window=total.big and total.is_estimate)[offset:want]
         # A second pass over just the page's rows, so ts_headline (the dearest call here)
         # never runs for rows an OFFSET skips.
-        query = SearchQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG)
-        shown = Job.objects.filter(pk__in=page_ids).for_cards().annotate(snippet=SearchHeadline(
-            "description", query, config=SEARCH_CONFIG, start_sel=MARK_START, stop_sel=MARK_STOP,
-            max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … "))
-        by_id = {job.pk: job for job in shown}
-        rows = [by_id[pk] for pk in page_ids if pk in by_id]
+        rows = _cards(page_ids, params)
     page = _page(rows, params, total, has_prev=params.page > 1, max_rows=MAX_OFFSET_ROWS)
     if offset + params.page_size >= MAX_OFFSET_ROWS:
         page.has_next = False
@@ -1275,7 +1265,8 @@ def job_facets(params: SearchParams, *, candidates: Candidates | None = None, to
     with aliases_read_once():  # each facet statement's match parses the query
         return jobs_cache.cached_value(
             key, jobs_cache.FACETS_TIMEOUT, lambda: _compute_facets(params, candidates, total), layer="facets",
-            to_cache=lambda facets: {name: [dataclasses.asdict(v) for v in values] for name, values in facets.items()},
+            # dataclasses.asdict's fields, without its recursion and deep copies (flat values).
+            to_cache=lambda facets: {name: [dict(vars(v)) for v in values] for name, values in facets.items()},
             from_cache=lambda plain: {name: [FacetValue(**v) for v in values] for name, values in plain.items()},
         )
 

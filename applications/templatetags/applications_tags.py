@@ -8,6 +8,7 @@ search form; a seeker's search kept for everyone gets them through `{% seeker_ma
 """
 
 import re
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from django import template
@@ -16,7 +17,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from applications.models import Application, Status
-from jobs.links import address
+from jobs.links import address, addresses
 
 register = template.Library()
 
@@ -134,6 +135,16 @@ def track_button(context, job, tracked: frozenset[int] = frozenset()) -> str:
     tracked_now = not anonymous and job.pk in tracked
     markup = track_button_html(job, anonymous=anonymous, tracked=tracked_now)
     return mark_safe(f"\n{markup}\n")  # noqa: S308 (escaped by format_html)
+
+
+def track_buttons(context, tracked: frozenset[int] = frozenset()) -> Callable[[object], str]:
+    """track_button(context, job, tracked) for every card of one page: who the visitor is and
+    the track address's layout are looked up once, not per card (the visitor is a lazy object,
+    the layout two context locals)."""
+    if context["request"].user.is_authenticated:
+        return lambda job: track_button(context, job, tracked)
+    track_url = addresses("application_track", int)
+    return lambda job: f"\n{_TRACK_LINK.format(conditional_escape(track_url(int(job.pk))))}\n"
 
 
 @register.simple_tag(takes_context=True)

@@ -8,19 +8,33 @@ byte for byte, and every value goes through conditional_escape as the template's
 
 from __future__ import annotations
 
+import html
+import re
+
 from django import template
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 
-from applications.templatetags.applications_tags import track_button
-from careercopilot.templatetags.ui import icon, salary, sentence_start, time_tag
+from applications.templatetags.applications_tags import track_buttons
+from careercopilot.templatetags.ui import icon, salary, sentence_start, time_tags
+from jobs.links import company_urls, job_urls
 from jobs.models import Job
-from jobs.templatetags.jobs_tags import escaped as _e, salary_in_usd
+from jobs.templatetags.jobs_tags import escaped, salary_in_usd
 
 register = template.Library()
 
 _REMOTE_POLICIES = dict(Job.RemotePolicy.choices)
 _JOB_TYPES = dict(Job.JobType.choices)
+# Most of what a card prints (names, places, labels, addresses) has nothing to escape: one search
+# for a character that would be escaped spares html.escape's five replaces and its call.
+_ESCAPED_CHARACTER = re.compile("[&<>\"']").search
+
+
+def _e(value) -> str:
+    """jobs_tags.escaped(value): the same text."""
+    if type(value) is str:
+        return html.escape(value) if _ESCAPED_CHARACTER(value) else value
+    return escaped(value)
 
 
 def _label(choices: dict, value) -> str:
@@ -38,11 +52,27 @@ def _place(job) -> str:
     return policy
 
 
-def job_card(context, job, *, show_skills: bool = False, show_track: bool = False) -> str:
+class _Page:
+    """What every card of one page shares, looked up once per page: whether the markup is kept for
+    every seeker (`keep`: slots for the Track button and the relative time, filled per response),
+    the Track buttons for the visitor and the postings they track (`tracked`), the addresses'
+    layouts, and the zone, language and time the dates are written in (context locals, read
+    several times a card when each card asked for them)."""
+
+    def __init__(self, context, *, show_track: bool):
+        self.keep = context.get("keep")
+        self.track = None
+        if show_track and not self.keep:
+            self.track = track_buttons(context, context.get("tracked", ""))
+        self.job_url, self.company_url = job_urls(), company_urls()
+        self.time_tag = time_tags("slot" if self.keep else "ago")
+
+
+def job_card(context, job, *, show_skills: bool = False, show_track: bool = False, page: _Page | None = None) -> str:
     """One card. `context` gives what the page decides for every card: `keep` (markup kept for
     every seeker: slots for the Track button and the relative time, filled per response) and
-    `tracked` (the visitor's tracked postings, for the Track button)."""
-    keep = context.get("keep")
+    `tracked` (the visitor's tracked postings, for the Track button); `page`, that already looked up."""
+    page = page or _Page(context, show_track=show_track)
     pay = salary(job)
     if pay:
         usd = salary_in_usd(job)
@@ -52,7 +82,7 @@ def job_card(context, job, *, show_skills: bool = False, show_track: bool = Fals
     snippet = f'<p class="snippet">{_e(sentence_start(snippet))}</p>' if snippet else ""
     track = ""
     if show_track:
-        track = f"<!--track:{job.pk}-->" if keep else track_button(context, job, context.get("tracked", ""))
+        track = f"<!--track:{job.pk}-->" if page.keep else page.track(job)
         track = f"<div>{track}</div>"
     skills = getattr(job, "skill_list", None) if show_skills else None
     skills = ('<ul class="tags" aria-label="Skills">'
@@ -60,14 +90,14 @@ def job_card(context, job, *, show_skills: bool = False, show_track: bool = Fals
     company = job.company
     return (
         '<li class="job-card">\n'
-        f'  <a class="job-title" href="{_e(job.get_absolute_url())}"><strong>{_e(job.title)}</strong></a>\n'
+        f'  <a class="job-title" href="{_e(page.job_url(job.pk, job.slug))}"><strong>{_e(job.title)}</strong></a>\n'
         '  <ul class="meta">\n'
-        f'    <li>{icon("building")}<a href="{_e(company.get_absolute_url())}">{_e(company.name)}</a></li>\n'
+        f'    <li>{icon("building")}<a href="{_e(page.company_url(company.slug))}">{_e(company.name)}</a></li>\n'
         "    \n"
         f'    <li>{icon("pin")}{_place(job)}</li>\n'
         f"    <li>{_e(_label(_JOB_TYPES, job.job_type))}</li>\n"
         f"    {pay}\n"
-        f'    <li>{icon("clock")}{time_tag(job.posted_at, "slot" if keep else "ago")}</li>\n'
+        f'    <li>{icon("clock")}{page.time_tag(job.posted_at)}</li>\n'
         "  </ul>\n"
         f"  {snippet}\n"
         f"  {track}\n"
@@ -80,5 +110,8 @@ def job_card(context, job, *, show_skills: bool = False, show_track: bool = Fals
 def job_cards(context, jobs, show_skills: bool = False, show_track: bool = False):
     """The cards of `jobs`, in order (what `{% for job in jobs %}{% include "jobs/_job_card.html" %}`
     printed)."""
+    if not jobs:
+        return mark_safe("")
+    page = _Page(context, show_track=show_track)
     return mark_safe("".join(  # noqa: S308 (every value escaped in job_card)
-        job_card(context, job, show_skills=show_skills, show_track=show_track) for job in jobs or ()))
+        job_card(context, job, show_skills=show_skills, show_track=show_track, page=page) for job in jobs))

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from types import SimpleNamespace
+from typing import Any
 
 import cmarkgfm
 from cmarkgfm.cmark import Options as CmarkOptions
@@ -53,7 +55,7 @@ def _months(language: str | None) -> tuple[str, ...]:
     return ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))
 
 
-def _formatted(value, layout: str) -> str:
+def _formatted(value, layout: str, months: tuple[str, ...] | None = None) -> str:
     """`date_format(value, layout)` for the three layouts above, without Django's general
     formatter (a parser and a method call per character: 20 µs a date, two per card and page).
     The same text, zone name included (none for an ambiguous or imaginary wall time, as Django);
@@ -62,7 +64,7 @@ def _formatted(value, layout: str) -> str:
         tzinfo = value.tzinfo
         if tzinfo is None or layout not in (DATE_TIME, FULL):
             return date_format(value, layout)
-        month = _months(get_language())[value.month]
+        month = (months or _months(get_language()))[value.month]
         text = f"{value.day} {month} {value.year:04d}, {value.hour:02d}:{value.minute:02d}"
         if layout == DATE_TIME:
             return text
@@ -151,6 +153,28 @@ def time_tag(value, style: str = "date", prefix: str = ""):
     return mark_safe(f'<time datetime="{escaped(iso)}" title="{escaped(title)}">{escaped(prefix)}{escaped(text)}</time>')  # noqa: S308 (each value escaped)
 
 
+def time_tags(style: str = "date") -> Callable[[Any], str]:
+    """time_tag(value, style) for the many moments of one response: the seeker's zone, the
+    language and the time now (context locals, read three or four times a tag) are read once,
+    by this call. A value time_tag would not treat as an aware datetime goes through it."""
+    zone, months, now = timezone.get_current_timezone(), _months(get_language()), timezone.now()
+
+    def tag(value) -> str:
+        if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+            return time_tag(value, style)
+        local = value.astimezone(zone)
+        title = _formatted(local, FULL, months)
+        if style == "slot":
+            text = _ago_slot(value)
+        elif style == "ago":
+            text = ago(value, now)
+        else:
+            text = _formatted(local, DATE_TIME, months)
+        return mark_safe(f'<time datetime="{escaped(local.isoformat())}" title="{escaped(title)}">{escaped(text)}</time>')  # noqa: S308 (each value escaped)
+
+    return tag
+
+
 def _amount(value: int, symbol: str) -> str:
     if value >= 1_000_000 and value % 10_000 == 0:
         return f"{symbol}{value / 1_000_000:,.2f}".rstrip("0").rstrip(".") + "M"
@@ -204,6 +228,9 @@ def first_words(value: str, count) -> str:
 # What a description may keep: the structure Markdown produces, nothing that runs or styles.
 _TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "h3", "h4", "h5", "blockquote", "code", "pre", "a", "hr"}
 _HEADING = re.compile(r"^(#{1,2})(?=\s)", re.MULTILINE)
+# Built once: nh3.clean() builds the same sanitiser from these options on every call (a quarter of its time).
+_CLEANER = nh3.Cleaner(tags=_TAGS, attributes={"a": {"href"}}, link_rel="nofollow noopener noreferrer",
+                       url_schemes={"http", "https", "mailto"})
 
 
 @register.filter
@@ -218,9 +245,7 @@ def markdown(text: str) -> str:
         return ""
     source = _HEADING.sub("###", text)
     html = cmarkgfm.markdown_to_html(source, options=CmarkOptions.CMARK_OPT_UNSAFE)
-    clean = nh3.clean(html, tags=_TAGS, attributes={"a": {"href"}}, link_rel="nofollow noopener noreferrer",
-                      url_schemes={"http", "https", "mailto"})
-    return mark_safe(clean)
+    return mark_safe(_CLEANER.clean(html))
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 
 from careercopilot.templatetags import ui
 from careercopilot.templatetags.listings import job_cards
-from jobs.links import address, company_url, job_url
+from jobs.links import address, addresses, company_url, company_urls, job_url, job_urls
 from jobs.models import Company, Job
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
@@ -146,6 +146,54 @@ def test_addresses_are_what_reverse_writes(name, args):
     assert address(name, *args) == reverse(name, args=args)
 
 
+@pytest.mark.parametrize(("name", "args"), [
+    ("job_detail", [42, "python-developer"]),
+    ("job_detail", [7, "Ünïcode slug"]),
+    ("company_detail", ["acme_2"]),
+    ("application_track", [99]),
+])
+def test_addresses_made_for_a_whole_page_are_what_reverse_writes(name, args):
+    made = {"job_detail": job_urls, "company_detail": company_urls}.get(name, lambda: addresses(name, int))()
+    assert made(*args) == made(*args) == reverse(name, args=args)
+
+
+def test_addresses_made_for_a_page_follow_its_script_prefix():
+    set_script_prefix("/careers/")
+    try:
+        made = job_urls()
+    finally:
+        set_script_prefix("/")
+    assert made(3, "x") == "/careers/jobs/3/x/" and job_urls()(3, "x") == "/jobs/3/x/"
+
+
+@pytest.mark.parametrize("style", ["ago", "slot", "date"])
+def test_time_tags_made_for_a_whole_page_are_what_time_tag_writes(frozen, style):
+    rng = random.Random(5)
+    for zone in ("UTC", "Europe/London", "America/St_Johns", "Asia/Kolkata"):
+        with timezone.override(zoneinfo.ZoneInfo(zone)):
+            tag = ui.time_tags(style)
+            for _ in range(300):
+                moment = NOW - dt.timedelta(seconds=rng.randint(-10_000, 90_000_000))
+                moment = moment.astimezone(rng.choice([dt.UTC, zoneinfo.ZoneInfo("Europe/Berlin")]))
+                assert tag(moment) == ui.time_tag(moment, style), (zone, moment)
+            naive = (dt.datetime(2026, 3, 4, 5, 6),) if style == "date" else ()  # "ago" refuses one, as time_tag does
+            for other in (None, "", NOW.date(), *naive):  # not aware datetimes: time_tag's own path
+                assert tag(other) == ui.time_tag(other, style)
+
+
+@pytest.mark.django_db
+def test_track_buttons_made_for_a_whole_page_are_what_track_button_writes(django_user_model):
+    from applications.templatetags.applications_tags import track_button, track_buttons
+
+    jobs = [posting(pk=pk, title=f"Dev <{pk}>") for pk in (1, 42, 987654)]
+    seeker = RequestFactory().get("/jobs/")
+    seeker.user = django_user_model.objects.create_user("alice", password="x")
+    for context in (anonymous(), {"request": seeker}):
+        for tracked in (frozenset(), frozenset({42})):
+            made = track_buttons(context, tracked)
+            assert [made(job) for job in jobs] == [track_button(context, job, tracked) for job in jobs]
+
+
 def test_an_argument_reverse_refuses_is_refused_as_before():
     with pytest.raises(NoReverseMatch):
         company_url("not a slug")
@@ -183,3 +231,15 @@ def test_pagination_links_keep_the_query_and_replace_the_page(client):
     assert query_with({"request": request}, page=3, cursor=None) == "?page=3&q=python&remote=remote&remote=hybrid"
     assert query_with({"request": request}, page=None) == "?q=python&remote=remote&remote=hybrid"
     assert query_with({"request": RequestFactory().get("/jobs/?page=2")}, page=None) == "?"
+
+
+def test_a_card_escapes_as_conditional_escape_does():
+    from django.utils.functional import lazy
+
+    from careercopilot.templatetags.listings import _e
+    from jobs.templatetags.jobs_tags import escaped
+
+    values = ["", "plain", "a & b", "<b>", 'say "hi"', "it's", "&amp;", "ü ñ €", mark_safe("<mark>x</mark>"), 42, None,
+              lazy(lambda: "lazy <x>", str)()]
+    for value in values:
+        assert _e(value) == escaped(value) and type(_e(value)) in (str, type(escaped(value))), value

@@ -88,6 +88,41 @@ def test_a_shared_page_carries_no_visitors_csrf_secret(job):
     assert "\"X-CSRFToken\": \"\"" in response.content.decode()
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_with_caches_bypassed_a_shared_request_gets_the_page_a_miss_builds(job, page, settings):
+    # perfsuite's no-cache pass measures the page an anonymous miss builds: no CSRF secret, public.
+    url = PAGES[page](job)
+    missed = Client().get(url)
+    assert missed["X-Page-Cache"] == "miss"
+    settings.CACHE_BYPASS = True
+
+    bypassed = Client().get(url)
+
+    assert bypassed.content == missed.content
+    assert "csrftoken" not in bypassed.cookies and bypassed["Cache-Control"] == missed["Cache-Control"]
+    assert bypassed["X-Page-Cache"] == "skip"  # built, not stored
+    assert Client().get(url)["X-Page-Cache"] == "skip"  # and never read
+
+
+def test_with_caches_bypassed_a_visitor_with_a_session_still_gets_a_page_of_their_own(client, alice, job, settings):
+    settings.CACHE_BYPASS = True
+    client.force_login(alice)
+    response = client.get(job.get_absolute_url())
+    assert "X-Page-Cache" not in response and "Track this job</button>" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_shared_page_is_built_without_asking_the_session_or_the_message_storage(job, page):
+    from django.utils.functional import empty
+
+    response = Client().get(PAGES[page](job))
+
+    assert response["X-Page-Cache"] == "miss" and "Log in" in response.content.decode()
+    assert response.wsgi_request._messages._wrapped is empty  # nothing is pending on a shared page: no need to ask
+    if page not in ("list", "search"):  # the list's view asks who is there itself (a seeker's search is built for them)
+        assert not response.wsgi_request.session.accessed  # nobody is logged in on a shared page
+
+
 def test_error_pages_are_not_cached(client, django_assert_num_queries):
     JobFactory()
     client.get("/jobs/?page=abc")

@@ -237,3 +237,19 @@ def test_a_facet_count_past_a_thousand_is_grouped_and_an_estimate_says_so():
         '\n      <label><input type="checkbox" id="f-job_type-contract" name="job_type" value="contract">'
         ' Contract <span class="count">(999)</span></label>\n    '
     )
+
+
+@pytest.mark.django_db
+def test_facets_are_kept_as_their_fields_and_read_back_equal():
+    import dataclasses
+
+    from django.core.cache import cache
+
+    from jobs import cache as jobs_cache
+
+    JobFactory(title="Rust engineer", remote_policy="remote", job_type="contract")
+    params = selectors.SearchParams(q="rust", remote=("remote",))
+    facets = selectors.job_facets(params)
+    kept = cache.get(jobs_cache.facets_key(jobs_cache.catalogue_generation(), params.filters_key()))
+    assert kept == {name: [dataclasses.asdict(value) for value in values] for name, values in facets.items()}
+    assert selectors.job_facets(params) == facets  # read back from what was kept
