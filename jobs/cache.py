@@ -29,6 +29,7 @@ from contextvars import ContextVar
 from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
@@ -1087,5 +1088,11 @@ def shared_page_context(request: HttpRequest) -> dict:
     base.html puts a CSRF token in the page; a stored copy must not carry the first
     visitor's secret to everyone else (and must not make the response set a cookie).
     Anonymous visitors post nothing from these pages, so a blank token is enough.
+    Such a page is only built for an anonymous visitor with no message pending
+    (cache_anonymous_page), so it says so without asking the session who is there and the
+    message storage what is pending (the context processors' lazy `user` and `messages`).
     """
-    return {"csrf_token": ""} if getattr(request, "jobs_shared_page", False) else {}
+    return {"csrf_token": "", "user": _ANONYMOUS, "messages": ()} if getattr(request, "jobs_shared_page", False) else {}
+
+
+_ANONYMOUS = AnonymousUser()

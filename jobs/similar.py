@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from django.db import connections, transaction
 from django.utils import timezone
 
-from jobs.links import job_url
+from jobs.links import job_url, job_urls
 from jobs.models import Company, Job, SimilarJobs
 from jobs.role_families import FAMILIES, role_family
 
@@ -207,7 +207,8 @@ def job_page(pk: int) -> tuple[Job, list[SimilarCard]]:
         chosen = compute_similar(job, sorted(skill.pk for skill in job.skill_list))
         store_similar(job.pk, [other.pk for other in chosen])
         return job, [_card_of(other) for other in chosen[:SIMILAR_SHOWN]]
-    return job, [_card(*values) for values in _json(cards) or ()]
+    url = job_urls()  # the address layout read once for the five cards
+    return job, [_card(*values, url=url) for values in _json(cards) or ()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,11 +227,12 @@ _REMOTE_POLICIES = dict(Job.RemotePolicy.choices)
 _JOB_TYPES = dict(Job.JobType.choices)
 
 
-def _card(pk: int, title: str, slug: str, location: str, remote_policy: str, job_type: str, company_name: str) -> SimilarCard:
+def _card(pk: int, title: str, slug: str, location: str, remote_policy: str, job_type: str, company_name: str,
+          url=job_url) -> SimilarCard:
     policy = _REMOTE_POLICIES.get(remote_policy, remote_policy)
     # "Remote" once: a location that only says remote is the policy already (careercopilot/templatetags/listings.py's rule).
     place = f"{location} · {policy}" if location and location.lower() not in ("remote", "anywhere") else policy
-    return SimilarCard(job_url(pk, slug), title, company_name, place, _JOB_TYPES.get(job_type, job_type))
+    return SimilarCard(url(pk, slug), title, company_name, place, _JOB_TYPES.get(job_type, job_type))
 
 
 def _card_of(job: Job) -> SimilarCard:

@@ -22,6 +22,7 @@ from time import perf_counter
 from typing import Any
 
 from django_prometheus.middleware import Metrics
+from careercopilot.observability import slow_queries
 
 FLUSH_SECONDS = 1.0
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"})
@@ -209,6 +210,7 @@ class RequestMetricsAfterMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         request._metrics_viewed = True
+        slow_queries.view_resolved(request.resolver_match)  # its statements' origin, without resolving again
 
     def process_template_response(self, request, response):
         if hasattr(response, "template_name"):

@@ -62,6 +62,15 @@ def current_origin() -> str:
     return str(_origin.get())
 
 
+def view_resolved(match) -> None:
+    """Django has resolved this request's view: the origin takes its name from that match instead of
+    resolving the path again at the first statement (~20 µs a request: a posting page, seen once
+    each, missed every cache of resolved paths)."""
+    origin = _origin.get()
+    if type(origin) is _Request and origin.name is None and match is not None:
+        origin.name = match.view_name
+
+
 def request_started(environ=None, **kwargs) -> None:
     enter(_Request((environ or {}).get("PATH_INFO", "/")))
 

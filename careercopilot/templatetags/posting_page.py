@@ -1,9 +1,9 @@
 """A posting's own page, the parts printed in Python (jobs/detail.html).
 
 Half the crowd's pages are postings seen for the first time, so the page is built on a miss
-over and over. Its summary and the header's facts were some forty template nodes, each a
-lookup that first tries `job["title"]` (an exception), then the attribute, then escapes it:
-~30 % of the page's render. Here they are one pass of f-strings over the same values, escaped
+over and over. Its title, summary, header facts, skills, description and company were some
+sixty template nodes, each a lookup that first tries `job["title"]` (an exception), then the
+attribute, then escapes it: about half the page's render. Here they are one pass of f-strings over the same values, escaped
 as the template escaped them; `test_posting_page.py` holds the markup equal to what the
 template printed for postings of every shape.
 """
@@ -11,12 +11,14 @@ template printed for postings of every shape.
 from __future__ import annotations
 
 from django import template
+from django.template.defaultfilters import urlencode
 from django.utils.encoding import force_str
 from django.utils.safestring import mark_safe
 
-from careercopilot.templatetags.ui import first_words, icon, salary, time_tag
+from careercopilot.templatetags.ui import first_words, icon, markdown, salary, time_tag
+from jobs.links import address
 from jobs.models import Job
-from jobs.templatetags.jobs_tags import escaped as _e, salary_in_usd
+from jobs.templatetags.jobs_tags import escaped as _e, salary_in_usd, skill_links
 
 register = template.Library()
 
@@ -66,4 +68,35 @@ def posting_facts(job: Job):
     parts.append("\n    ")
     if job.apply_url and is_open:
         parts.append(_APPLY.format(_e(job.apply_url)))
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped)
+
+
+@register.simple_tag
+def posting_title(job: Job):
+    return mark_safe(f"{_e(job.title)} at {_e(job.company.name)}")  # noqa: S308 (every value escaped)
+
+
+@register.simple_tag
+def log_in_to_track(path: str):
+    """The anonymous visitor's way to the Track button: log in, then back to this page."""
+    return mark_safe(  # noqa: S308 (every value escaped)
+        f'<p><a href="{_e(address("login"))}?next={_e(urlencode(path))}">Log in</a> to track this job.</p>')
+
+
+@register.simple_tag
+def posting_about(job: Job):
+    """The posting's skills (each a link to its search), its description and its company."""
+    parts = ["  "]
+    if skills := job.skill_list:
+        parts.append(f'\n    <section aria-labelledby="h-skills"><h2 id="h-skills">Skills</h2>\n'
+                     f'      <ul class="tags">{skill_links(skills)}</ul>\n    </section>\n  ')
+    company = job.company
+    name = _e(company.name)
+    parts.append(f'\n\n  <section class="description" aria-labelledby="h-about">\n    <h2 id="h-about">About the job</h2>\n'
+                 f'    {_e(markdown(job.description))}\n  </section>\n\n'
+                 f'  <section aria-labelledby="h-company"><h2 id="h-company">About {name}</h2>\n    ')
+    if company.description:
+        parts.append(f"<p>{_e(first_words(company.description, 60))}</p>")
+    website = f' · <a href="{_e(company.website)}" rel="nofollow noopener">Website</a>' if company.website else ""
+    parts.append(f'\n    <p><a href="{_e(company.get_absolute_url())}">All open jobs at {name}</a>{website}</p>\n  </section>')
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped)

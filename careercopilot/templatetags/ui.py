@@ -228,6 +228,9 @@ def first_words(value: str, count) -> str:
 # What a description may keep: the structure Markdown produces, nothing that runs or styles.
 _TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "h3", "h4", "h5", "blockquote", "code", "pre", "a", "hr"}
 _HEADING = re.compile(r"^(#{1,2})(?=\s)", re.MULTILINE)
+# Built once: nh3.clean() builds the same sanitiser from these options on every call (a quarter of its time).
+_CLEANER = nh3.Cleaner(tags=_TAGS, attributes={"a": {"href"}}, link_rel="nofollow noopener noreferrer",
+                       url_schemes={"http", "https", "mailto"})
 
 
 @register.filter
@@ -242,9 +245,7 @@ def markdown(text: str) -> str:
         return ""
     source = _HEADING.sub("###", text)
     html = cmarkgfm.markdown_to_html(source, options=CmarkOptions.CMARK_OPT_UNSAFE)
-    clean = nh3.clean(html, tags=_TAGS, attributes={"a": {"href"}}, link_rel="nofollow noopener noreferrer",
-                      url_schemes={"http", "https", "mailto"})
-    return mark_safe(clean)
+    return mark_safe(_CLEANER.clean(html))
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,5 @@
-"""A posting's page: the parts printed in Python (posting_page.py) print what the template printed."""
+"""A posting's page: the parts printed in Python (posting_page.py) print what the template printed
+(its old text: the strings below and posting_page_about.html beside this file)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,10 @@ TEMPLATE_FACTS = """{% load jobs_tags ui %}<h1>{{ job.title }}</h1>
       <p class="apply"><a class="button" href="{{ job.apply_url }}" target="_blank" rel="noopener noreferrer nofollow">Apply on their site <span aria-hidden="true">↗</span><span class="visually-hidden">(opens in a new tab)</span></a></p>
     {% endif %}"""
 
+TEMPLATE_TITLE = "{{ job.title }} at {{ job.company.name }}"
+TEMPLATE_LOG_IN = '{% load jobs_tags ui %}<p><a href="{% url \'login\' %}?next={{ request.path|urlencode }}">Log in</a> to track this job.</p>'
+TEMPLATE_ABOUT = open(__file__.replace("test_posting_page.py", "posting_page_about.html")).read().removesuffix("\n")
+
 SHAPES = {
     "plain": {},
     "remote location": {"location": "Remote", "remote_policy": "remote"},
@@ -50,21 +55,33 @@ SHAPES = {
     "closed": {"is_active": False, "apply_url": "https://example.com/j/3"},
     "unknown choices": {"remote_policy": "elsewhere", "job_type": "gig", "experience_level": "guru"},
     "entry contract": {"job_type": "contract", "experience_level": "entry", "description": ""},
+    "skills, company with a description and website": {"skills": ["Python", "C++ & <Go>"], "company__description": "We <b>fix</b> " * 40,
+                                                        "company__website": "https://example.com/?a=1&b=2"},
+    "markdown description": {"description": "# Role\n\n* one\n* **two** <script>x</script> [link](https://example.com/a?b=1&c=2)\n\nEnd."},
 }
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_it_prints_the_summary_and_header_facts_the_template_printed(shape):
-    from jobs.models import Job
+def test_it_prints_what_the_template_printed(shape):
+    from django.test import RequestFactory
+
+    from jobs.similar import job_page
+    from jobs.tests.factories import SkillFactory
 
     fields = dict(SHAPES[shape])
-    company = CompanyFactory(name=fields.pop("company__name", "Pipes"), slug=f"co-{len(shape)}-{shape[:3].strip()}".replace(" ", "-"))
-    job = Job.objects.select_related("company").get(pk=JobFactory(company=company, **fields).pk)
-    context = Context({"job": job})
+    company = CompanyFactory(name=fields.pop("company__name", "Pipes"), slug=f"co-{len(shape)}-{shape[:3].strip()}".replace(" ", "-"),
+                             description=fields.pop("company__description", ""), website=fields.pop("company__website", ""))
+    skills = [SkillFactory(name=name) for name in fields.pop("skills", [])]
+    posting = JobFactory(company=company, skills=skills, **fields)
+    job, _ = job_page(posting.pk)  # as the view has it (skill_list, the company's columns)
+    request = RequestFactory().get(f"/jobs/{posting.pk}/caf%C3%A9 & <x>/")
+    context = Context({"job": job, "request": request})
 
-    new = Template("{% load posting_page %}{% posting_summary job %}|{% posting_facts job %}").render(context)
+    new = Template("{% load posting_page %}{% posting_title job %}|{% posting_summary job %}|{% posting_facts job %}|"
+                   "{% log_in_to_track request.path %}|{% posting_about job %}").render(context)
 
-    assert new == Template(TEMPLATE_SUMMARY).render(context) + "|" + Template(TEMPLATE_FACTS).render(context)
+    old = [Template(text).render(context) for text in (TEMPLATE_TITLE, TEMPLATE_SUMMARY, TEMPLATE_FACTS, TEMPLATE_LOG_IN, TEMPLATE_ABOUT)]
+    assert new == "|".join(old)
 
 
 def test_the_page_shows_them(client):
@@ -75,3 +92,4 @@ def test_the_page_shows_them(client):
     assert "<h1>Plumber &amp; fitter</h1>" in page and "Leeds · On-site</li>" in page
     assert " · closes <time" in page and '<p class="apply"><a class="button" href="https://example.com/a"' in page
     assert "Log in</a> to track this job." in page
+    assert '<h2 id="h-about">About the job</h2>' in page and "<title>Plumber &amp; fitter at " in page

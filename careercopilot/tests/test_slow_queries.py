@@ -80,3 +80,20 @@ def test_normalising_a_statement_with_thousands_of_ids_is_bounded_and_never_rais
 def test_identifiers_with_digits_and_named_placeholders_keep_their_shape():
     sql = 'SELECT t1."col2" FROM "t1" WHERE x = %(cutoff)s AND y = ANY(%(ids)s::bigint[]) -- by 42'
     assert normalise(sql) == 'SELECT t1."col2" FROM "t1" WHERE x = ? AND y = ANY(?::bigint[])'
+
+
+def test_a_request_names_its_statements_by_the_view_django_resolved_without_resolving_again(client, monkeypatch):
+    import django.urls
+
+    from jobs.tests.factories import JobFactory
+
+    job = JobFactory()
+    resolved_again = []
+    resolve = django.urls.resolve
+    monkeypatch.setattr(django.urls, "resolve", lambda *args, **kwargs: resolved_again.append(args) or resolve(*args, **kwargs))
+    before = REGISTRY.get_sample_value("db_queries_total", {"view": "job_detail"}) or 0
+
+    assert client.get(job.get_absolute_url()).status_code == 200
+
+    assert REGISTRY.get_sample_value("db_queries_total", {"view": "job_detail"}) > before
+    assert resolved_again == []

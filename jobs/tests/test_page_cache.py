@@ -111,6 +111,18 @@ def test_with_caches_bypassed_a_visitor_with_a_session_still_gets_a_page_of_thei
     assert "X-Page-Cache" not in response and "Track this job</button>" in response.content.decode()
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_a_shared_page_is_built_without_asking_the_session_or_the_message_storage(job, page):
+    from django.utils.functional import empty
+
+    response = Client().get(PAGES[page](job))
+
+    assert response["X-Page-Cache"] == "miss" and "Log in" in response.content.decode()
+    assert response.wsgi_request._messages._wrapped is empty  # nothing is pending on a shared page: no need to ask
+    if page not in ("list", "search"):  # the list's view asks who is there itself (a seeker's search is built for them)
+        assert not response.wsgi_request.session.accessed  # nobody is logged in on a shared page
+
+
 def test_error_pages_are_not_cached(client, django_assert_num_queries):
     JobFactory()
     client.get("/jobs/?page=abc")
