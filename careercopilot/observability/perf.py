@@ -28,6 +28,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 import psutil
@@ -285,6 +286,21 @@ class Server:
     base: str
     process: psutil.Process | None
     metrics_token: str = ""
+    log: IO[bytes] | None = None  # gunicorn's stderr (its error log and our warnings), a file the process appends to
+
+
+def server_log_between(log: IO[bytes] | None, start: int, end: int, *, lines: int = 40, limit: int = 65_536) -> list[str]:
+    """The last `lines` lines the server wrote between two sizes of its log. Read with pread: the
+    file's offset is shared with the process writing it, so seeking here would move its writes."""
+    if log is None or end <= start:
+        return []
+    first = max(start, end - limit)
+    text = os.pread(log.fileno(), end - first, first).decode(errors="replace")
+    return text.splitlines()[-lines:]
+
+
+def log_size(log: IO[bytes] | None) -> int:
+    return os.fstat(log.fileno()).st_size if log is not None else 0
 
 
 @contextmanager
@@ -331,7 +347,7 @@ def gunicorn(app: str, *, workers: int, extra_env: dict[str, str], metrics: bool
                         log.seek(0)
                         raise RuntimeError(f"gunicorn {app} did not start: " + log.read().decode()[-2000:])
                     time.sleep(0.2)
-            yield Server(base, psutil.Process(process.pid), token)
+            yield Server(base, psutil.Process(process.pid), token, log)
         finally:
             process.terminate()
             try:
@@ -816,8 +832,12 @@ def crowd_pass(options: Options, workdir: Path) -> dict:
         front = Server(base, server.process, server.metrics_token)
         for connections in options.crowds:
             load = Load(options.crowd_duration, connections, max(1, min(options.load.threads, connections)), 0)
-            cpu_before, wall_before = machine_cpu(), time.monotonic()
+            cpu_before, wall_before, log_before = machine_cpu(), time.monotonic(), log_size(server.log)
             row = measure(front, Endpoint(f"crowd_{connections}", "anonymous", requests), load, workdir)
+            if row.get("statuses") or any((row.get("error_detail") or {}).values()):
+                # What gunicorn said while some answers failed: a 503 is a search over its statement
+                # timeout or the database unavailable, and only the log tells which.
+                row["server_log"] = server_log_between(server.log, log_before, log_size(server.log))
             row["cpu_split"] = cpu_split(cpu_before, machine_cpu(), row["requests"], time.monotonic() - wall_before)
             answered = row.get("answered_by") or {}
             total = sum(answered.values())
@@ -828,6 +848,8 @@ def crowd_pass(options: Options, workdir: Path) -> dict:
             log(f"  nginx      {connections:5d} connections  p50 {row['latency_ms']['p50']:8.2f} ms  p95 {row['latency_ms']['p95']:8.2f} ms"
                 f"  p99 {row['latency_ms']['p99']:8.2f} ms  {row['rps']:7.1f} req/s  errors {row['error_detail']} statuses {row['statuses']}"
                 f"  built by the view {row['miss_share']}  (load average {os.getloadavg()[0]:.2f})")
+            for line in row.get("server_log", []):
+                log(f"             gunicorn: {line}")
             if row["cpu_split"]:
                 split = row["cpu_split"]
                 log(f"             CPU ms per answer: {', '.join(f'{k} {v}' for k, v in split['cpu_ms_per_answer'].items())};"
@@ -1033,6 +1055,10 @@ def markdown(report: dict, charts: list[str]) -> str:
                     lines.append(f"| {c} | {' | '.join(str(split['cpu_ms_per_answer'][p]) for p in parts)} | "
                                  f"{split['machine_busy_percent']} | {split['answers_per_s_the_cores_allow']} |")
                 lines.append("")
+            for c, r in run["proxy"].items():
+                if r.get("server_log"):
+                    lines += [f"What gunicorn wrote while {c} connections got failed answers (its last lines):", "", "```",
+                              *r["server_log"], "```", ""]
         if i <= len(charts):
             lines += [f"![p50 as a multiple of the ceiling]({charts[i - 1]})", ""]
     if len(report["runs"]) > 1:

@@ -212,3 +212,61 @@ def test_the_command_passes_the_crowds_worker_count_on(monkeypatch, tmp_path):
         with pytest.raises(Exception, match="stop here"):
             call_command("perfsuite", crowd="20", out=tmp_path, stdout=None, **extra)
     assert chosen == [(2, perf.production_workers()), (2, 3)]
+
+
+def test_the_servers_log_is_read_between_two_sizes_without_moving_the_writers_offset(tmp_path):
+    import tempfile
+
+    with tempfile.TemporaryFile(buffering=0) as log:  # unbuffered, as the server's own writes
+        log.write(b"[INFO] Booting worker\n")
+        start = perf.log_size(log)
+        log.write(b"WARNING slow query 2100 ms\nERROR search timed out\n")
+        end = perf.log_size(log)
+        log.write(b"after the load\n")
+
+        assert perf.server_log_between(log, start, end) == ["WARNING slow query 2100 ms", "ERROR search timed out"]
+        assert log.tell() == perf.log_size(log)  # the writer goes on appending where it was
+        assert perf.server_log_between(log, end, end) == [] and perf.server_log_between(None, 0, 9) == []
+
+
+def _crowd_with_answers(monkeypatch, tmp_path, statuses: dict) -> dict:
+    from contextlib import contextmanager
+    import tempfile
+
+    from careercopilot.observability import nginx as proxy
+
+    log = tempfile.TemporaryFile(buffering=0)  # unbuffered, as the server's own writes
+    log.write(b"[INFO] Booting worker\n")
+
+    @contextmanager
+    def fake_gunicorn(app, **kwargs):
+        yield perf.Server("http://127.0.0.1:1", None, "", log)
+
+    @contextmanager
+    def fake_nginx(upstream, **kwargs):
+        yield "http://127.0.0.1:2"
+
+    def fake_measure(*args):
+        log.write(b"WARNING search timed out after 2000 ms\n")
+        return {"requests": 10, "rps": 1.0, "latency_ms": {"p50": 1, "p95": 1, "p99": 1},
+                "error_detail": {"connect": 0, "read": 0, "write": 0, "status": sum(statuses.values()), "timeout": 0},
+                "statuses": statuses, "answered_by": {"view": 10}}
+
+    monkeypatch.setattr(perf, "gunicorn", fake_gunicorn)
+    monkeypatch.setattr(proxy, "available", lambda: True)
+    monkeypatch.setattr(proxy, "nginx", fake_nginx)
+    monkeypatch.setattr(perf, "crowd_requests", lambda: [perf.Request("/")])
+    monkeypatch.setattr(perf, "measure", fake_measure)
+    monkeypatch.setattr(perf, "machine_cpu", lambda: None)
+    monkeypatch.setattr(perf, "cpu_split", lambda *args: None)
+    with log:
+        return perf.crowd_pass(perf.Options(crowds=[5], crowd_duration=1, log=lambda line: None), tmp_path)["5"]
+
+
+def test_a_crowd_load_with_failed_answers_keeps_what_gunicorn_wrote_meanwhile(monkeypatch, tmp_path):
+    row = _crowd_with_answers(monkeypatch, tmp_path, {"503": 1})
+    assert row["server_log"] == ["WARNING search timed out after 2000 ms"]  # not what it wrote before the load
+
+
+def test_a_crowd_load_without_failed_answers_keeps_no_log(monkeypatch, tmp_path):
+    assert "server_log" not in _crowd_with_answers(monkeypatch, tmp_path, {})
