@@ -137,7 +137,7 @@ class JobListAPI(APIView):
             errors = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
             return Response({"detail": "Invalid search parameters.", "errors": errors}, status=400)
         try:
-            with search_deadline():
+            with search_deadline(search=request.get_full_path()):
                 page = search_jobs(form.params())
         except SearchTimedOut:
             # Never marked public: a slow moment is not worth keeping in a proxy.

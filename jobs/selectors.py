@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import logging
 import math
 import re
 from collections import Counter
@@ -48,6 +49,8 @@ from jobs.cards import EXCERPT_CHARS, MARK_START, MARK_STOP, card_rows, skill_ro
 from jobs.models import SEARCH_CONFIG, TITLE_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms
 from jobs.similar import SIMILAR_SHOWN, compute_similar
 from jobs.search import ParsedQuery, aliases_read_once, current_aliases, parse_query
+
+logger = logging.getLogger(__name__)
 
 COUNT_CAP = 1000
 # Past this many matches (the planner's estimate) counting even to COUNT_CAP costs more
@@ -424,12 +427,14 @@ class SearchTimedOut(Exception):
 
 
 @contextmanager
-def search_deadline(using: str | None = None):
+def search_deadline(using: str | None = None, *, search: str = ""):
     """Run the enclosed search under a statement timeout (PostgreSQL; a no-op elsewhere).
 
     The last guard, for a filter combination no index serves well: the statement is
     cancelled, and the caller answers with a message (jobs.views, jobs.api), never a 500.
     Transaction-local, so nothing leaks into the pooled connection; a blocked lock counts too.
+    A cancelled search is logged as a warning naming `search` (the request's path and query),
+    so an operator sees which searches the guard refused.
     """
     alias = using or Job.objects.db
     connection = connections[alias]
@@ -444,6 +449,7 @@ def search_deadline(using: str | None = None):
             yield
     except OperationalError as error:
         if isinstance(error.__cause__, psycopg.errors.QueryCanceled):
+            logger.warning("search cancelled at its statement timeout (%s): %s", timeout, search or "(unnamed)")
             raise SearchTimedOut(str(error)) from error
         raise
 

@@ -46,7 +46,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             return _seeker_list(request, params, context)
         else:
-            with search_deadline(), aliases_read_once():  # one read of the aliases for the page, the facets and did_you_mean
+            with search_deadline(search=request.get_full_path()), aliases_read_once():  # one read of the aliases for the page, the facets and did_you_mean
                 results = search_jobs(params)
                 context.update(results=results, facets=job_facets(params, candidates=results.candidates, total=results.total))
                 if params.q and context["results"].total.count < FEW_RESULTS and not context["results"].total.is_estimate:
@@ -100,7 +100,7 @@ def _seeker_search(request: HttpRequest, params, context: dict) -> None:
     key = jobs_cache.page_key(f"seeker-results:{jobs_cache.catalogue_generation()}", request.path, query)
 
     def compute() -> tuple[SearchPage, dict]:
-        with search_deadline():
+        with search_deadline(search=request.get_full_path()):
             results = search_jobs(params)
             return results, job_facets(params, candidates=results.candidates, total=results.total)
 
@@ -108,7 +108,7 @@ def _seeker_search(request: HttpRequest, params, context: dict) -> None:
                                               to_cache=_results_to_cache, from_cache=_results_from_cache)
     context.update(results=results, facets=facets)
     if params.q and results.total.count < FEW_RESULTS and not results.total.is_estimate:
-        with search_deadline():
+        with search_deadline(search=request.get_full_path()):
             context["did_you_mean"] = did_you_mean(params.q)
 
 

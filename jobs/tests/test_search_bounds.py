@@ -67,7 +67,7 @@ def test_a_posting_in_a_new_location_is_found_by_the_next_search(capture_commits
     assert list(filtered_jobs(SearchParams(location="lisbon")).values_list("title", flat=True)) == ["Lisbon developer"]
 
 
-def test_a_search_past_the_statement_timeout_gets_a_message_not_a_500(client, settings):
+def test_a_search_past_the_statement_timeout_gets_a_message_not_a_500(client, settings, caplog):
     settings.SEARCH_STATEMENT_TIMEOUT_MS = 300
     params = connection.get_connection_params()
     # Another session holds the table: every statement of the search waits on the lock
@@ -85,6 +85,10 @@ def test_a_search_past_the_statement_timeout_gets_a_message_not_a_500(client, se
     assert page["X-Page-Cache"] == "skip"
     assert api.status_code == 503
     assert api.json()["detail"].startswith("This search took too long to answer")
+    # and an operator reads which searches the guard refused
+    refused = [r.getMessage() for r in caplog.records if r.name == "jobs.selectors" and r.levelname == "WARNING"]
+    assert refused == ["search cancelled at its statement timeout (300ms): /jobs/?q=python&skills=python&remote=remote",
+                       "search cancelled at its statement timeout (300ms): /api/v1/jobs/?q=python"]
     # and once the table is free, the same search is answered (nothing was cached of the failure)
     assert client.get("/jobs/?q=python&skills=python&remote=remote").status_code == 200
 
