@@ -38,6 +38,7 @@ from careercopilot.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LUA = Path(__file__).with_name("wrk") / "scenario.lua"
+SLOW_QUERY_LINE = " careercopilot.slow_queries slow query "  # as slow_queries logs each one
 SLOWER_THAN = 0.20  # --compare flags an endpoint whose p95, as a ratio to the ceiling, grew more
 PORTS = range(21500, 21600)
 
@@ -289,14 +290,18 @@ class Server:
     log: IO[bytes] | None = None  # gunicorn's stderr (its error log and our warnings), a file the process appends to
 
 
-def server_log_between(log: IO[bytes] | None, start: int, end: int, *, lines: int = 40, limit: int = 65_536) -> list[str]:
-    """The last `lines` lines the server wrote between two sizes of its log. Read with pread: the
-    file's offset is shared with the process writing it, so seeking here would move its writes."""
+def server_log_between(log: IO[bytes] | None, start: int, end: int, *, lines: int = 40, limit: int = 4 << 20) -> list[str]:
+    """What the server wrote between two sizes of its log: its last `lines` lines other than slow-query
+    warnings (a saturated server writes those by the hundred, and they would hide the one line that
+    says why an answer failed), then how many of those were left out. Read with pread: the file's
+    offset is shared with the process writing it, so seeking here would move its writes."""
     if log is None or end <= start:
         return []
     first = max(start, end - limit)
-    text = os.pread(log.fileno(), end - first, first).decode(errors="replace")
-    return text.splitlines()[-lines:]
+    written = os.pread(log.fileno(), end - first, first).decode(errors="replace").splitlines()
+    slow = [line for line in written if SLOW_QUERY_LINE in line]
+    kept = [line for line in written if SLOW_QUERY_LINE not in line][-lines:]
+    return kept + ([f"({len(slow)} slow-query warnings left out)"] if slow else [])
 
 
 def log_size(log: IO[bytes] | None) -> int:

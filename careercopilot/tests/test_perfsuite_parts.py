@@ -229,6 +229,22 @@ def test_the_servers_log_is_read_between_two_sizes_without_moving_the_writers_of
         assert perf.server_log_between(log, end, end) == [] and perf.server_log_between(None, 0, 9) == []
 
 
+def test_the_line_that_says_why_an_answer_failed_is_kept_past_any_number_of_slow_query_warnings():
+    import tempfile
+
+    slow = "2026-12-01 21:54:45,270 WARNING careercopilot.slow_queries slow query 343 ms in job_list: SELECT " + "x" * 1500
+    with tempfile.TemporaryFile(buffering=0) as log:
+        log.write(b"2026-12-01 21:54:55,420 WARNING jobs.selectors search cancelled at its statement timeout (2000ms): /jobs/?q=a\n")
+        log.write(b"2026-12-01 21:54:55,430 ERROR django.request Service Unavailable: /jobs/\n")
+        log.write(f"{slow}\n".encode() * 500)  # 750 KB of them after it
+
+        assert perf.server_log_between(log, 0, perf.log_size(log)) == [
+            "2026-12-01 21:54:55,420 WARNING jobs.selectors search cancelled at its statement timeout (2000ms): /jobs/?q=a",
+            "2026-12-01 21:54:55,430 ERROR django.request Service Unavailable: /jobs/",
+            "(500 slow-query warnings left out)",
+        ]
+
+
 def _crowd_with_answers(monkeypatch, tmp_path, statuses: dict) -> dict:
     from contextlib import contextmanager
     import tempfile
