@@ -23,8 +23,8 @@ from jobs.templatetags.jobs_tags import escaped, salary_in_usd
 
 register = template.Library()
 
-_REMOTE_POLICIES = dict(Job.RemotePolicy.choices)
-_JOB_TYPES = dict(Job.JobType.choices)
+REMOTE_POLICIES = dict(Job.RemotePolicy.choices)
+JOB_TYPES = dict(Job.JobType.choices)
 # Most of what a card prints (names, places, labels, addresses) has nothing to escape: one search
 # for a character that would be escaped spares html.escape's five replaces and its call.
 _ESCAPED_CHARACTER = re.compile("[&<>\"']").search
@@ -37,16 +37,17 @@ def _e(value) -> str:
     return escaped(value)
 
 
-def _label(choices: dict, value) -> str:
+def choice_label(choices: dict, value) -> str:
     """get_FOO_display(), from the choices read once."""
     label = choices.get(value, value)
     return str(label) if isinstance(label, Promise) else label
 
 
-def _place(job) -> str:
-    # "Remote" once: a location that only says remote is the policy already.
+def place_and_policy(job) -> str:
+    """Where, escaped: the location and the remote policy, "Remote" once (a location that only
+    says remote is the policy already)."""
     location = job.location
-    policy = _e(_label(_REMOTE_POLICIES, job.remote_policy))
+    policy = _e(choice_label(REMOTE_POLICIES, job.remote_policy))
     if location and str(location).lower() not in ("remote", "anywhere"):
         return f"{_e(location)} · {policy}"
     return policy
@@ -94,8 +95,8 @@ def job_card(context, job, *, show_skills: bool = False, show_track: bool = Fals
         '  <ul class="meta">\n'
         f'    <li>{icon("building")}<a href="{_e(page.company_url(company.slug))}">{_e(company.name)}</a></li>\n'
         "    \n"
-        f'    <li>{icon("pin")}{_place(job)}</li>\n'
-        f"    <li>{_e(_label(_JOB_TYPES, job.job_type))}</li>\n"
+        f'    <li>{icon("pin")}{place_and_policy(job)}</li>\n'
+        f"    <li>{_e(choice_label(JOB_TYPES, job.job_type))}</li>\n"
         f"    {pay}\n"
         f'    <li>{icon("clock")}{page.time_tag(job.posted_at)}</li>\n'
         "  </ul>\n"

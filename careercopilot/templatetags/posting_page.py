@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from django import template
 from django.template.defaultfilters import urlencode
-from django.utils.encoding import force_str
 from django.utils.safestring import mark_safe
 
+from careercopilot.templatetags.listings import JOB_TYPES, REMOTE_POLICIES, choice_label, place_and_policy
 from careercopilot.templatetags.ui import first_words, icon, markdown, salary, time_tag
 from jobs.links import address
 from jobs.models import Job
@@ -22,17 +22,12 @@ from jobs.templatetags.jobs_tags import escaped as _e, salary_in_usd, skill_link
 
 register = template.Library()
 
-# What get_FOO_display() says for each value (it builds this dict from the field's choices on every call).
-_REMOTE_POLICIES = {value: force_str(label) for value, label in Job.RemotePolicy.choices}
-_JOB_TYPES = {value: force_str(label) for value, label in Job.JobType.choices}
-_LEVELS = {value: force_str(label) for value, label in Job.ExperienceLevel.choices}
+# What get_FOO_display() says for each value (it builds this dict from the field's choices on every
+# call); the remote policies and job types are the cards' (listings).
+_LEVELS = dict(Job.ExperienceLevel.choices)
 
 _APPLY = ('\n      <p class="apply"><a class="button" href="{}" target="_blank" rel="noopener noreferrer nofollow">'
           'Apply on their site <span aria-hidden="true">↗</span><span class="visually-hidden">(opens in a new tab)</span></a></p>\n    ')
-
-
-def _display(choices: dict, value):
-    return choices.get(value, value)
 
 
 @register.simple_tag
@@ -40,7 +35,7 @@ def posting_summary(job: Job):
     """The page's meta description: title, company, place, policy and the description's first 30 words."""
     place = f", {_e(job.location)}" if job.location else ""
     return mark_safe(  # noqa: S308 (every value escaped)
-        f"{_e(job.title)} at {_e(job.company.name)}{place} ({_e(_display(_REMOTE_POLICIES, job.remote_policy))}). "
+        f"{_e(job.title)} at {_e(job.company.name)}{place} ({_e(choice_label(REMOTE_POLICIES, job.remote_policy))}). "
         f"{_e(first_words(job.description, 30))}")
 
 
@@ -48,14 +43,12 @@ def posting_summary(job: Job):
 def posting_facts(job: Job):
     """The header's title, facts, pay, dates, the closed notice and the link to apply."""
     company = job.company
-    location = job.location
-    place = f"{_e(location)} · " if location and location.lower() not in ("remote", "anywhere") else ""
     parts = [
         f'<h1>{_e(job.title)}</h1>\n    <ul class="meta">\n'
         f'      <li>{icon("building")}<a href="{_e(company.get_absolute_url())}">{_e(company.name)}</a></li>\n'
-        f'      <li>{icon("pin")}{place}{_e(_display(_REMOTE_POLICIES, job.remote_policy))}</li>\n'
-        f'      <li>{_e(_display(_JOB_TYPES, job.job_type))}</li>\n'
-        f'      <li>{_e(_display(_LEVELS, job.experience_level))}</li>\n    </ul>\n    '
+        f'      <li>{icon("pin")}{place_and_policy(job)}</li>\n'
+        f'      <li>{_e(choice_label(JOB_TYPES, job.job_type))}</li>\n'
+        f'      <li>{_e(choice_label(_LEVELS, job.experience_level))}</li>\n    </ul>\n    '
     ]
     if pay := salary(job):
         usd = salary_in_usd(job)

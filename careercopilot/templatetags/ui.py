@@ -149,6 +149,10 @@ def time_tag(value, style: str = "date", prefix: str = ""):
         text = ago(value)
     else:  # when(value), with the moment already in the seeker's zone
         text = _formatted(local, DATE_TIME if isinstance(local, dt.datetime) else DATE) if isinstance(local, (dt.datetime, dt.date)) else when(value)
+    return _time_markup(iso, title, text, prefix)
+
+
+def _time_markup(iso: str, title: str, text, prefix: str = "") -> str:
     # format_html's markup, printed directly: two of these on every card and posting page.
     return mark_safe(f'<time datetime="{escaped(iso)}" title="{escaped(title)}">{escaped(prefix)}{escaped(text)}</time>')  # noqa: S308 (each value escaped)
 
@@ -170,7 +174,7 @@ def time_tags(style: str = "date") -> Callable[[Any], str]:
             text = ago(value, now)
         else:
             text = _formatted(local, DATE_TIME, months)
-        return mark_safe(f'<time datetime="{escaped(local.isoformat())}" title="{escaped(title)}">{escaped(text)}</time>')  # noqa: S308 (each value escaped)
+        return _time_markup(local.isoformat(), title, text)
 
     return tag
 
