@@ -546,12 +546,17 @@ def run_wrk(base: str, requests: list[Request], load: Load, workdir: Path, name:
     script = workdir / f"{name}.lua"
     # wrk gives each thread connections / threads connections: fewer connections than threads
     # would leave threads idle, so the threads follow the connections, not the other way round.
-    threads = max(1, min(load.threads, load.connections))
+    threads, connections = max(1, min(load.threads, load.connections)), load.connections
     lanes = {r.lane for r in requests if r.lane is not None}
-    if lanes:  # a thread with no lane of its own would have nothing to send
-        threads = min(threads, len(lanes))
+    if lanes:
+        # A lane keeps its order only on one connection: two connections of one thread each take
+        # the thread's next request, and one held up on a slow answer is overtaken by the other,
+        # which then sends the move back before the server saw the move there. So a laned list
+        # runs one connection per thread, and no thread without a lane of its own (it would have
+        # nothing to send).
+        threads = connections = min(load.connections, len(lanes))
     script.write_text(lua_script(requests, budget=load.budget, out=out, threads=threads))
-    command = ["wrk", "-t", str(threads), "-c", str(load.connections), "-d", f"{load.duration}s",
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{load.duration}s",
                "--timeout", f"{load.timeout}s", "-s", str(script), base]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=load.duration + 120)
     if finished.returncode != 0 or not out.exists():

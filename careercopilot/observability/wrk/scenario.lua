@@ -4,7 +4,8 @@
 --
 -- A request with a `lane` must keep its place in the order (a status moved there, then back):
 -- thread i sends only the lanes where lane % threads == i, in list order, from the start, so no
--- two threads interleave one lane's requests. Requests without a lane are shared by every thread,
+-- two threads interleave one lane's requests; perfsuite gives such a list one connection per
+-- thread, so no two connections of one thread do either. Requests without a lane are shared by every thread,
 -- each starting at its own offset.
 local requests = REQUESTS
 local budget = BUDGET
