@@ -812,24 +812,37 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
     for among the newest postings first (_newest_window_rows).
     """
     best: dict[int, tuple[int, datetime]] = {}
-    reads = []
-    for tier, condition in zip(range(RELEVANCE_TIERS, 1, -1), _tier_filters(parsed), strict=True):
-        found = unmatched.filter(condition)
-        if parsed.excludes:
-            # Only an exclusion can put a tier's posting outside the match ("-sales": no sales in
-            # the title, yet in the description). Otherwise every tier's condition implies the
-            # match (title and skills are in the stemmed document too), and testing it again
-            # would only make the planner think the tier rare (it multiplies the two as if
-            # independent) and sort all of it: 1.4 s for "javascript", a skill on 23,000 postings.
-            found = found.filter(_match_as_filter(parsed))
-        # In a window the tier is a row test, the title words' recomputation spared where it can be.
-        tested = unmatched.filter(_title_words_tested_cheaply(parsed, condition) if tier == RELEVANCE_TIERS else condition)
-        if parsed.excludes:
-            tested = tested.filter(_match_as_filter(parsed))
-        reads.append((tier, found, tested))
-    reads.append((1, qs, None))
+
+    # Each tier's two reads, built only when read: a page on a common word reads one window
+    # walk and no tier (a queryset filtered and cloned is ~0.2-0.5 ms of CPU for nothing).
+    def found_in(tier: int, condition: Q) -> Callable[[], JobQuerySet]:
+        def found() -> JobQuerySet:
+            rows = unmatched.filter(condition)
+            if parsed.excludes:
+                # Only an exclusion can put a tier's posting outside the match ("-sales": no sales in
+                # the title, yet in the description). Otherwise every tier's condition implies the
+                # match (title and skills are in the stemmed document too), and testing it again
+                # would only make the planner think the tier rare (it multiplies the two as if
+                # independent) and sort all of it: 1.4 s for "javascript", a skill on 23,000 postings.
+                rows = rows.filter(_match_as_filter(parsed))
+            return rows
+        return found
+
+    def tested_in(tier: int, condition: Q) -> Callable[[], JobQuerySet]:
+        def tested() -> JobQuerySet:
+            # In a window the tier is a row test, the title words' recomputation spared where it can be.
+            rows = unmatched.filter(_title_words_tested_cheaply(parsed, condition) if tier == RELEVANCE_TIERS else condition)
+            if parsed.excludes:
+                rows = rows.filter(_match_as_filter(parsed))
+            return rows
+        return tested
+
+    reads: list[tuple[int, Callable[[], JobQuerySet], Callable[[], JobQuerySet] | None]] = [
+        (tier, found_in(tier, condition), tested_in(tier, condition))
+        for tier, condition in zip(range(RELEVANCE_TIERS, 1, -1), _tier_filters(parsed), strict=True)]
+    reads.append((1, lambda: qs, None))
     if not (stepwise or window):
-        branches = [found.annotate(tier=Value(tier)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want]
+        branches = [found().annotate(tier=Value(tier)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want]
                     for tier, found, _tested in reads]
         for pk, posted_at, tier in fetch(branches[0].union(*branches[1:], all=True)):
             if pk not in best or best[pk][0] < tier:
@@ -841,7 +854,7 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
         # words, exact or stemmed), each with its best tier. A tier's newest rows in the window
         # are then those of that tier or better ('qa', 'scrum', 'regress' read all three tiers:
         # three walks of the same 5,000 rows, 13-17 ms each at load 5, became one).
-        loosest = reads[-2][2]
+        loosest = reads[-2][2]()
         best_tiers = loosest.annotate(tier=_tier_case(parsed)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")
         # Once `want` rows of the best tier are read, its read answers the page (the loop below
         # stops there), so no later row is needed.
@@ -861,12 +874,12 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
                 # of 9,000 and 283,000 entries, 5,700 heap pages, 170-320 ms at a million
                 # postings). With fewer, the wider window too often came back short and was
                 # paid on top of the whole read ("design" in contract titles: 139 + 56 ms).
-                newest = tested.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want]
+                newest = tested().order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want]
                 rows = _newest_window_rows(newest, RECENT_WINDOW * WINDOW_GROWTH) or []
             if len(rows) < want:
                 rows = None
         if rows is None:
-            rows = fetch(found.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want])
+            rows = fetch(found().order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want])
         for pk, posted_at in rows:
             if pk not in best:  # a better tier read it first
                 best[pk] = (tier, posted_at)
