@@ -48,7 +48,7 @@ from jobs import plain, statements
 from jobs.cards import EXCERPT_CHARS, MARK_START, MARK_STOP, card_rows, skill_rows, with_excerpt, with_snippet
 from jobs.models import SEARCH_CONFIG, TITLE_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms
 from jobs.similar import SIMILAR_SHOWN, compute_similar
-from jobs.search import ParsedQuery, aliases_read_once, current_aliases, parse_query
+from jobs.search import ParsedQuery, aliases_read_once, current_aliases, page_scope, parse_query
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +236,20 @@ def filtered_jobs(params: SearchParams, *, text_read_alone: bool = False) -> Job
     `text_read_alone` (PostgreSQL, with a query): the text is the only index read and every
     other filter a row test on the postings it finds: for a read whose text index read is made
     small by other means (a thinned facet sample, _sample_groups).
+    Built once a page (within aliases_read_once): the search, its total and its facets read the
+    same set, and each built it (~0.5 ms of CPU) and compiled its WHERE (jobs.statements) again.
     """
+    scope = page_scope()
+    key = ("filtered_jobs", params.filters_key(), text_read_alone)
+    if scope is not None and key in scope:
+        return scope[key]
+    qs = _filtered_jobs(params, text_read_alone=text_read_alone)
+    if scope is not None:
+        scope[key] = qs
+    return qs
+
+
+def _filtered_jobs(params: SearchParams, *, text_read_alone: bool) -> JobQuerySet:
     qs = Job.objects.active()
     postgres = _is_postgres(qs)
     text_read_alone = text_read_alone and postgres and bool(params.q)

@@ -147,3 +147,21 @@ def test_the_stepwise_ranking_reads_the_tiers_the_orm_read():
     ranked = selectors._ranked_ids(filtered_jobs(params), parsed, 3, unmatched=filtered_jobs(SearchParams()), stepwise=True)
     assert ranked == selectors.exhaustive_ranked_ids(params, limit=3)
     assert len(ranked) == 3
+
+
+def test_a_page_builds_its_set_of_matches_once(monkeypatch):
+    params = SearchParams(q="python")
+    built = []
+    build = selectors._filtered_jobs
+    monkeypatch.setattr(selectors, "_filtered_jobs", lambda p, **kw: built.append(p.filters_key()) or build(p, **kw))
+    with aliases_read_once():
+        page = selectors.search_jobs(params)
+        selectors.job_facets(params, total=page.total)  # no candidates: the facets read the set again
+    assert built == [params.filters_key()]
+    assert filtered_jobs(params) is not filtered_jobs(params)  # outside a page, nothing is kept
+
+
+def test_a_page_reads_the_aliases_it_kept_beside_its_set_of_matches():
+    with aliases_read_once():
+        filtered_jobs(SearchParams())  # no query: no aliases read, the set kept first
+        assert parse_query("js developer", current_aliases()).widened
