@@ -101,6 +101,16 @@ def test_it_sends_the_explain_the_orm_sends(params):
     assert planned >= 1
 
 
+def test_it_explains_the_open_postings_as_the_orm_does():
+    from jobs.models import Job
+
+    active = Job.objects.active().order_by()
+    same(statements.select(active, '"jobs_job"."id" AS "pk"'), active.values("pk").query.sql_with_params())
+    with CaptureQueriesContext(connection) as composed:
+        assert selectors._active_planned() >= 1
+    assert composed.captured_queries[-1]["sql"].startswith('EXPLAIN (FORMAT json) SELECT "jobs_job"."id" AS "pk" FROM "jobs_job" WHERE')
+
+
 def test_it_compiles_a_sets_where_once_and_the_tiers_case_once_per_form(monkeypatch):
     statements._expression_template.cache_clear()
     built = []
