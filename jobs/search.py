@@ -156,10 +156,16 @@ def aliases_read_once() -> Iterator[None]:
         _read_once.aliases = None
 
 
+def page_scope() -> dict | None:
+    """What the enclosing aliases_read_once() scope (one page) keeps, for other reads made once
+    a page to keep theirs beside the aliases; None outside one."""
+    return getattr(_read_once, "aliases", None)
+
+
 def current_aliases() -> dict[str, str]:
     """term -> expansion from SearchAlias, cached per catalogue generation (an admin edit bumps it)."""
     kept = getattr(_read_once, "aliases", None)
-    if kept:
+    if kept and "aliases" in kept:
         return kept["aliases"]
     aliases = _current_aliases()
     if kept is not None:

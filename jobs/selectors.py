@@ -44,11 +44,11 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from jobs import cache as jobs_cache
-from jobs import plain
+from jobs import plain, statements
 from jobs.cards import EXCERPT_CHARS, MARK_START, MARK_STOP, card_rows, skill_rows, with_excerpt, with_snippet
 from jobs.models import SEARCH_CONFIG, TITLE_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms
 from jobs.similar import SIMILAR_SHOWN, compute_similar
-from jobs.search import ParsedQuery, aliases_read_once, current_aliases, parse_query
+from jobs.search import ParsedQuery, aliases_read_once, current_aliases, page_scope, parse_query
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +236,20 @@ def filtered_jobs(params: SearchParams, *, text_read_alone: bool = False) -> Job
     `text_read_alone` (PostgreSQL, with a query): the text is the only index read and every
     other filter a row test on the postings it finds: for a read whose text index read is made
     small by other means (a thinned facet sample, _sample_groups).
+    Built once a page (within aliases_read_once): the search, its total and its facets read the
+    same set, and each built it (~0.5 ms of CPU) and compiled its WHERE (jobs.statements) again.
     """
+    scope = page_scope()
+    key = ("filtered_jobs", params.filters_key(), text_read_alone)
+    if scope is not None and key in scope:
+        return scope[key]
+    qs = _filtered_jobs(params, text_read_alone=text_read_alone)
+    if scope is not None:
+        scope[key] = qs
+    return qs
+
+
+def _filtered_jobs(params: SearchParams, *, text_read_alone: bool) -> JobQuerySet:
     qs = Job.objects.active()
     postgres = _is_postgres(qs)
     text_read_alone = text_read_alone and postgres and bool(params.q)
@@ -632,13 +645,23 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
         yield
 
 
-def _rows_fetcher(qs: JobQuerySet, total: Total) -> Callable[[JobQuerySet], list[Job]]:
-    if total.is_estimate or not total.big:
-        return list
+def _rows_fetcher(qs: JobQuerySet, total: Total) -> Callable[[JobQuerySet | tuple[str, list]], list]:
+    """A read's rows: a queryset's, or a statement's (SQL and parameters, jobs.statements), the
+    planner steered to bitmaps for a small set of a big catalogue."""
 
-    def fetch(rows: JobQuerySet) -> list[Job]:
-        with bitmap_plans(qs, total, no_index_walks=True):
+    def rows_of(rows: JobQuerySet | tuple[str, list]) -> list:
+        if not isinstance(rows, tuple):
             return list(rows)
+        with connections[qs.db].cursor() as cursor:
+            cursor.execute(*rows)
+            return cursor.fetchall()
+
+    if total.is_estimate or not total.big:
+        return rows_of
+
+    def fetch(rows: JobQuerySet | tuple[str, list]) -> list:
+        with bitmap_plans(qs, total, no_index_walks=True):
+            return rows_of(rows)
 
     return fetch
 
@@ -670,6 +693,12 @@ def _tier_parts(parsed: ParsedQuery) -> tuple[Q, Q, Q]:
 
 
 RELEVANCE_TIERS = 4
+# Each tier's condition (_tier_filters), best first, for jobs.statements to compile once per form.
+_TIER_CONDITIONS: tuple[Callable[[ParsedQuery], Q], ...] = tuple(
+    (lambda parsed, i=i: _tier_filters(parsed)[i]) for i in range(RELEVANCE_TIERS - 1))
+# What the ORM writes for .order_by("-posted_at", "-id").values_list("pk", "posted_at").
+_NEWEST_IDS = '"jobs_job"."id" AS "pk", "jobs_job"."posted_at" AS "posted_at"'
+_NEWEST_ORDER = ' ORDER BY 2 DESC, "jobs_job"."id" DESC'
 
 
 def _title_words_tested_cheaply(parsed: ParsedQuery, title_words: Q) -> Q:
@@ -727,7 +756,8 @@ _FROM_NEWEST = ('FROM (SELECT * FROM "jobs_job" WHERE "jobs_job"."is_active" '
 
 
 def _newest_window_rows(read: JobQuerySet, size: int, enough: Callable[[tuple], bool] | None = None,
-                        first: int = WINDOW_BATCH, more: Callable[[list], int] | None = None) -> list | None:
+                        first: int = WINDOW_BATCH, more: Callable[[list], int] | None = None,
+                        statement: tuple[str, list] | None = None) -> list | None:
     """`read`'s rows (newest first) looked for among the `size` newest open postings only; when
     fewer than a tier needs are there, only a wider read can tell the rest. None when `read`
     cannot be rewritten so.
@@ -754,8 +784,9 @@ def _newest_window_rows(read: JobQuerySet, size: int, enough: Callable[[tuple], 
     postings, the relevance set's 42 walks: 211,000 buffers whole; 138,000 with fetches of 100
     after the first; 109,000 and 116 fetches doubling; 104,000 and 74 fetches sized
     ('engineer' 30, 'sr product manager' 513, 'ml engineer' 1,028 of the window's 5,030).
+    `statement`: `read`'s SQL and parameters, when the caller composed them (jobs.statements).
     """
-    sql, params = read.query.sql_with_params()
+    sql, params = statement or read.query.sql_with_params()
     if sql.count(_FROM_JOBS) != 1:
         return None
     sql = sql.replace(_FROM_JOBS, _FROM_NEWEST)
@@ -798,7 +829,8 @@ def _rows_to_fill(rows: list, want: int) -> int:
 
 
 def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: JobQuerySet,
-                fetch: Callable[[JobQuerySet], list] = list, stepwise: bool = False, window: bool = False) -> list[int]:
+                fetch: Callable[[JobQuerySet | tuple[str, list]], list] | None = None, stepwise: bool = False,
+                window: bool = False) -> list[int]:
     """The first `want` matches in relevance order, exactly as ranking every match would give them.
 
     The newest `want` of each tier, merged on (tier, posted_at, id). As the tiers nest, a
@@ -812,24 +844,38 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
     for among the newest postings first (_newest_window_rows).
     """
     best: dict[int, tuple[int, datetime]] = {}
-    reads = []
-    for tier, condition in zip(range(RELEVANCE_TIERS, 1, -1), _tier_filters(parsed), strict=True):
-        found = unmatched.filter(condition)
-        if parsed.excludes:
-            # Only an exclusion can put a tier's posting outside the match ("-sales": no sales in
-            # the title, yet in the description). Otherwise every tier's condition implies the
-            # match (title and skills are in the stemmed document too), and testing it again
-            # would only make the planner think the tier rare (it multiplies the two as if
-            # independent) and sort all of it: 1.4 s for "javascript", a skill on 23,000 postings.
-            found = found.filter(_match_as_filter(parsed))
-        # In a window the tier is a row test, the title words' recomputation spared where it can be.
-        tested = unmatched.filter(_title_words_tested_cheaply(parsed, condition) if tier == RELEVANCE_TIERS else condition)
-        if parsed.excludes:
-            tested = tested.filter(_match_as_filter(parsed))
-        reads.append((tier, found, tested))
-    reads.append((1, qs, None))
+    fetch = fetch or _rows_fetcher(unmatched, Total(0))
+
+    # Each tier's two reads, built only when read: a page on a common word reads one window
+    # walk and no tier (a queryset filtered and cloned is ~0.2-0.5 ms of CPU for nothing).
+    def found_in(tier: int, condition: Q) -> Callable[[], JobQuerySet]:
+        def found() -> JobQuerySet:
+            rows = unmatched.filter(condition)
+            if parsed.excludes:
+                # Only an exclusion can put a tier's posting outside the match ("-sales": no sales in
+                # the title, yet in the description). Otherwise every tier's condition implies the
+                # match (title and skills are in the stemmed document too), and testing it again
+                # would only make the planner think the tier rare (it multiplies the two as if
+                # independent) and sort all of it: 1.4 s for "javascript", a skill on 23,000 postings.
+                rows = rows.filter(_match_as_filter(parsed))
+            return rows
+        return found
+
+    def tested_in(tier: int, condition: Q) -> Callable[[], JobQuerySet]:
+        def tested() -> JobQuerySet:
+            # In a window the tier is a row test, the title words' recomputation spared where it can be.
+            rows = unmatched.filter(_title_words_tested_cheaply(parsed, condition) if tier == RELEVANCE_TIERS else condition)
+            if parsed.excludes:
+                rows = rows.filter(_match_as_filter(parsed))
+            return rows
+        return tested
+
+    reads: list[tuple[int, Callable[[], JobQuerySet], Callable[[], JobQuerySet] | None]] = [
+        (tier, found_in(tier, condition), tested_in(tier, condition))
+        for tier, condition in zip(range(RELEVANCE_TIERS, 1, -1), _tier_filters(parsed), strict=True)]
+    reads.append((1, lambda: qs, None))
     if not (stepwise or window):
-        branches = [found.annotate(tier=Value(tier)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want]
+        branches = [found().annotate(tier=Value(tier)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")[:want]
                     for tier, found, _tested in reads]
         for pk, posted_at, tier in fetch(branches[0].union(*branches[1:], all=True)):
             if pk not in best or best[pk][0] < tier:
@@ -841,14 +887,15 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
         # words, exact or stemmed), each with its best tier. A tier's newest rows in the window
         # are then those of that tier or better ('qa', 'scrum', 'regress' read all three tiers:
         # three walks of the same 5,000 rows, 13-17 ms each at load 5, became one).
-        loosest = reads[-2][2]
-        best_tiers = loosest.annotate(tier=_tier_case(parsed)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")
+        loosest = reads[-2][2]()
+        statement = _best_tiers_sql(loosest, parsed)
+        best_tiers = loosest if statement else _best_tiers(loosest, parsed)
         # Once `want` rows of the best tier are read, its read answers the page (the loop below
         # stops there), so no later row is needed.
         top_tier = itertools.count(1)
         in_window = _newest_window_rows(
             best_tiers, RECENT_WINDOW, enough=lambda row: row[2] >= RELEVANCE_TIERS and next(top_tier) >= want, first=want,
-            more=lambda rows: _rows_to_fill(rows, want),
+            more=lambda rows: _rows_to_fill(rows, want), statement=statement,
         ) or []
     for tier, found, tested in reads:
         rows = None
@@ -861,12 +908,20 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
                 # of 9,000 and 283,000 entries, 5,700 heap pages, 170-320 ms at a million
                 # postings). With fewer, the wider window too often came back short and was
                 # paid on top of the whole read ("design" in contract titles: 139 + 56 ms).
-                newest = tested.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want]
+                newest = tested().order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want]
                 rows = _newest_window_rows(newest, RECENT_WINDOW * WINDOW_GROWTH) or []
             if len(rows) < want:
                 rows = None
         if rows is None:
-            rows = fetch(found.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want])
+            # The ORM's statement, from the set's WHERE and the tier's condition compiled once
+            # (not for an exclusion, whose tiers test the match again).
+            newest = f"{_NEWEST_ORDER} LIMIT {want}"
+            if tier == 1:  # the match itself
+                composed = statements.select(qs, _NEWEST_IDS, (), newest)
+            else:
+                composed = None if parsed.excludes else statements.narrowed_select(
+                    unmatched, _TIER_CONDITIONS[RELEVANCE_TIERS - tier], parsed, _NEWEST_IDS, newest)
+            rows = fetch(composed or found().order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want])
         for pk, posted_at in rows:
             if pk not in best:  # a better tier read it first
                 best[pk] = (tier, posted_at)
@@ -874,6 +929,20 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
             break
     ordered = sorted(best.items(), key=lambda item: (item[1][0], item[1][1], item[0]), reverse=True)
     return [pk for pk, _ in ordered[:want]]
+
+
+def _best_tiers(rows: JobQuerySet, parsed: ParsedQuery) -> JobQuerySet:
+    """`rows`, newest first, as (id, posted_at, best tier)."""
+    return rows.annotate(tier=_tier_case(parsed)).order_by("-posted_at", "-id").values_list("pk", "posted_at", "tier")
+
+
+def _best_tiers_sql(rows: JobQuerySet, parsed: ParsedQuery) -> tuple[str, list] | None:
+    """_best_tiers(rows, parsed)'s SQL and parameters, from `rows`' WHERE and the tiers' CASE
+    compiled once (jobs.statements); None where the ORM is to compile it."""
+    if statements.where(rows) is None:
+        return None
+    tier_sql, tier_params = statements.expression(rows.db, _tier_case, parsed)
+    return statements.select(rows, f'{_NEWEST_IDS}, {tier_sql} AS "tier"', tier_params, _NEWEST_ORDER)
 
 
 def exhaustive_ranked_ids(params: SearchParams, limit: int = 10) -> list[int]:
@@ -971,13 +1040,26 @@ def _attach_snippets(jobs: list[Job], params: SearchParams, qs: JobQuerySet) -> 
 
 def _planned_rows(qs: JobQuerySet) -> int:
     """The planner's estimate of the rows (an EXPLAIN, no scan; PostgreSQL)."""
-    plan = json.loads(qs.order_by().values("pk").explain(format="json"))
+    # The EXPLAIN the ORM sends for qs.order_by().values("pk"), around the set's WHERE compiled once.
+    statement = statements.select(qs, '"jobs_job"."id" AS "pk"')
+    if statement is None:
+        plan = json.loads(qs.order_by().values("pk").explain(format="json"))
+    else:
+        with connections[qs.db].cursor() as cursor:
+            cursor.execute(_EXPLAIN_JSON + statement[0], statement[1])
+            plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+_EXPLAIN_JSON = "EXPLAIN (FORMAT json) "
+
+
 def _active_planned() -> int:
+    # Unordered, as the EXPLAIN is (order_by() would clear the default ordering anyway): its
+    # statement is then composed (jobs.statements), not compiled.
     return jobs_cache.cached_value(jobs_cache.active_planned_key(), jobs_cache.ACTIVE_PLANNED_TIMEOUT,
-                                   lambda: _planned_rows(Job.objects.active()) or 1, layer="planner")
+                                   lambda: _planned_rows(Job.objects.active().order_by()) or 1, layer="planner")
 
 
 def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: list | None = None) -> Total:
@@ -992,13 +1074,11 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
         walk = bool(params.q) and planned >= WALK_SHARE * open_postings
         return Total(planned, is_estimate=True, walk=walk, big=big)
     probe = Total(0, big=big)
-    tier: Value | Case = Value(1)
-    if params.q:
-        tier = _tier_case(parse_query(params.q, current_aliases()))
+    parsed = parse_query(params.q, current_aliases()) if params.q else None
     # The matches themselves, up to COUNT_CAP + 1, with what ranks and facets them: counted
     # here, and when all are in, the page and the facets are read off them too (Candidates).
     with bitmap_plans(qs, probe), connections[qs.db].cursor() as cursor:
-        cursor.execute(*_candidates_sql(qs, tier))
+        cursor.execute(*_candidates_sql(qs, parsed))
         rows = cursor.fetchall()
     if len(rows) <= COUNT_CAP:
         if candidates_out is not None:
@@ -1010,9 +1090,11 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
 
 
 _CANDIDATE_COLUMNS = ("pk", "posted_at", "title", "search_title", "remote_policy", "job_type", "experience_level")
+# What the ORM selects for qs.values_list(*_CANDIDATE_COLUMNS).
+_CANDIDATE_SELECT = ", ".join(f'"jobs_job"."{"id" if name == "pk" else name}" AS "{name}"' for name in _CANDIDATE_COLUMNS)
 
 
-def _candidates_sql(qs: JobQuerySet, tier: Value | Case) -> tuple[str, list]:
+def _candidates_sql(qs: JobQuerySet, parsed: ParsedQuery | None) -> tuple[str, list]:
     """The first COUNT_CAP + 1 matches, each with its id, facet values and, only when they are
     all the matches (at most COUNT_CAP), its posted_at and tier; NULL for both otherwise.
 
@@ -1021,9 +1103,18 @@ def _candidates_sql(qs: JobQuerySet, tier: Value | Case) -> tuple[str, list]:
     ~1 ms of SQL a search for the correlated words that read it ('data scientist', 'ml engineer').
     The count over the read rows (a window aggregate over at most COUNT_CAP + 1) decides.
     """
-    matches, params = qs.order_by().values_list(*_CANDIDATE_COLUMNS)[: COUNT_CAP + 1].query.sql_with_params()
-    query = qs.query.clone()
-    tier_sql, tier_params = tier.resolve_expression(query).as_sql(query.get_compiler(qs.db), connections[qs.db])
+    # The ORM's statements, from the set's WHERE and the tiers' CASE compiled once (jobs.statements).
+    composed = statements.select(qs, _CANDIDATE_SELECT, (), f" LIMIT {COUNT_CAP + 1}")
+    if composed is None:
+        matches, params = qs.order_by().values_list(*_CANDIDATE_COLUMNS)[: COUNT_CAP + 1].query.sql_with_params()
+    else:
+        matches, params = composed
+    if parsed is not None and composed is not None:
+        tier_sql, tier_params = statements.expression(qs.db, _tier_case, parsed)
+    else:
+        tier = _tier_case(parsed) if parsed is not None else Value(1)
+        query = qs.query.clone()
+        tier_sql, tier_params = tier.resolve_expression(query).as_sql(query.get_compiler(qs.db), connections[qs.db])
     sql = (f'SELECT "jobs_job".id, CASE WHEN "jobs_job".n <= %s THEN "jobs_job".posted_at END, '
            f'CASE WHEN "jobs_job".n <= %s THEN {tier_sql} END, "jobs_job".remote_policy, "jobs_job".job_type, '
            f'"jobs_job".experience_level FROM (SELECT matches.*, count(*) OVER () AS n FROM ({matches}) '
@@ -1144,7 +1235,8 @@ def _word_sample_limit(params: SearchParams, size: int) -> int:
 
 def _grouped_sample(qs: JobQuerySet, columns: list[str], steering: Total, limit: int, *, gin_limit: int = 0,
                     no_index_walks: bool = False) -> list[tuple]:
-    sample_sql, sql_params = qs.values(*columns)[:limit].query.sql_with_params()
+    composed = statements.select(qs, ", ".join(f'"jobs_job"."{column}" AS "{column}"' for column in columns), (), f" LIMIT {limit}")
+    sample_sql, sql_params = composed or qs.values(*columns)[:limit].query.sql_with_params()
     column_list = ", ".join(f"col{i}" for i in range(len(columns)))
     aliased = ", ".join(f"{connections[qs.db].ops.quote_name(c)} AS col{i}" for i, c in enumerate(columns))
     sql = f"SELECT {column_list}, COUNT(*) FROM (SELECT {aliased} FROM ({sample_sql}) AS inner_sample) AS sample GROUP BY {column_list}"

@@ -1,0 +1,177 @@
+"""A search page's statements composed from pieces compiled once (jobs/statements.py): for every
+filter shape, the SQL and parameters the ORM compiles for the same read, and the pieces compiled
+no more than once."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import Value
+from django.test.utils import CaptureQueriesContext
+
+from jobs import selectors, statements
+from jobs.search import aliases_read_once, current_aliases, parse_query
+from jobs.selectors import SearchParams, filtered_jobs
+from jobs.tests.conftest import postgres_only
+from jobs.tests.factories import CompanyFactory, JobFactory, SkillFactory
+
+pytestmark = [pytest.mark.django_db, postgres_only]
+
+SHAPES = {
+    "no-query": SearchParams(),
+    "one-word": SearchParams(q="python"),
+    "several-words": SearchParams(q="senior data engineer"),
+    "excluding-a-word": SearchParams(q="engineer -sales"),
+    "widened-by-an-alias": SearchParams(q="js developer"),  # an alias the migrations hold
+    "phrase": SearchParams(q='"data engineer"'),
+    "location": SearchParams(q="python", location="Berlin"),
+    "location-unknown": SearchParams(location="Atlantis"),
+    "facets": SearchParams(q="design", remote=("remote", "hybrid"), job_type=("full_time",), experience=("senior",)),
+    "salary": SearchParams(q="python", salary_min=100_000, salary_max=200_000),
+    "skills": SearchParams(q="engineer", skills=("python", "sql")),
+    "company": SearchParams(q="python", company="acme"),
+    "company-and-filters": SearchParams(q="python", company="acme", remote=("remote",), salary_min=90_000),
+    "company-unknown": SearchParams(company="nowhere"),
+    "posted-within": SearchParams(q="python", posted_within=7),
+    "everything": SearchParams(q="python -sales", location="Berlin", remote=("remote",), job_type=("contract",),
+                               experience=("mid", "senior"), salary_min=50_000, salary_max=250_000, company="acme",
+                               skills=("python",), posted_within=30),
+}
+
+
+@pytest.fixture(autouse=True)
+def catalogue():
+    python, sql = SkillFactory(name="Python"), SkillFactory(name="SQL")
+    acme = CompanyFactory(name="Acme", slug="acme")
+    JobFactory(title="Python developer", company=acme, skills=[python, sql], location="Berlin", remote_policy="remote")
+    JobFactory(title="Senior data engineer", skills=[sql], location="Paris")
+
+
+def orm_candidates_sql(qs, parsed):
+    """_candidates_sql as the ORM compiled it before jobs.statements."""
+    matches, params = qs.order_by().values_list(*selectors._CANDIDATE_COLUMNS)[: selectors.COUNT_CAP + 1].query.sql_with_params()
+    tier = selectors._tier_case(parsed) if parsed is not None else Value(1)
+    query = qs.query.clone()
+    tier_sql, tier_params = tier.resolve_expression(query).as_sql(query.get_compiler(qs.db), connection)
+    sql = (f'SELECT "jobs_job".id, CASE WHEN "jobs_job".n <= %s THEN "jobs_job".posted_at END, '
+           f'CASE WHEN "jobs_job".n <= %s THEN {tier_sql} END, "jobs_job".remote_policy, "jobs_job".job_type, '
+           f'"jobs_job".experience_level FROM (SELECT matches.*, count(*) OVER () AS n FROM ({matches}) '
+           f'AS matches(id, posted_at, title, search_title, remote_policy, job_type, experience_level)) AS "jobs_job"')
+    return sql, [selectors.COUNT_CAP, selectors.COUNT_CAP, *tier_params, *params]
+
+
+def same(composed, orm) -> None:
+    sql, params = orm
+    assert composed is not None
+    assert composed[0] == sql
+    assert list(composed[1]) == list(params)
+    assert [type(value) for value in composed[1]] == [type(value) for value in params]
+
+
+@pytest.mark.parametrize("params", SHAPES.values(), ids=SHAPES.keys())
+@pytest.mark.parametrize("text_read_alone", [False, True], ids=["indexed", "text-read-alone"])
+def test_it_composes_the_statements_the_orm_compiles_for_every_filter_shape(params, text_read_alone):
+    with aliases_read_once():
+        qs = filtered_jobs(params, text_read_alone=text_read_alone)
+        parsed = parse_query(params.q, current_aliases()) if params.q else None
+        same(statements.select(qs, '"jobs_job"."id" AS "pk"'), qs.order_by().values("pk").query.sql_with_params())
+        same(selectors._candidates_sql(qs, parsed), orm_candidates_sql(qs, parsed))
+        columns = ["remote_policy", "job_type", "experience_level"]
+        same(statements.select(qs, ", ".join(f'"jobs_job"."{c}" AS "{c}"' for c in columns), (), " LIMIT 500"),
+             qs.values(*columns)[:500].query.sql_with_params())
+        if parsed:
+            for condition in selectors._tier_filters(parsed):
+                rows = filtered_jobs(SearchParams(**{**vars(params), "q": ""})).filter(condition)
+                same(selectors._best_tiers_sql(rows, parsed), selectors._best_tiers(rows, parsed).query.sql_with_params())
+
+
+@pytest.mark.parametrize("params", [SHAPES["one-word"], SHAPES["facets"], SHAPES["company-and-filters"]],
+                         ids=["one-word", "facets", "company-and-filters"])
+def test_it_sends_the_explain_the_orm_sends(params):
+    qs = filtered_jobs(params)
+    with CaptureQueriesContext(connection) as orm:
+        qs.order_by().values("pk").explain(format="json")
+    with CaptureQueriesContext(connection) as composed:
+        planned = selectors._planned_rows(filtered_jobs(params))
+    assert [q["sql"] for q in composed.captured_queries] == [q["sql"] for q in orm.captured_queries] or (
+        # The two querysets hold their own timestamps (active()): equal but for them.
+        [q["sql"].split("::timestamptz")[1] for q in composed.captured_queries]
+        == [q["sql"].split("::timestamptz")[1] for q in orm.captured_queries])
+    assert composed.captured_queries[0]["sql"].startswith("EXPLAIN (FORMAT json) SELECT")
+    assert planned >= 1
+
+
+def test_it_explains_the_open_postings_as_the_orm_does():
+    from jobs.models import Job
+
+    active = Job.objects.active().order_by()
+    same(statements.select(active, '"jobs_job"."id" AS "pk"'), active.values("pk").query.sql_with_params())
+    with CaptureQueriesContext(connection) as composed:
+        assert selectors._active_planned() >= 1
+    assert composed.captured_queries[-1]["sql"].startswith('EXPLAIN (FORMAT json) SELECT "jobs_job"."id" AS "pk" FROM "jobs_job" WHERE')
+
+
+def test_it_compiles_a_sets_where_once_and_the_tiers_case_once_per_form(monkeypatch):
+    statements._expression_template.cache_clear()
+    built = []
+    tier_case = selectors._tier_case
+    monkeypatch.setattr(selectors, "_tier_case", lambda parsed: built.append(parsed) or tier_case(parsed))
+    qs = filtered_jobs(SHAPES["facets"])
+    assert statements.where(qs) is statements.where(qs)
+    for text in ("python", "data engineer", "rust", "engineer -sales", "ops -manager"):
+        parsed = parse_query(text, current_aliases())
+        sql, params = statements.expression(qs.db, selectors._tier_case, parsed)
+        query = qs.query.clone()
+        assert (sql, params) == tuple(
+            (s, list(p)) for s, p in [tier_case(parsed).resolve_expression(query).as_sql(query.get_compiler(qs.db), connection)])[0]
+    assert len(built) == 2  # the stand-ins' CASE without an excluded word, and with one
+
+
+def test_a_read_of_more_than_the_postings_goes_through_the_orm():
+    joined = filtered_jobs(SearchParams(q="python")).filter(company__name="Acme")
+    assert statements.where(joined) is None
+    assert statements.select(joined, '"jobs_job"."id"') is None
+    assert statements.where(filtered_jobs(SearchParams()).order_by("-posted_at")) is None
+
+
+@pytest.mark.parametrize("params", [shape for shape in SHAPES.values() if shape.q and "-" not in shape.q],
+                         ids=[name for name, shape in SHAPES.items() if shape.q and "-" not in shape.q])
+def test_it_composes_each_tiers_newest_read_as_the_orm_compiles_it(params):
+    with aliases_read_once():
+        parsed = parse_query(params.q, current_aliases())
+        unmatched = filtered_jobs(SearchParams(**{**vars(params), "q": ""}))
+        for i, condition in enumerate(selectors._tier_filters(parsed)):
+            read = unmatched.filter(condition).order_by("-posted_at", "-id").values_list("pk", "posted_at")[:21]
+            same(statements.narrowed_select(unmatched, selectors._TIER_CONDITIONS[i], parsed, selectors._NEWEST_IDS,
+                                            f"{selectors._NEWEST_ORDER} LIMIT 21"), read.query.sql_with_params())
+        qs = filtered_jobs(params)
+        same(statements.select(qs, selectors._NEWEST_IDS, (), f"{selectors._NEWEST_ORDER} LIMIT 21"),
+             qs.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:21].query.sql_with_params())
+
+
+def test_the_stepwise_ranking_reads_the_tiers_the_orm_read():
+    JobFactory(title="Python engineer")
+    JobFactory(title="Engineer", description="Some Python scripting.")
+    params = SearchParams(q="python", sort=selectors.Sort.RELEVANCE)
+    parsed = parse_query(params.q, current_aliases())
+    ranked = selectors._ranked_ids(filtered_jobs(params), parsed, 3, unmatched=filtered_jobs(SearchParams()), stepwise=True)
+    assert ranked == selectors.exhaustive_ranked_ids(params, limit=3)
+    assert len(ranked) == 3
+
+
+def test_a_page_builds_its_set_of_matches_once(monkeypatch):
+    params = SearchParams(q="python")
+    built = []
+    build = selectors._filtered_jobs
+    monkeypatch.setattr(selectors, "_filtered_jobs", lambda p, **kw: built.append(p.filters_key()) or build(p, **kw))
+    with aliases_read_once():
+        page = selectors.search_jobs(params)
+        selectors.job_facets(params, total=page.total)  # no candidates: the facets read the set again
+    assert built == [params.filters_key()]
+    assert filtered_jobs(params) is not filtered_jobs(params)  # outside a page, nothing is kept
+
+
+def test_a_page_reads_the_aliases_it_kept_beside_its_set_of_matches():
+    with aliases_read_once():
+        filtered_jobs(SearchParams())  # no query: no aliases read, the set kept first
+        assert parse_query("js developer", current_aliases()).widened
