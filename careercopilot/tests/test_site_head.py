@@ -31,3 +31,16 @@ def test_the_head_is_rendered_once_per_worker(client):
     client.get("/login/")
 
     assert ui._head_markup.cache_info().misses == 1 and ui._head_markup.cache_info().hits >= 1
+
+
+def test_the_search_page_loads_htmx_as_the_include_did_and_looks_it_up_once_per_worker(client):
+    from django.template.loader import render_to_string
+
+    ui._htmx_markup.cache_clear()
+
+    pages = [client.get("/jobs/").content.decode(), client.get("/jobs/?q=nothing").content.decode()]
+
+    for page in pages:
+        assert render_to_string("_htmx.html") in page
+        assert f'<script src="{static("django_htmx/htmx-2.min.js")}" defer></script>' in page
+    assert ui._htmx_markup.cache_info().misses == 1 and ui._htmx_markup.cache_info().hits >= 1

@@ -72,6 +72,23 @@ def test_a_snippet_starts_at_a_sentence_before_the_first_match():
     assert sentence_start("We build the **pipeline**. ## What you do - Own it") == "We build the pipeline. What you do Own it"
 
 
+def test_a_snippet_loses_the_same_markdown_markers_as_the_rule_it_was_written_as():
+    # The markers' regex is written for speed (ui._MARKDOWN_MARKS); every string of up to five
+    # characters of these, markers, spaces of three kinds and text, loses what the plain rule took.
+    import itertools
+    import re
+
+    from careercopilot.templatetags.ui import _MARKDOWN_MARKS
+
+    plain = re.compile(r"(?:(?<=\s)|^)#{1,6}\s+|\*\*|__|(?:(?<=\s)|^)[-*+]\s+(?=\S)")
+    alphabet = "#*_-+ \n\u00a0a"
+    for size in range(6):
+        for characters in itertools.product(alphabet, repeat=size):
+            text = "".join(characters)
+            assert _MARKDOWN_MARKS.sub("", text) == plain.sub("", text), repr(text)
+    text = "## Role\n\n- Build **things** - fast\n* one\n+ two ###### Six __x__ a-b 3+ years #hash"
+    assert _MARKDOWN_MARKS.sub("", text) == plain.sub("", text) == "Role\n\nBuild things fast\none\ntwo Six x a-b 3+ years #hash"
+
 def test_a_description_keeps_its_structure_and_loses_any_markup_it_carried():
     html = markdown("We **build** things.\n\n## Duties\n\n- Code\n- Review\n\n<script>alert(1)</script>"
                     '<img src=x onerror=alert(1)><a href="javascript:alert(1)">x</a> <a href="https://a.example">a</a>')
