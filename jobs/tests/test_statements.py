@@ -140,9 +140,9 @@ def test_it_composes_each_tiers_newest_read_as_the_orm_compiles_it(params):
     with aliases_read_once():
         parsed = parse_query(params.q, current_aliases())
         unmatched = filtered_jobs(SearchParams(**{**vars(params), "q": ""}))
-        for i, condition in enumerate(selectors._tier_filters(parsed)):
-            read = unmatched.filter(condition).order_by("-posted_at", "-id").values_list("pk", "posted_at")[:21]
-            same(statements.narrowed_select(unmatched, selectors._TIER_CONDITIONS[i], parsed, selectors._NEWEST_IDS,
+        for i, tier_read in enumerate(selectors._TIER_READS):
+            read = unmatched.filter(tier_read(parsed)).order_by("-posted_at", "-id").values_list("pk", "posted_at")[:21]
+            same(statements.narrowed_select(unmatched, tier_read, parsed, selectors._NEWEST_IDS,
                                             f"{selectors._NEWEST_ORDER} LIMIT 21"), read.query.sql_with_params())
         qs = filtered_jobs(params)
         same(statements.select(qs, selectors._NEWEST_IDS, (), f"{selectors._NEWEST_ORDER} LIMIT 21"),
