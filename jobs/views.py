@@ -99,7 +99,9 @@ def _seeker_search(request: HttpRequest, params, context: dict) -> None:
     key = jobs_cache.page_key(f"seeker-results:{jobs_cache.catalogue_generation()}", request.path, query)
 
     def compute() -> tuple[SearchPage, dict]:
-        with search_deadline(search=request.get_full_path()):
+        # One scope for the search and its facets, as the anonymous page has: the aliases read
+        # once, and the set of matches built once (jobs.selectors.filtered_jobs).
+        with search_deadline(search=request.get_full_path()), aliases_read_once():
             results = search_jobs(params)
             return results, job_facets(params, candidates=results.candidates, total=results.total)
 

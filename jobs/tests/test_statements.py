@@ -175,3 +175,16 @@ def test_a_page_reads_the_aliases_it_kept_beside_its_set_of_matches():
     with aliases_read_once():
         filtered_jobs(SearchParams())  # no query: no aliases read, the set kept first
         assert parse_query("js developer", current_aliases()).widened
+
+
+def test_a_seekers_search_and_its_facets_read_the_aliases_once_and_build_each_set_once(alice_client, settings, monkeypatch):
+    settings.CACHE_BYPASS = True
+    built = []
+    build = selectors._filtered_jobs
+    monkeypatch.setattr(selectors, "_filtered_jobs", lambda p, **kw: built.append(p.filters_key()) or build(p, **kw))
+    with CaptureQueriesContext(connection) as page:
+        response = alice_client.get("/jobs/?q=python&remote=remote")
+    assert response.status_code == 200 and b"Python developer" in response.content
+    # The page's set, and the facets' set without the chosen remote filter: each built once.
+    assert sorted(built) == sorted({SearchParams(q="python", remote=("remote",)).filters_key(), SearchParams(q="python").filters_key()})
+    assert len([q for q in page.captured_queries if "jobs_searchalias" in q["sql"]]) == 1
