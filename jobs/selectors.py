@@ -1111,10 +1111,10 @@ _EXPLAIN_JSON = "EXPLAIN (FORMAT json) "
 
 
 def _active_planned() -> int:
-    # Unordered, as the EXPLAIN is (order_by() would clear the default ordering anyway): its
-    # statement is then composed (jobs.statements), not compiled.
+    # The open postings as filtered_jobs' set with no filter (Job.objects.active().order_by(), its
+    # WHERE composed, not built and compiled: jobs.statements): unordered, as the EXPLAIN is.
     return jobs_cache.cached_value(jobs_cache.active_planned_key(), jobs_cache.ACTIVE_PLANNED_TIMEOUT,
-                                   lambda: _planned_rows(Job.objects.active().order_by()) or 1, layer="planner")
+                                   lambda: _planned_rows(filtered_jobs(SearchParams())) or 1, layer="planner")
 
 
 def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: list | None = None) -> Total:

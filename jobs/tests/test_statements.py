@@ -159,6 +159,9 @@ def test_the_stepwise_ranking_reads_the_tiers_the_orm_read():
     assert len(ranked) == 3
 
 
+OPEN_POSTINGS = SearchParams().filters_key()
+
+
 def test_a_page_builds_its_set_of_matches_once(monkeypatch):
     params = SearchParams(q="python")
     built = []
@@ -167,7 +170,8 @@ def test_a_page_builds_its_set_of_matches_once(monkeypatch):
     with aliases_read_once():
         page = selectors.search_jobs(params)
         selectors.job_facets(params, total=page.total)  # no candidates: the facets read the set again
-    assert built == [params.filters_key()]
+    # Beside it, the open postings once (the catalogue's size, _active_planned; cached, and kept a page).
+    assert sorted(built) == sorted([OPEN_POSTINGS, params.filters_key()])
     assert filtered_jobs(params) is not filtered_jobs(params)  # outside a page, nothing is kept
 
 
@@ -186,7 +190,8 @@ def test_a_seekers_search_and_its_facets_read_the_aliases_once_and_build_each_se
         response = alice_client.get("/jobs/?q=python&remote=remote")
     assert response.status_code == 200 and b"Python developer" in response.content
     # The page's set, and the facets' set without the chosen remote filter: each built once.
-    assert sorted(built) == sorted({SearchParams(q="python", remote=("remote",)).filters_key(), SearchParams(q="python").filters_key()})
+    assert sorted(built) == sorted({SearchParams(q="python", remote=("remote",)).filters_key(), SearchParams(q="python").filters_key(),
+                                    OPEN_POSTINGS})  # and the open postings (the catalogue's size, _active_planned)
     assert len([q for q in page.captured_queries if "jobs_searchalias" in q["sql"]]) == 1
 
 
