@@ -19,6 +19,8 @@ from functools import lru_cache
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.db import connections, router
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.db.models.functions import Substr
 
 from jobs.models import SEARCH_CONFIG, Company, Job, JobQuerySet, JobSkill
@@ -117,13 +119,33 @@ def card_rows(page_ids: list[int], tsquery: str | None) -> list[Job] | None:
         rows = cursor.fetchall()
     set_company = Job.company.field.set_cached_value
     name, position = compiled.annotation
+    job_from_db, company_from_db = _from_db(Job), _from_db(Company)
     jobs = []
     for row in rows:
-        job = Job.from_db(alias, compiled.job_names, row[compiled.job_columns])
-        set_company(job, Company.from_db(alias, compiled.company_names, row[compiled.company_columns]))
+        job = job_from_db(alias, compiled.job_names, row[compiled.job_columns])
+        set_company(job, company_from_db(alias, compiled.company_names, row[compiled.company_columns]))
         setattr(job, name, row[position])
         jobs.append(job)
     return jobs
+
+
+def _from_db(model):
+    """`model.from_db`, or, when nothing listens to its instances being made (pre_init, post_init),
+    the same instance made without Model.__init__: its loaded values put in its __dict__ as
+    __init__ sets them (every field here a plain attribute or a descriptor that stores it there),
+    its deferred fields left out. __init__ walks every concrete field and sends both signals:
+    42 instances a page of cards, ~35 us each."""
+    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model.from_db
+
+    def from_db(alias: str, names: tuple[str, ...], values) -> object:
+        instance = model.__new__(model)
+        state = instance._state = ModelState()
+        instance.__dict__.update(zip(names, values))
+        state.adding, state.db = False, alias
+        return instance
+
+    return from_db
 
 
 @lru_cache(maxsize=8)

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 
 from jobs.dates import validate_date_range
 from jobs.links import company_url, job_url
-from jobs.search import current_aliases, parse_query, plain_terms
+from jobs.search import ParsedQuery, current_aliases, parse_query, plain_terms
 from jobs.salaries import current_rates, usd_range
 
 
@@ -92,41 +92,55 @@ def search_query(text: str) -> SearchQuery:
     return SearchQuery(parse_query(text, current_aliases()).english, search_type="raw", config=SEARCH_CONFIG)
 
 
+def open_conditions(now) -> tuple[Q, Q]:
+    """What JobQuerySet.active() filters on, at `now`."""
+    return Q(is_active=True), Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+
+
+def text_match(parsed: ParsedQuery) -> Q:
+    """What JobQuerySet.search() filters on, on PostgreSQL, for a query parsed (jobs.search)."""
+    if not parsed:
+        # Nothing searchable ("!!", only exclusions): no posting, by a real condition
+        # so totals and facets run their usual statements.
+        return Q(pk__lt=0)
+    # Stemmed anywhere, or, for a query an alias or a technology name widened, an
+    # exact word of the title or skills ("c++", "node.js", "go" for "golang").
+    stemmed = Q(search_vector=TestedLastQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG))
+    if not parsed.widened:
+        return stemmed
+    # The small document first: PostgreSQL tests an OR's arms in the order written, and
+    # most rows of a widened match pass on their title or skills without the big
+    # search_vector being read ("js developer": 1,001 rows rechecked in 15 ms, not 89).
+    exact = Q(search_title=SearchQuery(parsed.simple, search_type="raw", config=TITLE_CONFIG))
+    return exact | stemmed
+
+
+def plain_text_conditions(text: str) -> list[Q]:
+    """What JobQuerySet.search() filters on elsewhere than on PostgreSQL: each word or phrase in
+    the title, company, description or a skill's name; an excluded one in none of them."""
+    conditions = []
+    for negated, term in _plain_terms(text):
+        matches = (
+            Q(title__icontains=term)
+            | Q(company__name__icontains=term)
+            | Q(description__icontains=term)
+            | Q(Exists(JobSkill.objects.filter(job_id=OuterRef("pk"), skill__name__icontains=term)))
+        )
+        conditions.append(~Q(matches) if negated else matches)  # ~Q(…): the WHERE exclude() writes
+    return conditions
+
+
 class JobQuerySet(models.QuerySet):
     def active(self) -> JobQuerySet:
         """Postings a seeker can still apply to: flagged active and not past expiry."""
-        now = timezone.now()
-        return self.filter(is_active=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        return self.filter(*open_conditions(timezone.now()))
 
     def search(self, text: str) -> JobQuerySet:
         """Postings matching what a seeker typed: the GIN-indexed document on PostgreSQL,
         a LIKE over title, company, skills and description anywhere else (small data only)."""
         if connections[self.db].vendor == "postgresql":
-            parsed = parse_query(text, current_aliases())
-            if not parsed:
-                # Nothing searchable ("!!", only exclusions): no posting, by a real condition
-                # so totals and facets run their usual statements.
-                return self.filter(pk__lt=0)
-            # Stemmed anywhere, or, for a query an alias or a technology name widened, an
-            # exact word of the title or skills ("c++", "node.js", "go" for "golang").
-            stemmed = Q(search_vector=TestedLastQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG))
-            if not parsed.widened:
-                return self.filter(stemmed)
-            # The small document first: PostgreSQL tests an OR's arms in the order written, and
-            # most rows of a widened match pass on their title or skills without the big
-            # search_vector being read ("js developer": 1,001 rows rechecked in 15 ms, not 89).
-            exact = Q(search_title=SearchQuery(parsed.simple, search_type="raw", config=TITLE_CONFIG))
-            return self.filter(exact | stemmed)
-        qs = self
-        for negated, term in _plain_terms(text):
-            matches = (
-                Q(title__icontains=term)
-                | Q(company__name__icontains=term)
-                | Q(description__icontains=term)
-                | Q(Exists(JobSkill.objects.filter(job_id=OuterRef("pk"), skill__name__icontains=term)))
-            )
-            qs = qs.exclude(matches) if negated else qs.filter(matches)
-        return qs
+            return self.filter(text_match(parse_query(text, current_aliases())))
+        return self.filter(*plain_text_conditions(text))
 
     def for_cards(self) -> JobQuerySet:
         """What a result card shows, without the two big columns it does not."""

@@ -46,7 +46,10 @@ from django.utils.safestring import SafeString, mark_safe
 from jobs import cache as jobs_cache
 from jobs import plain, statements
 from jobs.cards import EXCERPT_CHARS, MARK_START, MARK_STOP, card_rows, skill_rows, with_excerpt, with_snippet
-from jobs.models import SEARCH_CONFIG, TITLE_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms
+from jobs.models import (
+    SEARCH_CONFIG, TITLE_CONFIG, Company, Job, JobQuerySet, JobSkill, Skill, _plain_terms, open_conditions,
+    plain_text_conditions, text_match,
+)
 from jobs.similar import SIMILAR_SHOWN, compute_similar
 from jobs.search import ParsedQuery, aliases_read_once, current_aliases, page_scope, parse_query
 
@@ -249,25 +252,93 @@ def filtered_jobs(params: SearchParams, *, text_read_alone: bool = False) -> Job
     return qs
 
 
+class _SetFilters(NamedTuple):
+    """What filtered_jobs' set is made of, every lookup made (the aliases, known locations, company
+    and skill ids, the clock): plain values, so jobs.statements can compose its WHERE from a
+    template compiled once for each shape of them (which filters, how many values each)."""
+
+    now: datetime
+    # PostgreSQL: the query parsed (english, simple, widened), english "" when nothing in it is
+    # searchable; tested last (within a company, with other filters) or as the set's index read.
+    text: tuple[str, str, bool] | None
+    text_tested_last: bool
+    plain_text: str  # elsewhere: what was typed (LIKEs, JobQuerySet.search)
+    location_in: tuple[str, ...] | None
+    location_contains: str
+    remote: tuple[str, ...]
+    job_type: tuple[str, ...]
+    experience: tuple[str, ...]
+    salary_min: int | None
+    salary_max: int | None
+    company_id: int | None
+    skill_ids: list[int] | None
+    skill_slugs: tuple[str, ...]  # elsewhere: a join per skill
+    posted_since: datetime | None
+    # PostgreSQL, within a company or with the text read alone: the column filters as row tests.
+    row_tests: bool
+    text_read_alone: bool
+
+
 def _filtered_jobs(params: SearchParams, *, text_read_alone: bool) -> JobQuerySet:
-    qs = Job.objects.active()
-    postgres = _is_postgres(qs)
+    # Composed (jobs.statements.composed_set): the ORM built the same set through a queryset
+    # and compiled its WHERE on every page, three times a page (the set, the set without its
+    # text for the relevance tiers, the facets' sample): ~0.5 ms of CPU each.
+    return statements.composed_set(_set_conditions, _set_filters(params, text_read_alone=text_read_alone))
+
+
+def _set_filters(params: SearchParams, *, text_read_alone: bool) -> _SetFilters:
+    now = timezone.now()
+    postgres = connections[Job.objects.db].vendor == "postgresql"
     text_read_alone = text_read_alone and postgres and bool(params.q)
-    row_tested_text = None
-    if params.q and text_read_alone:
-        qs = qs.search(params.q)
-    elif params.q:
+    text, text_tested_last = None, False
+    if params.q and postgres:
+        parsed = parse_query(params.q, current_aliases())
+        text = (parsed.english, parsed.simple, parsed.widened)
         others = (params.location or params.remote or params.job_type or params.experience or params.skills
                   or params.salary_min is not None or params.salary_max is not None)
-        # Parsed (the aliases: a cache read, a statement with the caches bypassed) only when needed.
-        parsed = parse_query(params.q, current_aliases()) if postgres and params.company and others else None
-        if parsed:
-            # Within a company and with other filters, the text is tested last on the rows
-            # those filters keep, in the same expression (so after them, and only on them):
-            # its index would be ANDed in otherwise ('regress': 102,000 entries, ~45 ms).
-            row_tested_text = _match_as_filter(parsed)
-        else:
-            qs = qs.search(params.q)
+        # Within a company and with other filters, the text is tested last on the rows
+        # those filters keep, in the same expression (so after them, and only on them):
+        # its index would be ANDed in otherwise ('regress': 102,000 entries, ~45 ms).
+        text_tested_last = bool(parsed) and not text_read_alone and bool(params.company) and bool(others)
+    location_in = None
+    if params.location and postgres:
+        # The known locations holding the text, read by the B-tree on location (migration
+        # 0013): the same postings as the containment, whose trigram bitmap cost 78-88 ms for
+        # "Remote (Europe)" (47,592 entries) against 9 ms, and an estimate from the column's
+        # statistics. None known: nothing matches, and none is spelled as typed either.
+        matched = locations_containing(params.location)
+        if matched is not None:
+            location_in = tuple(dict.fromkeys(matched or [params.location]))
+    return _SetFilters(
+        now=now, text=text, text_tested_last=text_tested_last, plain_text="" if postgres else params.q,
+        location_in=location_in, location_contains=params.location if location_in is None else "",
+        remote=tuple(dict.fromkeys(params.remote)), job_type=tuple(dict.fromkeys(params.job_type)),
+        experience=tuple(dict.fromkeys(params.experience)), salary_min=params.salary_min, salary_max=params.salary_max,
+        # The company's id as a value (cached per catalogue generation; 0, no company, for an
+        # unknown slug), not a subquery: the planner then knows from its statistics how many
+        # postings the company has, and walks the (company, posted_at) index for a small one.
+        # Behind a subquery it guessed, and for "regress" at one company bitmapped every match
+        # of the word (67,000) to keep the company's few: 240-450 ms a statement.
+        company_id=(company_id_for(params.company) or 0) if params.company else None,
+        # The GIN index on skill_ids answers "has all of these skills" as an index condition.
+        skill_ids=skill_ids_for(params.skills) if params.skills and postgres else None,
+        skill_slugs=() if postgres else params.skills,
+        posted_since=timezone.now() - timedelta(days=params.posted_within) if params.posted_within else None,
+        row_tests=postgres and bool(params.company or text_read_alone), text_read_alone=text_read_alone,
+    )
+
+
+def _set_conditions(filters: _SetFilters) -> list:
+    """The conditions of filtered_jobs' set, in the order the ORM is given them."""
+    conditions: list = [*open_conditions(filters.now)]
+    parsed = None
+    if filters.text is not None:
+        english, simple, widened = filters.text
+        parsed = ParsedQuery(simple=simple, title="", english=english, widened=widened)
+        if not filters.text_tested_last:
+            conditions.append(text_match(parsed))
+    elif filters.plain_text:
+        conditions.extend(plain_text_conditions(filters.plain_text))
     # Within a company only the company's index is read (the text's too, when it is the only
     # other condition); the other filters
     # are row tests on its postings. The planner prices a bitmap index scan as cheap however
@@ -276,66 +347,38 @@ def _filtered_jobs(params: SearchParams, *, text_read_alone: bool) -> JobQuerySe
     # statement of the page. Elsewhere the filters keep their indexes: made row tests beside
     # a text or a location too, "job type x 'regress'" went from 174 to 704 ms a page.
     column_tests: list[Q] = []
-
-    def narrow(condition: Q) -> None:
-        nonlocal qs
-        if postgres and (params.company or text_read_alone):
-            column_tests.append(condition)
-        else:
-            qs = qs.filter(condition)
-
-    if params.location:
-        matched = locations_containing(params.location) if postgres else None
-        if matched is None:
-            narrow(Q(location__icontains=params.location))
-        else:
-            # The known locations holding the text, read by the B-tree on location (migration
-            # 0013): the same postings as the containment, whose trigram bitmap cost 78-88 ms for
-            # "Remote (Europe)" (47,592 entries) against 9 ms, and an estimate from the column's
-            # statistics. None known: nothing matches, and none is spelled as typed either.
-            narrow(Q(location__in=matched or [params.location]))
-    if params.remote:
-        narrow(Q(remote_policy__in=params.remote))
-    if params.job_type:
-        narrow(Q(job_type__in=params.job_type))
-    if params.experience:
-        narrow(Q(experience_level__in=params.experience))
+    narrow = column_tests.append if filters.row_tests else conditions.append
+    if filters.location_in is not None:
+        narrow(Q(location__in=filters.location_in))
+    elif filters.location_contains:
+        narrow(Q(location__icontains=filters.location_contains))
+    if filters.remote:
+        narrow(Q(remote_policy__in=filters.remote))
+    if filters.job_type:
+        narrow(Q(job_type__in=filters.job_type))
+    if filters.experience:
+        narrow(Q(experience_level__in=filters.experience))
     # A range filter keeps postings whose advertised range overlaps what the seeker asks,
     # compared in annual US dollars whatever the posting's currency (jobs/salaries.py).
-    if params.salary_min is not None:
-        narrow(Q(salary_max_usd__gte=params.salary_min))
-    if params.salary_max is not None:
-        narrow(Q(salary_min_usd__lte=params.salary_max))
-    if params.company:
-        # The company's id as a value (cached per catalogue generation; 0, no company, for an
-        # unknown slug), not a subquery: the planner then knows from its statistics how many
-        # postings the company has, and walks the (company, posted_at) index for a small one.
-        # Behind a subquery it guessed, and for "regress" at one company bitmapped every match
-        # of the word (67,000) to keep the company's few: 240-450 ms a statement.
-        company = Q(company_id=company_id_for(params.company) or 0)
-        if text_read_alone:
-            narrow(company)
-        else:
-            qs = qs.filter(company)
-    if params.skills and postgres:
-        # The GIN index on skill_ids answers "has all of these skills" as an index condition.
-        narrow(Q(skill_ids__contains=skill_ids_for(params.skills)))
-    else:
-        for slug in params.skills:
-            qs = qs.filter(Exists(JobSkill.objects.filter(job_id=OuterRef("pk"), skill__slug=slug)))
-    if params.posted_within:
-        recent = Q(posted_at__gte=timezone.now() - timedelta(days=params.posted_within))
-        if text_read_alone:
-            narrow(recent)
-        else:
-            qs = qs.filter(recent)
+    if filters.salary_min is not None:
+        narrow(Q(salary_max_usd__gte=filters.salary_min))
+    if filters.salary_max is not None:
+        narrow(Q(salary_min_usd__lte=filters.salary_max))
+    if filters.company_id is not None:
+        (narrow if filters.text_read_alone else conditions.append)(Q(company_id=filters.company_id))
+    if filters.skill_ids is not None:
+        narrow(Q(skill_ids__contains=filters.skill_ids))
+    for slug in filters.skill_slugs:
+        conditions.append(Exists(JobSkill.objects.filter(job_id=OuterRef("pk"), skill__slug=slug)))
+    if filters.posted_since is not None:
+        (narrow if filters.text_read_alone else conditions.append)(Q(posted_at__gte=filters.posted_since))
     if column_tests:
         combined = column_tests[0]
         for condition in column_tests[1:]:
             combined &= condition
-        tests = [combined] if row_tested_text is None else [combined, row_tested_text]
-        qs = qs.filter(_RowTest(*tests, arg_joiner=" AND "))
-    return qs.order_by()
+        tests = [combined, _match_as_filter(parsed)] if filters.text_tested_last else [combined]
+        conditions.append(_RowTest(*tests, arg_joiner=" AND "))
+    return conditions
 
 
 # The columns row_filter reads (and "skill_ids", a set of the posting's skill ids).
@@ -1087,10 +1130,10 @@ _EXPLAIN_JSON = "EXPLAIN (FORMAT json) "
 
 
 def _active_planned() -> int:
-    # Unordered, as the EXPLAIN is (order_by() would clear the default ordering anyway): its
-    # statement is then composed (jobs.statements), not compiled.
+    # The open postings as filtered_jobs' set with no filter (Job.objects.active().order_by(), its
+    # WHERE composed, not built and compiled: jobs.statements): unordered, as the EXPLAIN is.
     return jobs_cache.cached_value(jobs_cache.active_planned_key(), jobs_cache.ACTIVE_PLANNED_TIMEOUT,
-                                   lambda: _planned_rows(Job.objects.active().order_by()) or 1, layer="planner")
+                                   lambda: _planned_rows(filtered_jobs(SearchParams())) or 1, layer="planner")
 
 
 def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: list | None = None) -> Total:

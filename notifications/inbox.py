@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from jobs.cache import cache_get
@@ -24,12 +24,22 @@ def unread_key(user_id: int) -> str:
     return f"notifications:unread:{user_id}"
 
 
+# `Notification.objects.filter(user_id=…, read_at__isnull=True).count()`, written out: with the
+# count cold (after any change to the seeker's unread set) every logged-in page builds it, and
+# building and compiling the queryset cost ten times the statement (~0.4 ms of CPU).
+_TABLE = Notification._meta.db_table
+_UNREAD_SQL = (f'SELECT COUNT(*) AS "__count" FROM "{_TABLE}" '
+               f'WHERE ("{_TABLE}"."read_at" IS NULL AND "{_TABLE}"."user_id" = %s)')
+
+
 def unread_count(user) -> int:
     """The bell: the cache, or one COUNT on the partial unread index when cold."""
     key = unread_key(user.pk)
     count = cache_get(key)  # read ahead with the page's own keys where it reads ahead (jobs.cache)
     if count is None:
-        count = Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+        with connections[router.db_for_read(Notification)].cursor() as cursor:
+            cursor.execute(_UNREAD_SQL, [user.pk])
+            count = cursor.fetchone()[0]
         cache.set(key, count, UNREAD_TIMEOUT)
     return count
 

@@ -76,3 +76,19 @@ def test_it_compiles_each_statement_once_and_binds_the_values_per_page(postings,
     with CaptureQueriesContext(connection) as queries:
         assert [job.title for job in cards.card_rows([postings[1].pk, postings[0].pk], "python")] == ["Python developer", "Go engineer"]
     assert len(queries) == 1 and "= ANY(" in queries[0]["sql"]
+
+
+def test_it_makes_the_instances_through_the_orm_when_something_listens_for_them(postings):
+    from django.db.models.signals import post_init
+
+    made = []
+
+    def listener(sender, instance, **kwargs):
+        made.append(instance)
+
+    post_init.connect(listener, sender=Job)
+    try:
+        read = cards.card_rows([postings[0].pk], "python")
+    finally:
+        post_init.disconnect(listener, sender=Job)
+    assert made == read and loaded(read[0]) == loaded(orm_cards([postings[0].pk], "python")[0])

@@ -159,6 +159,9 @@ def test_the_stepwise_ranking_reads_the_tiers_the_orm_read():
     assert len(ranked) == 3
 
 
+OPEN_POSTINGS = SearchParams().filters_key()
+
+
 def test_a_page_builds_its_set_of_matches_once(monkeypatch):
     params = SearchParams(q="python")
     built = []
@@ -167,7 +170,8 @@ def test_a_page_builds_its_set_of_matches_once(monkeypatch):
     with aliases_read_once():
         page = selectors.search_jobs(params)
         selectors.job_facets(params, total=page.total)  # no candidates: the facets read the set again
-    assert built == [params.filters_key()]
+    # Beside it, the open postings once (the catalogue's size, _active_planned; cached, and kept a page).
+    assert sorted(built) == sorted([OPEN_POSTINGS, params.filters_key()])
     assert filtered_jobs(params) is not filtered_jobs(params)  # outside a page, nothing is kept
 
 
@@ -186,5 +190,148 @@ def test_a_seekers_search_and_its_facets_read_the_aliases_once_and_build_each_se
         response = alice_client.get("/jobs/?q=python&remote=remote")
     assert response.status_code == 200 and b"Python developer" in response.content
     # The page's set, and the facets' set without the chosen remote filter: each built once.
-    assert sorted(built) == sorted({SearchParams(q="python", remote=("remote",)).filters_key(), SearchParams(q="python").filters_key()})
+    assert sorted(built) == sorted({SearchParams(q="python", remote=("remote",)).filters_key(), SearchParams(q="python").filters_key(),
+                                    OPEN_POSTINGS})  # and the open postings (the catalogue's size, _active_planned)
     assert len([q for q in page.captured_queries if "jobs_searchalias" in q["sql"]]) == 1
+
+
+def filtered_jobs_before(params: SearchParams, *, text_read_alone: bool):
+    """filtered_jobs as it was built through the ORM before jobs.statements.composed_set (with
+    JobQuerySet.active() and .search() as they were), for the tests below."""
+    from datetime import timedelta
+
+    from django.contrib.postgres.search import SearchQuery
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from jobs.models import SEARCH_CONFIG, TITLE_CONFIG, Job, TestedLastQuery
+
+    def search(qs, text):
+        parsed = parse_query(text, current_aliases())
+        if not parsed:
+            return qs.filter(pk__lt=0)
+        stemmed = Q(search_vector=TestedLastQuery(parsed.english, search_type="raw", config=SEARCH_CONFIG))
+        if not parsed.widened:
+            return qs.filter(stemmed)
+        return qs.filter(Q(search_title=SearchQuery(parsed.simple, search_type="raw", config=TITLE_CONFIG)) | stemmed)
+
+    qs = Job.objects.filter(is_active=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+    text_read_alone = text_read_alone and bool(params.q)
+    row_tested_text = None
+    if params.q and text_read_alone:
+        qs = search(qs, params.q)
+    elif params.q:
+        others = (params.location or params.remote or params.job_type or params.experience or params.skills
+                  or params.salary_min is not None or params.salary_max is not None)
+        parsed = parse_query(params.q, current_aliases()) if params.company and others else None
+        if parsed:
+            row_tested_text = selectors._match_as_filter(parsed)
+        else:
+            qs = search(qs, params.q)
+    column_tests = []
+
+    def narrow(condition):
+        nonlocal qs
+        if params.company or text_read_alone:
+            column_tests.append(condition)
+        else:
+            qs = qs.filter(condition)
+
+    if params.location:
+        matched = selectors.locations_containing(params.location)
+        if matched is None:
+            narrow(Q(location__icontains=params.location))
+        else:
+            narrow(Q(location__in=matched or [params.location]))
+    if params.remote:
+        narrow(Q(remote_policy__in=params.remote))
+    if params.job_type:
+        narrow(Q(job_type__in=params.job_type))
+    if params.experience:
+        narrow(Q(experience_level__in=params.experience))
+    if params.salary_min is not None:
+        narrow(Q(salary_max_usd__gte=params.salary_min))
+    if params.salary_max is not None:
+        narrow(Q(salary_min_usd__lte=params.salary_max))
+    if params.company:
+        company = Q(company_id=selectors.company_id_for(params.company) or 0)
+        if text_read_alone:
+            narrow(company)
+        else:
+            qs = qs.filter(company)
+    if params.skills:
+        narrow(Q(skill_ids__contains=selectors.skill_ids_for(params.skills)))
+    if params.posted_within:
+        recent = Q(posted_at__gte=timezone.now() - timedelta(days=params.posted_within))
+        if text_read_alone:
+            narrow(recent)
+        else:
+            qs = qs.filter(recent)
+    if column_tests:
+        combined = column_tests[0]
+        for condition in column_tests[1:]:
+            combined &= condition
+        tests = [combined] if row_tested_text is None else [combined, row_tested_text]
+        qs = qs.filter(selectors._RowTest(*tests, arg_joiner=" AND "))
+    return qs.order_by()
+
+
+MORE_SHAPES = {
+    **SHAPES,
+    "nothing-searchable": SearchParams(q="!!"),
+    "nothing-searchable-in-a-company": SearchParams(q="!!", company="acme", remote=("remote",)),
+    "widened-in-a-company": SearchParams(q="js developer", company="acme", job_type=("contract",)),
+    "a-value-twice": SearchParams(q="python", remote=("remote", "remote"), experience=("mid", "mid", "senior")),
+    "unknown-skill": SearchParams(skills=("python", "cobol-on-wheels")),
+    "salary-ceiling-only": SearchParams(salary_max=80_000),
+    "several-locations": SearchParams(location="e"),  # Berlin, Paris and the factories' own
+}
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """One time for every timezone.now(), so the sets built twice hold the same timestamps."""
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    return now
+
+
+@pytest.mark.parametrize("params", MORE_SHAPES.values(), ids=MORE_SHAPES.keys())
+@pytest.mark.parametrize("text_read_alone", [False, True], ids=["indexed", "text-read-alone"])
+def test_it_composes_the_sets_where_the_orm_built_for_every_filter_shape(params, text_read_alone, clock):
+    with aliases_read_once():
+        qs = filtered_jobs(params, text_read_alone=text_read_alone)
+        composed = statements.where(qs)
+        assert qs._deferred_filter is not None  # composed: no queryset built for it
+        before = filtered_jobs_before(params, text_read_alone=text_read_alone)
+        # The set the ORM builds when asked (the deferred filter), the set as it was built before,
+        # and the WHERE composed without either: the same statement, parameters and their types.
+        same(composed, before.query.get_compiler(before.db).compile(before.query.where))
+        same(qs.values("pk").query.sql_with_params(), before.values("pk").query.sql_with_params())
+        assert statements._conjunction(qs) and list(qs) == list(before)
+
+
+def test_a_parameter_the_orm_derives_from_a_value_sends_the_set_through_the_orm(monkeypatch, clock):
+    # More locations hold the text than the list is kept for: a containment, whose LIKE pattern
+    # is made from the text, so no composed WHERE binds it.
+    monkeypatch.setattr(selectors, "locations_containing", lambda text: None)
+    params = SearchParams(q="python", location="Berl")
+    qs = filtered_jobs(params)
+    assert "_compiled_where" not in qs.__dict__
+    before = filtered_jobs_before(params, text_read_alone=False)
+    same(statements.where(qs), before.query.get_compiler(before.db).compile(before.query.where))
+    assert [job.title for job in qs] == ["Python developer"]
+
+
+def test_a_sets_where_is_compiled_once_per_shape(clock):
+    statements._set_template.cache_clear()
+    for text in ("python", "rust", "data engineer", "ops -manager"):
+        for remote in (("remote",), ("hybrid",)):
+            filtered_jobs(SearchParams(q=text, remote=remote))
+    filtered_jobs(SearchParams(q="python", remote=("remote", "hybrid")))
+    filtered_jobs(SearchParams(q="js developer", remote=("remote",)))  # widened: another text
+    assert statements._set_template.cache_info().misses == 3

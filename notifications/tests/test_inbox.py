@@ -136,3 +136,21 @@ def test_a_kept_search_reads_the_cache_in_two_round_trips_and_the_bell_is_the_se
     assert b":notifications:unread:" in sent[1][0] and b":rl:" in sent[1][0], sent
     bob_body = bob_client.get("/jobs/?q=engineer").content.decode()
     assert 'id="bell-count"' not in alice_body and 'id="bell-count">1<' in bob_body
+
+
+def test_the_cold_count_sends_the_statement_the_orm_sends_for_it(alice, bob, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from notifications.inbox import unread_key
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message(alice)
+        message(alice, title="Again")
+        message(bob)
+    Notification.objects.filter(user=alice, title="Again").update(read_at="2026-12-01T00:00:00Z")
+    cache.delete(unread_key(alice.pk))
+    with CaptureQueriesContext(connection) as orm:
+        assert Notification.objects.filter(user_id=alice.pk, read_at__isnull=True).count() == 1
+    with CaptureQueriesContext(connection) as written:
+        assert unread_count(alice) == 1
+    assert [q["sql"] for q in written.captured_queries] == [q["sql"] for q in orm.captured_queries]
