@@ -10,9 +10,13 @@ urlpatterns = [
     path("ready/", views.ready, name="ready"),
     path("metrics", views.metrics, name="prometheus-metrics"),
     path("account/export.json", views.account_export, name="account_export"),
+    # The postings' pages first of the includes, as most requests are theirs: resolving a path tries
+    # the patterns in order, and each include it does not match raises and catches a Resolver404
+    # (a posting's page behind admin/ and accounts' eleven: 23 -> 13 µs). No other include has a path
+    # under jobs/ or companies/, so every path resolves to the view it did.
+    path("", include("jobs.urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
-    path("", include("jobs.urls")),
     path("", include("applications.urls")),
     path("", include("analytics.urls")),
     path("", include("notifications.urls")),

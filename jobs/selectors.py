@@ -619,7 +619,8 @@ def _in_transaction(using: str):
 
 
 @contextmanager
-def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False, gin_limit: int = 0):
+def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False, gin_limit: int = 0,
+                 scoped: bool = False):
     """Plan the enclosed queries with bitmap index scans (PostgreSQL; a no-op elsewhere).
 
     Two blind spots of the planner at a million rows, both measured by benchmark_search:
@@ -650,6 +651,8 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     (search_deadline's) would be thinned too. A savepoint rolled back did the same in three
     statements (SAVEPOINT, ROLLBACK TO, RELEASE) where this takes one. After an error the
     transaction is aborted and nothing reads in it again, so the limit is left as it is.
+    `scoped`: every setting made here is put back so, for a read steered in a transaction whose
+    later reads are not (a thin relevance tier's, see _ranked_ids).
     """
     if not total.big:
         yield
@@ -662,10 +665,10 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     sql = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings)
     values = [item for pair in settings.items() for item in pair]
     connection = connections[qs.db]
-    if gin_limit:
+    if gin_limit or scoped:
         # What a thinned read changes for itself alone is read in the statement that sets it
         # and set back after the read.
-        own = ["gin_fuzzy_search_limit", *(["enable_indexscan"] if no_index_walks else [])]
+        own = list(settings) if scoped else ["gin_fuzzy_search_limit", *(["enable_indexscan"] if no_index_walks else [])]
         reset = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in own)
         with _in_transaction(qs.db), connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in own) + ", " + sql.removeprefix("SELECT "),
@@ -688,9 +691,10 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
         yield
 
 
-def _rows_fetcher(qs: JobQuerySet, total: Total) -> Callable[[JobQuerySet | tuple[str, list]], list]:
+def _rows_fetcher(qs: JobQuerySet, total: Total, *, scoped: bool = False) -> Callable[[JobQuerySet | tuple[str, list]], list]:
     """A read's rows: a queryset's, or a statement's (SQL and parameters, jobs.statements), the
-    planner steered to bitmaps for a small set of a big catalogue."""
+    planner steered to bitmaps for a small set of a big catalogue (`scoped`: for that read alone,
+    see bitmap_plans)."""
 
     def rows_of(rows: JobQuerySet | tuple[str, list]) -> list:
         if not isinstance(rows, tuple):
@@ -703,7 +707,7 @@ def _rows_fetcher(qs: JobQuerySet, total: Total) -> Callable[[JobQuerySet | tupl
         return rows_of
 
     def fetch(rows: JobQuerySet | tuple[str, list]) -> list:
-        with bitmap_plans(qs, total, no_index_walks=True):
+        with bitmap_plans(qs, total, no_index_walks=True, scoped=scoped):
             return rows_of(rows)
 
     return fetch
@@ -891,7 +895,7 @@ def _rows_to_fill(rows: list, want: int) -> int:
 
 def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: JobQuerySet,
                 fetch: Callable[[JobQuerySet | tuple[str, list]], list] | None = None, stepwise: bool = False,
-                window: bool = False) -> list[int]:
+                window: bool = False, thin_fetch: Callable[[JobQuerySet | tuple[str, list]], list] | None = None) -> list[int]:
     """The first `want` matches in relevance order, exactly as ranking every match would give them.
 
     The newest `want` of each tier, merged on (tier, posted_at, id). As the tiers nest, a
@@ -902,10 +906,17 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
     is skipped, sparing the dearest reads (the whole match, a common stem) whenever the title
     already answers; a tier is read only when every better one came back short of `want`,
     i.e. whole, so each posting keeps its best tier. `window` (a big set): each tier is looked
-    for among the newest postings first (_newest_window_rows).
+    for among the newest postings first (_newest_window_rows); a tier they hold too few of is
+    then read whole through `thin_fetch` (the planner steered to bitmaps, no index walks): the
+    window has shown it thin among the newest postings, where a walk of the posted_at index
+    would look for it. The planner, multiplying its conditions' frequencies as if independent,
+    walked that index for 'design' in the titles of python postings (estimated 1,717, none at a
+    million postings): 851,226 rows, 808,000 buffers, 5.2 s, cancelled at the statement timeout;
+    its bitmaps of the two (50,293 and 58,149 entries) answer in 53 ms.
     """
     best: dict[int, tuple[int, datetime]] = {}
     fetch = fetch or _rows_fetcher(unmatched, Total(0))
+    thin_fetch = thin_fetch or fetch
 
     # Each tier's two reads, built only when read: a page on a common word reads one window
     # walk and no tier (a queryset filtered and cloned is ~0.2-0.5 ms of CPU for nothing).
@@ -954,6 +965,7 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
         ) or []
     for tier, found, tested in reads:
         rows = None
+        thin = False
         if window and tested is not None:
             rows = [(pk, posted_at) for pk, posted_at, best_tier in in_window if best_tier >= tier][:want]
             if want / 3 <= len(rows) < want:
@@ -966,7 +978,7 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
                 newest = tested().order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want]
                 rows = _newest_window_rows(newest, RECENT_WINDOW * WINDOW_GROWTH) or []
             if len(rows) < want:
-                rows = None
+                rows, thin = None, True
         if rows is None:
             # The ORM's statement, from the set's WHERE and the tier's condition compiled once
             # (not for an exclusion, whose tiers test the match again).
@@ -976,7 +988,8 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
             else:
                 composed = None if parsed.excludes else statements.narrowed_select(
                     unmatched, _TIER_READS[RELEVANCE_TIERS - tier], parsed, _NEWEST_IDS, newest)
-            rows = fetch(composed or found().order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want])
+            rows = (thin_fetch if thin else fetch)(
+                composed or found().order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want])
         for pk, posted_at in rows:
             if pk not in best:  # a better tier read it first
                 best[pk] = (tier, posted_at)
@@ -1028,8 +1041,14 @@ def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> Sear
         # Each tier planned by the planner's own estimates: title words (migration 0012) and
         # title-or-skill words have statistics of their own, and no tier tests the match again
         # (see _ranked_ids), so a skill word is no longer mistaken for a rare title word.
+        window = total.big and total.is_estimate
+        # A tier the newest postings hold too few of is read as a small set's rows are.
+        # Steered for that read alone: the whole match's read after it is a big set's, which a
+        # walk of the posted_at index serves best ('design' with python: 11 ms walked, 180 ms by
+        # its bitmaps).
+        thin_fetch = _rows_fetcher(qs, dataclasses.replace(total, is_estimate=False), scoped=True) if window else None
         page_ids = _ranked_ids(qs, parsed, want, unmatched=unmatched, fetch=_rows_fetcher(qs, total),
-                               stepwise=total.big, window=total.big and total.is_estimate)[offset:want]
+                               stepwise=total.big, window=window, thin_fetch=thin_fetch)[offset:want]
         # A second pass over just the page's rows, so ts_headline (the dearest call here)
         # never runs for rows an OFFSET skips.
         rows = _cards(page_ids, params)
@@ -1130,10 +1149,11 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
         return Total(planned, is_estimate=True, walk=walk, big=big)
     probe = Total(0, big=big)
     parsed = parse_query(params.q, current_aliases()) if params.q else None
+    read = filtered_jobs(params, text_read_alone=True) if big and _filters_broad_beside_text(params, planned) else qs
     # The matches themselves, up to COUNT_CAP + 1, with what ranks and facets them: counted
     # here, and when all are in, the page and the facets are read off them too (Candidates).
-    with bitmap_plans(qs, probe), connections[qs.db].cursor() as cursor:
-        cursor.execute(*_candidates_sql(qs, parsed))
+    with bitmap_plans(read, probe), connections[qs.db].cursor() as cursor:
+        cursor.execute(*_candidates_sql(read, parsed))
         rows = cursor.fetchall()
     if len(rows) <= COUNT_CAP:
         if candidates_out is not None:
@@ -1142,6 +1162,34 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
     if candidates_out is not None:  # read for nothing else: the facets' sample (Candidates.complete)
         candidates_out.append(Candidates(tuple(map(Candidate._make, rows)), complete=False))
     return Total(max(planned, COUNT_CAP + 1), is_estimate=True, big=big)
+
+
+# What the count read reckons a posting tested costs, in index entries read into a bitmap:
+# ~3-10 us against ~0.3-0.5 us at a million postings (see _filters_broad_beside_text).
+ROW_TEST_COST = 20
+
+
+def _filters_broad_beside_text(params: SearchParams, planned: int) -> bool:
+    """Whether the count read should read the text's index alone and test the other filters on
+    the postings it finds (filtered_jobs' text_read_alone), rather than AND their bitmaps to it.
+
+    A bitmap costs ~0.3-0.5 us an index entry whatever it keeps, a posting tested ~3-10 us: at
+    a million postings 'coo' (783 postings) ANDed the 167,316 entries of salary >= 150k, 73-81 ms,
+    where its own bitmap and a test of its rows take 1 ms. The filters' share of the text's
+    postings is the planner's arithmetic: its estimate of the set (`planned`) over the text's
+    alone (an EXPLAIN), the product of the filters' selectivities. Tested, the read stops at
+    COUNT_CAP + 1 rows kept, so it tests the text's postings up to COUNT_CAP / share; ANDed, it
+    reads the filters' entries (at least share x the open postings) and the rows it keeps. A
+    narrow filter beside a common word keeps its bitmap: contract jobs (8 % of postings) beside
+    'kubernetes' (26,000) are 14 ms ANDed, 235 ms tested (every posting of the word is read).
+    """
+    others = dataclasses.replace(params, q="")
+    if not params.q or others.filters_key() == SearchParams().filters_key():
+        return False
+    text = max(_planned_rows(filtered_jobs(SearchParams(q=params.q))), 1)
+    share = min(planned / text, 1.0)
+    tested = text if share * text <= COUNT_CAP else COUNT_CAP / share
+    return tested * ROW_TEST_COST < share * _active_planned() + min(planned, COUNT_CAP) * ROW_TEST_COST
 
 
 _CANDIDATE_COLUMNS = ("pk", "posted_at", "title", "search_title", "remote_policy", "job_type", "experience_level")

@@ -151,6 +151,11 @@ def job_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     if job.slug != slug:
         return HttpResponsePermanentRedirect(job.get_absolute_url())
     context = {"job": job, "similar": similar, **jobs_cache.shared_page_context(request)}
+    if getattr(request, "jobs_shared_page", False):
+        # A page built for everyone says already what the context processors would (an anonymous
+        # visitor, no messages; the rest they add is for logged-in pages), so they are not run: ~4 %
+        # of the page's render. test_posting_page holds the page equal to the one rendered with them.
+        return HttpResponse(render_to_string("jobs/detail.html", {**context, "request": request}))
     return render(request, "jobs/detail.html", context)
 
 

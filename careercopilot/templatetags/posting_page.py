@@ -15,7 +15,7 @@ from django.template.defaultfilters import urlencode
 from django.utils.safestring import mark_safe
 
 from careercopilot.templatetags.listings import JOB_TYPES, REMOTE_POLICIES, choice_label, place_and_policy
-from careercopilot.templatetags.ui import first_words, icon, markdown, salary, time_tag
+from careercopilot.templatetags.ui import first_words, icon, markdown, salary, time_tags
 from jobs.links import address
 from jobs.models import Job
 from jobs.templatetags.jobs_tags import escaped as _e, salary_in_usd, skill_links
@@ -53,6 +53,7 @@ def posting_facts(job: Job):
     if pay := salary(job):
         usd = salary_in_usd(job)
         parts.append(f'<p class="salary">{_e(pay)}' + (f' <span class="muted">({_e(usd)})</span>' if usd else "") + "</p>")
+    time_tag = time_tags()  # the zone, language and clock read once for the page's two dates
     closes = f" · closes {time_tag(job.expires_at)}" if job.expires_at else ""
     parts.append(f'\n    <p class="muted">Posted {time_tag(job.posted_at)}{closes}</p>\n    ')
     is_open = job.is_open

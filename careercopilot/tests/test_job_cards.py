@@ -235,6 +235,7 @@ def test_pagination_links_keep_the_query_and_replace_the_page(client):
 
 def test_a_card_escapes_as_conditional_escape_does():
     from django.utils.functional import lazy
+    from django.utils.html import conditional_escape
 
     from careercopilot.templatetags.listings import _e
     from jobs.templatetags.jobs_tags import escaped
@@ -242,4 +243,5 @@ def test_a_card_escapes_as_conditional_escape_does():
     values = ["", "plain", "a & b", "<b>", 'say "hi"', "it's", "&amp;", "ü ñ €", mark_safe("<mark>x</mark>"), 42, None,
               lazy(lambda: "lazy <x>", str)()]
     for value in values:
-        assert _e(value) == escaped(value) and type(_e(value)) in (str, type(escaped(value))), value
+        assert _e(value) == escaped(value) == conditional_escape(value), value
+        assert type(escaped(value)) in (str, type(conditional_escape(value))), value

@@ -93,3 +93,31 @@ def test_the_page_shows_them(client):
     assert " · closes <time" in page and '<p class="apply"><a class="button" href="https://example.com/a"' in page
     assert "Log in</a> to track this job." in page
     assert '<h2 id="h-about">About the job</h2>' in page and "<title>Plumber &amp; fitter at " in page
+
+
+def test_a_page_built_for_everyone_is_the_page_the_context_processors_would_have_rendered(settings):
+    """The view renders a shared page without the context processors (jobs.views.job_detail):
+    shared_page_context gives what they would for an anonymous visitor with no messages, and
+    nothing else they add is read by an anonymous page. A new processor must be checked here."""
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from jobs import cache as jobs_cache
+    from jobs.similar import _card_of, job_page
+
+    assert settings.TEMPLATES[0]["OPTIONS"]["context_processors"] == [
+        "django.template.context_processors.request", "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages", "notifications.context_processors.bell",
+    ]
+    cards = [_card_of(other) for other in JobFactory.create_batch(3, title="Data engineer")]
+    for shape, fields in SHAPES.items():
+        posting = JobFactory(**{name: value for name, value in fields.items() if "__" not in name and name != "skills"})
+        job, _ = job_page(posting.pk)
+        request = RequestFactory().get(posting.get_absolute_url())
+        request.jobs_shared_page = True
+        for similar in ([], cards):
+            context = {"job": job, "similar": similar, **jobs_cache.shared_page_context(request)}
+            with_processors = render_to_string("jobs/detail.html", context, request=request)
+            assert render_to_string("jobs/detail.html", {**context, "request": request}) == with_processors, shape
+        page = Client().get(posting.get_absolute_url())
+        assert page.status_code == 200 and page.content.decode().startswith(with_processors.split("<h1>")[0]), shape

@@ -98,6 +98,50 @@ def test_a_description_keeps_its_structure_and_loses_any_markup_it_carried():
     assert '<a href="https://a.example" rel="nofollow noopener noreferrer">a</a>' in html
 
 
+
+# Markdown's marks, entities, raw HTML and the characters html5ever rewrites, strung together.
+_MARKDOWN_PIECES = [
+    "#", "##", "###", "####", "######", "*", "**", "_", "-", "+", "1.", "2)", ">", "`", "```", "```py", "    ", "\n", "\n\n",
+    " ", " ", "a", "word", "and", "&", "&amp;", "&quot;", "&copy;", '"', "'", "<", ">", "<b>", "</b>", "<em>", "<p>", "<script>",
+    "[x](http://e.com)", "[y](javascript:alert(1))", "![i](x.png)", "<http://a.b>", "\\", "  \n", "---", "===", "***", "\t", "\r",
+    "\r\n", "\xa0", "\x00", "\x0c", "é", "😀", "<!-- c -->", "|", "~~", "&#65;", "&nbsp;", "&lt;", "&gt;", "- a\n- b",
+    "- a\n\n- b", "1. a\n2. b", "> q", "\u2028", "\ufeff",
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_description_that_skips_the_sanitiser_is_what_the_sanitiser_gives(seed):
+    import random
+
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+
+    from careercopilot.templatetags.ui import _CLEANER, _HEADING
+
+    rng = random.Random(seed)
+    # Half of them without what always sends a description through nh3, so both paths are walked often.
+    pieces = _MARKDOWN_PIECES if seed % 2 else [p for p in _MARKDOWN_PIECES if not set(p) & set('<&"\r\xa0\x00')]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        html = cmarkgfm.markdown_to_html(_HEADING.sub("###", text), options=Options.CMARK_OPT_UNSAFE)
+        assert markdown(text) == _CLEANER.clean(html), repr(text)
+
+
+def test_a_plain_description_skips_the_sanitiser(monkeypatch):
+    from careercopilot.templatetags import ui
+
+    class Refusing:
+        def clean(self, html):
+            raise AssertionError("nh3 called")
+
+    monkeypatch.setattr(ui, "_CLEANER", Refusing())
+    html = markdown("About Pipes & Co\n\n## The role\n\n- Build *things*\n- Review **code** it's `fine`\n\n1. one\n\n> quoted")
+    assert html == ("<p>About Pipes &amp; Co</p>\n<h3>The role</h3>\n<ul>\n<li>Build <em>things</em></li>\n"
+                    "<li>Review <strong>code</strong> it's <code>fine</code></li>\n</ul>\n<ol>\n<li>one</li>\n</ol>\n"
+                    "<blockquote>\n<p>quoted</p>\n</blockquote>\n")
+    with pytest.raises(AssertionError, match="nh3 called"):
+        markdown("[a link](https://example.com)")
+
 @pytest.mark.parametrize("text", [
     "", "one", "  one  two\n\nthree\tfour  ", "a b c", "a b c d", "a b c …", "a b c d …", "a b c\n d e f",
     "<b>bold</b> & more words here", " ".join(f"word{n}" for n in range(300)),

@@ -319,3 +319,27 @@ def test_an_edited_posting_is_never_answered_from_an_expired_copy(visitor, job, 
     response = visitor.get(url)
     assert response["X-Page-Cache"] == "miss"
     assert "Master plumber" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["detail", "search"])
+def test_a_page_built_for_a_gzip_visitor_is_gzipped_once(job, page, monkeypatch):
+    """The copy gzipped for the store is the visitor's answer too: GZipMiddleware does not compress
+    the page a second time. The next visitor who accepts gzip gets that same copy from the store."""
+    import gzip
+
+    from django.middleware import gzip as gzip_middleware
+
+    calls = []
+    real = jobs_cache.compress_string
+    monkeypatch.setattr(jobs_cache, "compress_string", lambda *a, **k: calls.append("store") or real(*a, **k))
+    monkeypatch.setattr(gzip_middleware, "compress_string", lambda *a, **k: calls.append("middleware") or real(*a, **k))
+    url = PAGES[page](job)
+    first = Client().get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert first["X-Page-Cache"] == "miss" and calls == ["store"]
+    assert first["Content-Encoding"] == "gzip" and "Accept-Encoding" in first["Vary"]
+    assert first["Content-Length"] == str(len(first.content))
+    second = Client().get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert second["X-Page-Cache"] == "hit" and second.content == first.content
+    plain = Client().get(url)
+    assert "Content-Encoding" not in plain and gzip.decompress(first.content) == plain.content
+    assert first["Cache-Control"] == plain["Cache-Control"] == "public, max-age=60"
