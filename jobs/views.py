@@ -5,16 +5,13 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 
-from jobs import cache as jobs_cache, plain
+from jobs import cache as jobs_cache
 from jobs.forms import JobSearchForm
 from jobs.search import aliases_read_once
 from jobs.models import Company, Job
 from jobs.vocabulary import FEW_RESULTS, did_you_mean, suggest_terms
-from jobs.selectors import (
-    FacetValue, SearchPage, SearchParams, SearchTimedOut, SkillTag, Sort, Total, job_facets, search_deadline, search_jobs,
-)
+from jobs.selectors import SearchParams, SearchTimedOut, Sort, job_facets, search_deadline, search_jobs
 from jobs.similar import job_page
 
 
@@ -58,55 +55,23 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 # Logged in, the page is built for the visitor (their Track buttons, their CSRF token), but the
-# results are everyone's: the rows, their skills and snippets, the total and the facets are kept
-# as plain data for as long as an anonymous page (60 s, and a new catalogue generation makes a new
-# key), so a seeker's search costs the page's own queries (who they are, what they track), not the
-# search's. The visitor's marks are added by the template in one query (tracked_job_ids).
+# results block is everyone's: it is kept rendered (below) for as long as an anonymous page (60 s,
+# and a new catalogue generation makes a new key), so a seeker's search costs the page's own
+# queries (who they are, what they track), not the search's. The block is built from a search
+# made afresh; its total and facets come from their own caches (jobs.selectors). The rows were
+# also kept as plain data under the canonical query, for a miss of the block with another
+# spelling of the same query (`?q=x&utm=…`): written on every miss and read almost never, that
+# copy cost a tenth of a logged-in miss's CPU (rows to plain data, MessagePack, a SET).
 SEEKER_RESULTS_TIMEOUT = jobs_cache.LIST_PAGE_TIMEOUT
-_PAGE_SCALARS = ("page", "page_size", "has_next", "has_prev", "next_cursor", "prev_cursor", "max_rows")
-
-
-def _results_to_cache(found: tuple[SearchPage, dict]) -> dict:
-    results, facets = found
-    items = []
-    for job in results.items:
-        item = plain.to_plain(job, related=("company",), extra=("snippet_html",))
-        item["skills"] = [[tag.name, tag.slug] for tag in job.skill_list]
-        items.append(item)
-    return {
-        # dataclasses.asdict's fields, without its recursion and deep copies (flat values).
-        "items": items, "total": dict(vars(results.total)), **{name: getattr(results, name) for name in _PAGE_SCALARS},
-        "facets": {name: [dict(vars(value)) for value in values] for name, values in facets.items()},
-    }
-
-
-def _results_from_cache(stored: dict) -> tuple[SearchPage, dict]:
-    items = []
-    for item in stored["items"]:
-        job = plain.from_plain(Job, item)
-        job.snippet_html = mark_safe(job.snippet_html)  # noqa: S308 (escaped and marked by jobs.selectors before it was stored)
-        job.skill_list = [SkillTag(name, slug) for name, slug in item["skills"]]
-        items.append(job)
-    results = SearchPage(items=items, total=Total(**stored["total"]), **{name: stored[name] for name in _PAGE_SCALARS})
-    facets = {name: [FacetValue(**value) for value in values] for name, values in stored["facets"].items()}
-    return results, facets
 
 
 def _seeker_search(request: HttpRequest, params, context: dict) -> None:
-    """The results and facets of a logged-in search, shared by every seeker (see above); the
-    search runs under its deadline only when they are not kept, so a kept one costs no query."""
-    query = jobs_cache.canonical_query(request, tuple(JobSearchForm.base_fields))
-    key = jobs_cache.page_key(f"seeker-results:{jobs_cache.catalogue_generation()}", request.path, query)
-
-    def compute() -> tuple[SearchPage, dict]:
-        # One scope for the search and its facets, as the anonymous page has: the aliases read
-        # once, and the set of matches built once (jobs.selectors.filtered_jobs).
-        with search_deadline(search=request.get_full_path()), aliases_read_once():
-            results = search_jobs(params)
-            return results, job_facets(params, candidates=results.candidates, total=results.total)
-
-    results, facets = jobs_cache.cached_value(key, SEEKER_RESULTS_TIMEOUT, compute, layer="seeker_results",
-                                              to_cache=_results_to_cache, from_cache=_results_from_cache)
+    """The results and facets of a logged-in search, under its deadline."""
+    # One scope for the search and its facets, as the anonymous page has: the aliases read
+    # once, and the set of matches built once (jobs.selectors.filtered_jobs).
+    with search_deadline(search=request.get_full_path()), aliases_read_once():
+        results = search_jobs(params)
+        facets = job_facets(params, candidates=results.candidates, total=results.total)
     context.update(results=results, facets=facets)
     if params.q and results.total.count < FEW_RESULTS and not results.total.is_estimate:
         with search_deadline(search=request.get_full_path()):

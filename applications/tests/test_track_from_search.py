@@ -123,10 +123,32 @@ def test_a_seekers_second_search_costs_two_queries_however_much_she_tracks(alice
     Application.objects.create(user=alice, job=JobFactory(title="Engineer she tracks"))
     alice_client.get("/jobs/?q=engineer")
     # 1 the session's user, 2 which of the shown postings she tracks: the rows, skills, total and
-    # facets are everyone's and kept (jobs.views._seeker_search); no statement timeout to set
+    # facets are everyone's and kept, rendered (jobs.views._build_kept); no statement timeout to set
     with django_assert_num_queries(2):
         response = alice_client.get("/jobs/?q=engineer")
     assert response.status_code == 200 and "Tracked ✓" in response.content.decode()
+
+
+def test_a_seekers_search_keeps_its_rendered_block_and_no_second_copy_of_its_rows(alice_client, alice, monkeypatch):
+    from django.core.cache import cache
+
+    from jobs.cache import seeker_search_key
+
+    make_catalogue(5)
+    stored = []
+    store = cache.set
+    monkeypatch.setattr(cache, "set", lambda key, *args, **kwargs: stored.append(key) or store(key, *args, **kwargs))
+    first = alice_client.get("/jobs/?q=engineer")
+    assert seeker_search_key("/jobs/", "q=engineer") in stored
+    assert not [key for key in stored if "seeker-results" in key]
+    # Another spelling of the same query is built afresh, with the same cards.
+    other = alice_client.get("/jobs/?q=engineer&utm_source=mail")
+    def cards(body: str) -> str:
+        start = body.index('<ul class="job-list">')
+        return body[start:body.index("</section>", start)]
+
+    assert cards(first.content.decode()) == cards(other.content.decode())
+    assert cards(first.content.decode()).count('<li class="job-card">') >= 2
 
 
 def test_kept_results_carry_each_seekers_own_marks(alice_client, alice, bob):

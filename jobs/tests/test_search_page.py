@@ -255,23 +255,6 @@ def test_facets_are_kept_as_their_fields_and_read_back_equal():
     assert selectors.job_facets(params) == facets  # read back from what was kept
 
 
-@pytest.mark.django_db
-def test_a_seekers_results_are_kept_with_their_total_and_facets_as_fields():
-    import dataclasses
-
-    from jobs.views import _results_from_cache, _results_to_cache
-
-    JobFactory(title="Rust engineer", remote_policy="remote")
-    params = selectors.SearchParams(q="rust", sort=selectors.Sort.RELEVANCE)
-    results = selectors.search_jobs(params)
-    facets = selectors.job_facets(params, candidates=results.candidates, total=results.total)
-    kept = _results_to_cache((results, facets))
-    assert kept["total"] == dataclasses.asdict(results.total)
-    assert kept["facets"] == {name: [dataclasses.asdict(value) for value in values] for name, values in facets.items()}
-    again, again_facets = _results_from_cache(kept)
-    assert again.total == results.total and again_facets == facets and [job.pk for job in again.items] == [job.pk for job in results.items]
-
-
 def test_search_forms_share_their_fields_and_no_use_changes_them(client):
     import copy
 
