@@ -120,8 +120,7 @@ def _set_template(alias: str, build: Callable[[tuple], list],
         _shape(filters, leaves)
         qs = Job.objects.using(alias).order_by().filter(*build(filters))
         found = where(qs)
-        where_node = qs.query.where
-        if found is None or len(where_node.children) < 2 or where_node.connector != AND or where_node.negated:
+        if found is None or not _and_of_several(qs.query.where):
             return None
         compiled.append((found, leaves))
     ((sql, params), leaves), ((other_sql, other_params), other_leaves) = compiled
@@ -224,9 +223,10 @@ def _condition_template(alias: str, build: Callable[[ParsedQuery], Q], excludes:
 def _conjunction(qs: JobQuerySet) -> bool:
     """Whether `qs`' WHERE is two conditions or more ANDed (known without building a composed set)."""
     known = qs.__dict__.get("_conjunction")
-    if known is not None:
-        return known
-    where_node = qs.query.where
+    return known if known is not None else _and_of_several(qs.query.where)
+
+
+def _and_of_several(where_node) -> bool:
     return len(where_node.children) >= 2 and where_node.connector == AND and not where_node.negated
 
 
