@@ -1129,6 +1129,19 @@ def _planned_rows(qs: JobQuerySet) -> int:
 _EXPLAIN_JSON = "EXPLAIN (FORMAT json) "
 
 
+def _text_planned(q: str) -> int:
+    """The planner's estimate of the open postings matching `q` alone, asked once a page: the count
+    read's row-test rule and the facets' word sample both weigh a set against its text's."""
+    scope = page_scope()
+    key = ("text_planned", q)
+    if scope is not None and key in scope:
+        return scope[key]
+    rows = _planned_rows(filtered_jobs(SearchParams(q=q)))
+    if scope is not None:
+        scope[key] = rows
+    return rows
+
+
 def _active_planned() -> int:
     # The open postings as filtered_jobs' set with no filter (Job.objects.active().order_by(), its
     # WHERE composed, not built and compiled: jobs.statements): unordered, as the EXPLAIN is.
@@ -1186,7 +1199,7 @@ def _filters_broad_beside_text(params: SearchParams, planned: int) -> bool:
     others = dataclasses.replace(params, q="")
     if not params.q or others.filters_key() == SearchParams().filters_key():
         return False
-    text = max(_planned_rows(filtered_jobs(SearchParams(q=params.q))), 1)
+    text = max(_text_planned(params.q), 1)
     share = min(planned / text, 1.0)
     tested = text if share * text <= COUNT_CAP else COUNT_CAP / share
     return tested * ROW_TEST_COST < share * _active_planned() + min(planned, COUNT_CAP) * ROW_TEST_COST
@@ -1327,8 +1340,7 @@ def _word_sample_limit(params: SearchParams, size: int) -> int:
     parsed = parse_query(params.q, current_aliases())
     if parsed.widened or parsed.excludes or not _ONE_LEXEME.fullmatch(parsed.english):
         return 0
-    word_only = SearchParams(q=params.q)
-    word_rows = size if params.filters_key() == word_only.filters_key() else _planned_rows(filtered_jobs(word_only))
+    word_rows = size if params.filters_key() == SearchParams(q=params.q).filters_key() else _text_planned(params.q)
     share = size / max(word_rows, size)
     if share < WORD_SAMPLE_MIN_SHARE or word_rows >= WORD_SAMPLE_MAX_WORD_SHARE * _active_planned():
         return 0
