@@ -1,0 +1,53 @@
+"""benchmark_search --vocabulary: each vocabulary term's first page, once, with where its time went."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from jobs.tests.conftest import make_catalogue, postgres_only
+from jobs.tests.factories import JobFactory
+from jobs.vocabulary import refresh_search_terms
+
+pytestmark = [pytest.mark.django_db, postgres_only]
+
+
+@pytest.fixture
+def vocabulary():
+    make_catalogue(1000)
+    JobFactory(title="Lighthouse keeper")
+    refresh_search_terms()
+
+
+def test_it_builds_each_term_of_the_ranks_once_and_says_where_the_time_went(vocabulary, tmp_path):
+    out, lines = StringIO(), tmp_path / "terms.jsonl"
+    call_command("benchmark_search", "--no-scenarios", vocabulary="2-6", vocabulary_step=2, vocabulary_out=str(lines), slowest=2, stdout=out)
+    text = out.getvalue()
+    assert "Vocabulary ranks 2-6, every 2th: 3 terms" in text
+    assert "page ms: p50 " in text and ", p99 " in text and ", max " in text
+    assert "time in the database " in text and "in Python " in text
+    assert "cancelled at the statement timeout: 0" in text
+    assert "slowest 2:" in text
+    terms = [json.loads(line) for line in lines.read_text().splitlines()]
+    assert [term["rank"] for term in terms] == [2, 4, 6]
+    for term in terms:
+        assert term["kind"] in ("title", "company", "skill") and term["frequency"] > 0
+        assert 0 < term["sql_ms"] < term["ms"] and term["statements"] >= 2
+        assert term["total"] and term["ids"] and not term["timed_out"]
+        assert sum(term["facets"]["remote"].values()) > 0
+        # Its dearest statements, dearest first, a part of its time in the database.
+        assert [ms for ms, _sql in term["dearest"]] == sorted((ms for ms, _sql in term["dearest"]), reverse=True)
+        assert all(sql for _ms, sql in term["dearest"]) and sum(ms for ms, _sql in term["dearest"]) <= term["sql_ms"] + 0.1
+    # The slowest are named with their statements.
+    slowest = text.split("slowest 2:")[1]
+    assert slowest.count(" ms in ") == 2 and "postings): " in slowest
+
+
+def test_it_refuses_ranks_it_cannot_read(vocabulary):
+    with pytest.raises(CommandError, match="FIRST-LAST"):
+        call_command("benchmark_search", vocabulary="many", stdout=StringIO())
+    with pytest.raises(CommandError, match="No vocabulary terms"):
+        call_command("benchmark_search", vocabulary="90000-90010", stdout=StringIO())
