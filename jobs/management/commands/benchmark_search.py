@@ -64,11 +64,15 @@ INDEX_RE = re.compile(r"(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Back
 def caches_bypassed():
     """Every accessor computes afresh: a benchmark of the cache would measure Redis.
 
-    Except the catalogue's size (one EXPLAIN kept for ten minutes): it is no part of a search.
+    Except what is the catalogue's, not a search's: its size (one EXPLAIN kept for ten minutes)
+    and when its newest few thousand postings begin (jobs.selectors._recent_since, read for minutes).
     """
     original = jobs_cache.cached_value
+    kept = {jobs_cache.active_planned_key()}
+    recent_since_key = getattr(jobs_cache, "recent_since_key", None)  # older code: none
     jobs_cache.cached_value = lambda key, timeout, compute, **kwargs: (
-        original(key, timeout, compute, **kwargs) if key == jobs_cache.active_planned_key() else compute()
+        original(key, timeout, compute, **kwargs)
+        if key in kept or (recent_since_key is not None and key.startswith(recent_since_key(()))) else compute()
     )
     try:
         yield
