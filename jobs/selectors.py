@@ -901,36 +901,28 @@ def _recent_since(rows: int) -> datetime | None:
     return datetime.fromisoformat(bound) if bound else None
 
 
-def _newest_recent(read: JobQuerySet, want: int, rows: int, fetch: Callable[[JobQuerySet | tuple[str, list]], list], *,
-                   parsed: ParsedQuery | None = None, narrowed: Callable[[ParsedQuery], Q] | None = None) -> list | None:
-    """The newest `want` of `read` (narrowed by `narrowed(parsed)`), as (id, posted_at), looked
-    for among the `rows` newest open postings only: when fewer are there, those (only a read of
-    all of them can tell the rest); None when there is no such bound.
+def _newest_recent(read: JobQuerySet, want: int, rows: int, fetch: Callable[[JobQuerySet | tuple[str, list]], list]) -> list | None:
+    """The newest `want` of `read`, as (id, posted_at), looked for among the `rows` newest open
+    postings only: when fewer are there, those (only a read of all of them can tell the rest);
+    None when there is no such bound.
 
-    Why: a tier of a big set, or the match itself, read newest-first is a bitmap of all its
-    postings, each fetched from the heap and sorted. Bounded by posted_at (a time, so the
-    planner knows the range's size), its bitmap is ANDed with the posted_at index's few
-    thousand entries and only the postings in both are fetched: 'Fern Games' (a company: no
-    title or skill holds its words, so the match is its first tier) matches 26,889 postings,
-    estimated 1,224 as its two words are counted as if independent: 25,751 heap pages, 100-330
-    ms, where its newest 21 are among the newest 5,000 postings (112 of them): 12 ms. A
-    walk of the newest postings testing each would read their 1-2 kB documents. A sparse set
-    comes back short at the cost of its bitmap and the range's (~1-2 ms), and is read whole.
+    Why: the match itself, read newest-first, is a bitmap of all its postings, each fetched
+    from the heap and sorted. Bounded by posted_at (a time, so the planner knows the range's
+    size), its bitmap is ANDed with the posted_at index's few thousand entries and only the
+    postings in both are fetched: 'Fern Games' (a company: no title or skill holds its words, so
+    the match is its first tier) matches 26,889 postings, estimated 1,224 as its two words are
+    counted as if independent: 25,751 heap pages, 100-330 ms at a million postings, where its
+    newest 21 are among the newest 5,000 postings (112 of them): 7-12 ms. A walk of the newest
+    postings testing each would read their 1-2 kB documents. A match the window holds too few
+    of costs its bitmap and the range's again (~1-2 ms), and is read whole.
     """
     since = _recent_since(rows)
     if since is None:
         return None
-    tail = f' AND "jobs_job"."posted_at" >= %s{_NEWEST_ORDER} LIMIT {want}'
-    if narrowed is None:
-        composed = statements.select(read, _NEWEST_IDS, (), tail)
-    else:
-        composed = statements.narrowed_select(read, narrowed, parsed, _NEWEST_IDS, tail)
-        read = read.filter(narrowed(parsed))
+    composed = statements.select(read, _NEWEST_IDS, (), f' AND "jobs_job"."posted_at" >= %s{_NEWEST_ORDER} LIMIT {want}')
     if composed is None:
-        found = fetch(read.filter(posted_at__gte=since).order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want])
-    else:
-        found = fetch((composed[0], [*composed[1], since]))
-    return found
+        return fetch(read.filter(posted_at__gte=since).order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want])
+    return fetch((composed[0], [*composed[1], since]))
 
 
 def _rows_to_fill(rows: list, want: int) -> int:
@@ -1027,11 +1019,9 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
                 # of 9,000 and 283,000 entries, 5,700 heap pages, 170-320 ms at a million
                 # postings). With fewer, the wider window too often came back short and was
                 # paid on top of the whole read ("design" in contract titles: 139 + 56 ms).
-                # Its index read bounded to the wider window's time, not a walk testing 20,000 rows.
-                rows = _newest_recent(found(), want, RECENT_WINDOW * WINDOW_GROWTH, fetch) if parsed.excludes else \
-                    _newest_recent(unmatched, want, RECENT_WINDOW * WINDOW_GROWTH, fetch, parsed=parsed,
-                                   narrowed=_TIER_READS[RELEVANCE_TIERS - tier])
-            if rows is None or len(rows) < want:
+                newest = tested().order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want]
+                rows = _newest_window_rows(newest, RECENT_WINDOW * WINDOW_GROWTH) or []
+            if len(rows) < want:
                 rows, thin = None, True
         elif window:
             # The match itself: no window walk tested it (its document is the big one), but its
