@@ -43,9 +43,11 @@ def _catalogue(fern_at, size: int) -> None:
 
 @pytest.fixture
 def steered_as_big(monkeypatch):
-    """A catalogue of hundreds read as a million's is: its sets big, its totals estimates."""
+    """A catalogue of hundreds read as a million's is: its sets big, counted past COUNT_CAP (their
+    totals estimates) where the planner expected fewer than ESTIMATE_ONLY_ABOVE."""
     monkeypatch.setattr(selectors, "BIG_CATALOGUE", 10)
-    monkeypatch.setattr(selectors, "ESTIMATE_ONLY_ABOVE", 10)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    monkeypatch.setattr(selectors, "ESTIMATE_ONLY_ABOVE", 100_000)
     monkeypatch.setattr(selectors, "RECENT_WINDOW", WINDOW)
 
 
@@ -100,3 +102,17 @@ def test_a_stale_bound_still_gives_the_exhaustive_page(steered_as_big, monkeypat
     monkeypatch.setattr(selectors, "_recent_since", lambda rows: stale)
     params = SearchParams(q="Fern Games", sort=Sort.RELEVANCE, page_size=5)
     assert [job.pk for job in search_jobs(params).items] == exhaustive_ranked_ids(params, limit=5)
+
+
+def test_a_set_the_planner_knows_is_big_is_read_as_before(steered_as_big, monkeypatch):
+    """Estimated past ESTIMATE_ONLY_ABOVE, a set's newest rows are a walk of the posted_at index
+    for the planner: cheaper than the bounded read's bitmap of all its words' entries."""
+    _catalogue(range(0, 600, 3), 600)
+    monkeypatch.setattr(selectors, "ESTIMATE_ONLY_ABOVE", 10)
+    params = SearchParams(q="Fern Games", sort=Sort.RELEVANCE, page_size=5)
+    with CaptureQueriesContext(connection) as queries:
+        page = search_jobs(params)
+    assert page.total.is_estimate and page.total.count >= 10
+    assert [job.pk for job in page.items] == exhaustive_ranked_ids(params, limit=5)
+    (read,) = _match_reads(queries)
+    assert BOUND not in read, read
