@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from applications.models import Application, Status
 from jobs.links import address, addresses
+from jobs.templatetags.jobs_tags import escaped
 
 register = template.Library()
 
@@ -144,7 +145,7 @@ def track_buttons(context, tracked: frozenset[int] = frozenset()) -> Callable[[o
     if context["request"].user.is_authenticated:
         return lambda job: track_button(context, job, tracked)
     track_url = addresses("application_track", int)
-    return lambda job: f"\n{_TRACK_LINK.format(conditional_escape(track_url(int(job.pk))))}\n"
+    return lambda job: f"\n{_TRACK_LINK.format(escaped(track_url(int(job.pk))))}\n"
 
 
 @register.simple_tag(takes_context=True)
