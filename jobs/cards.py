@@ -119,7 +119,7 @@ def card_rows(page_ids: list[int], tsquery: str | None) -> list[Job] | None:
         rows = cursor.fetchall()
     set_company = Job.company.field.set_cached_value
     name, position = compiled.annotation
-    job_from_db, company_from_db = _from_db(Job), _from_db(Company)
+    job_from_db, company_from_db = instance_maker(Job), instance_maker(Company)
     jobs = []
     for row in rows:
         job = job_from_db(alias, compiled.job_names, row[compiled.job_columns])
@@ -129,7 +129,7 @@ def card_rows(page_ids: list[int], tsquery: str | None) -> list[Job] | None:
     return jobs
 
 
-def _from_db(model):
+def instance_maker(model):
     """`model.from_db`, or, when nothing listens to its instances being made (pre_init, post_init),
     the same instance made without Model.__init__: its loaded values put in its __dict__ as
     __init__ sets them (every field here a plain attribute or a descriptor that stores it there),
