@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from applications.models import Application, Status
 from jobs.links import address, addresses
-from jobs.templatetags.jobs_tags import escaped
+from jobs.templatetags.jobs_tags import escaped, sub_slots
 
 register = template.Library()
 
@@ -180,10 +180,10 @@ def seeker_marks(context, kept: dict) -> SafeString:
             return "" if job is None else track_form(context, job) if match.group(1) else track_button(context, job)
 
         return mark_safe(_TRACK_SLOT.sub(anonymous, kept["html"]))  # noqa: S308 (kept markup and format_html's)
-    titles = {pk: conditional_escape(title) for pk, title in kept["jobs"]}
+    titles = {pk: escaped(title) for pk, title in kept["jobs"]}
     tracked = _tracked_among(request.user.pk, list(titles)) if titles else frozenset()
     csrf = _csrf_input(context.get("csrf_token"))
-    back = conditional_escape(request.get_full_path())
+    back = escaped(request.get_full_path())
     head, _, tail = _track_url(_URL_PROBE).partition(str(_URL_PROBE))  # every card's URL from one address()
 
     def fill(match) -> str:
@@ -195,4 +195,4 @@ def seeker_marks(context, kept: dict) -> SafeString:
             return "\n" if pk in tracked else f"{_form_markup(pk, f'{head}{pk}{tail}', csrf, back)}\n"
         return f"\n{_tracked_markup(pk, title) if pk in tracked else _button_markup(pk, title, f'{head}{pk}{tail}')}\n"
 
-    return mark_safe(_TRACK_SLOT.sub(fill, kept["html"]))  # noqa: S308 (kept markup; every value escaped)
+    return mark_safe(sub_slots(_TRACK_SLOT, "<!--track", kept["html"], fill))  # noqa: S308 (kept markup; every value escaped)

@@ -30,7 +30,7 @@ from django.utils.translation import get_language
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from jobs.templatetags.jobs_tags import escaped
+from jobs.templatetags.jobs_tags import escaped, sub_slots
 
 register = template.Library()
 
@@ -132,9 +132,9 @@ def fill_ago_slots(html: str, now=None):
     utc = dt.timezone.utc
 
     def text(match) -> str:
-        return ago(dt.datetime.fromtimestamp(int(match.group(1)) / 1_000_000, utc), now)
+        return _ago_text(dt.datetime.fromtimestamp(int(match.group(1)) / 1_000_000, utc), now)
 
-    return mark_safe(_AGO_SLOT.sub(text, html))  # noqa: S308 (plain text put into our own markup)
+    return mark_safe(sub_slots(_AGO_SLOT, "<!--ago:", html, text))  # noqa: S308 (plain text put into our own markup)
 
 
 @register.simple_tag

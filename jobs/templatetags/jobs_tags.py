@@ -29,6 +29,25 @@ def escaped(value) -> str:
     return conditional_escape(value)
 
 
+def sub_slots(pattern: re.Pattern, prefix: str, markup: str, fill) -> str:
+    """pattern.sub(fill, markup) for a pattern whose every match starts with `prefix`: the same
+    text, with str.find looking for the prefix instead of the regular expression engine (a kept
+    search block's 33 KB of markup: ~40 -> ~5 µs a scan, two scans a logged-in search page)."""
+    parts, start, at = [], 0, markup.find(prefix)
+    while at >= 0:
+        match = pattern.match(markup, at)
+        if match is None:
+            at = markup.find(prefix, at + 1)
+            continue
+        parts += (markup[start:at], fill(match))
+        start = match.end()
+        at = markup.find(prefix, start)
+    if not parts:
+        return markup
+    parts.append(markup[start:])
+    return "".join(parts)
+
+
 @register.simple_tag(name="address")
 def address_tag(name: str, *args: int | str) -> str:
     """`{% url name arg … %}` for a URL whose arguments are numbers and slugs, reversed once per
