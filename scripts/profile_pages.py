@@ -205,7 +205,8 @@ def measure(name: str, kind: dict, *, warmup: int, requests: int, native: int, i
 
 def save_html(directory: str, terms: list[str], seeker: str, postings: int) -> None:
     """Each page kind's HTML for `terms` and `postings` postings, to diff one tree's pages with
-    another's (CSRF tokens, new on every response, masked)."""
+    another's (masked: CSRF tokens, new on every response, the facets' sampled "~N" counts and the
+    relative times, which move between two runs minutes apart)."""
     import re
 
     import django
@@ -219,6 +220,8 @@ def save_html(directory: str, terms: list[str], seeker: str, postings: int) -> N
     pages += [(f"seeker-{i}", "/jobs/", f"q={term}", cookie) for i, term in enumerate(terms)]
     pages += [(f"posting-{pk}", f"/jobs/{pk}/{slug}/", "", "") for pk, slug in _postings(postings)]
     token = re.compile(rb'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
+    sampled = re.compile(rb'\(~[0-9,]+\)')
+    relative = re.compile(rb'(<time [^>]*>)(?:just now|in [0-9]+ [a-z]+|[0-9]+ [a-z]+ ago)</time>')
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     for name, path, query, with_cookie in pages:
@@ -226,7 +229,7 @@ def save_html(directory: str, terms: list[str], seeker: str, postings: int) -> N
         response = application(_environ(path, query, cookie=with_cookie), lambda s, h, e=None: status.append(s))
         body = b"".join(response)
         response.close()
-        (out / f"{name}.html").write_bytes(status[0].encode() + b"\n" + token.sub(rb"\1(token)", body))
+        (out / f"{name}.html").write_bytes(status[0].encode() + b"\n" + relative.sub(rb"\1(ago)</time>", sampled.sub(b"(~N)", token.sub(rb"\1(token)", body))))
 
 
 # --- the driver ------------------------------------------------------------------------------
