@@ -17,6 +17,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from applications.models import Application, Status
+from jobs.cards import id_array
 from jobs.links import address, addresses
 from jobs.templatetags.jobs_tags import escaped, sub_slots
 
@@ -69,7 +70,7 @@ def _tracked_among(user_id: int, job_ids: list[int]) -> frozenset[int]:
     if connection.vendor != "postgresql":  # the embedded default (SQLite): no arrays, no LATERAL
         return frozenset(Application.objects.filter(user_id=user_id, job_id__in=job_ids).values_list("job_id", flat=True))
     with connection.cursor() as cursor:
-        cursor.execute(_TRACKED_SQL, [job_ids, user_id])
+        cursor.execute(_TRACKED_SQL, [id_array(job_ids), user_id])
         return frozenset(row[0] for row in cursor.fetchall())
 
 
