@@ -38,7 +38,7 @@ def test_it_builds_each_term_of_the_ranks_once_and_says_where_the_time_went(voca
     out, lines = StringIO(), tmp_path / "terms.jsonl"
     call_command("benchmark_search", "--no-scenarios", vocabulary="2-6", vocabulary_step=2, vocabulary_out=str(lines), slowest=2, stdout=out)
     text = out.getvalue()
-    assert "Vocabulary ranks 2-6, every 2th: 3 terms" in text
+    assert "Vocabulary ranks 2-6, one rank in 2: 3 terms" in text
     assert "page ms: p50 " in text and ", p99 " in text and ", max " in text
     assert "time in the database " in text and "in Python " in text
     assert "cancelled at the statement timeout: 0" in text

@@ -351,7 +351,7 @@ class Command(BaseCommand):
         chosen = [(first + i, *term) for i, term in enumerate(terms) if i % max(step, 1) == 0]
         if not chosen:
             raise CommandError(f"No vocabulary terms at ranks {first}-{last}; run refresh_search_terms.")
-        self.stdout.write(f"\nVocabulary ranks {first:,}-{last:,}" + (f", every {step}th" if step > 1 else "")
+        self.stdout.write(f"\nVocabulary ranks {first:,}-{last:,}" + (f", one rank in {step}" if step > 1 else "")
                           + f": {len(chosen):,} terms, each term's first anonymous page once (rows, total, facets, "
                           f"did you mean), caches bypassed; load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         built = []
