@@ -34,6 +34,10 @@ SYMBOL_RULES: tuple[tuple[str, str], ...] = (
 SYMBOL_TOKENS = frozenset({"cplusplus", "csharp", "fsharp", "dotnet"})
 _SYMBOLS = [(re.compile(pattern), replacement) for pattern, replacement in SYMBOL_RULES]
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
+# A word, or words joined by slashes ("ci/cd", "tcp/ip", "a/b", "24/7"): PostgreSQL's parser
+# reads the joined form as one token (a file path), so a document holds 'ci/cd', never 'ci' and
+# 'cd', and a query for the words alone found nothing.
+_UNIT_RE = re.compile(r"[a-z0-9]+(?:/[a-z0-9]+)*")
 _TERM_RE = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 
 
@@ -93,11 +97,29 @@ def _alternative(token: str, aliases: dict[str, str], weights: str) -> str:
     return options[0] if len(options) == 1 else "(" + " | ".join(options) + ")"
 
 
-def _query_text(terms: list[tuple[bool, list[str]]], aliases: dict[str, str], weights: str = "") -> str:
+def _units(phrase: str) -> list[list[str]]:
+    """A phrase's words (tokens), grouped where slashes join them: "CI/CD pipelines" ->
+    [["ci", "cd"], ["pipelines"]]."""
+    return [unit.split("/") for unit in _UNIT_RE.findall(normalise_symbols(phrase))]
+
+
+def _unit_text(words: list[str], aliases: dict[str, str], weights: str) -> str:
+    """A word, or slash-joined words as the documents hold them ('ci/cd', one token) or as
+    words in a row (a posting that wrote "CI and CD" spaced out, or "ci cd"). The joined form is
+    quoted: [a-z0-9/] only, so it cannot carry tsquery syntax, and to_tsquery reads it with the
+    parser the documents were written with."""
+    spaced = " <-> ".join(_alternative(word, aliases, weights) for word in words)
+    if len(words) == 1:
+        return spaced
+    joined = "'" + "/".join(words) + "'"
+    return f"({_lexeme(joined, weights)} | {spaced})"
+
+
+def _query_text(terms: list[tuple[bool, list[list[str]]]], aliases: dict[str, str], weights: str = "") -> str:
     parts = []
-    for negated, words in terms:
-        expression = " <-> ".join(_alternative(word, aliases, weights) for word in words)
-        if len(words) > 1:
+    for negated, units in terms:
+        expression = " <-> ".join(_unit_text(words, aliases, weights) for words in units)
+        if len(units) > 1:
             expression = f"({expression})"
         parts.append(f"!{expression}" if negated else expression)
     return " & ".join(parts)
@@ -121,11 +143,12 @@ def parse_query(text: str, aliases: dict[str, str] | None = None) -> ParsedQuery
 def _parse_query(text: str, aliases: dict[str, str] | None) -> ParsedQuery:
     aliases = aliases or {}
     phrases = plain_terms(text)
-    terms = [(negated, words) for negated, phrase in phrases if (words := tokens(phrase))]
+    terms = [(negated, units) for negated, phrase in phrases if (units := _units(phrase))]
     if not any(not negated for negated, _ in terms):
         return ParsedQuery("", "", "")
     widened = any(normalise_symbols(phrase) != phrase.lower() for _, phrase in phrases) or any(
-        word in aliases or word in SYMBOL_TOKENS or word.endswith("js") for _, words in terms for word in words)
+        word in aliases or word in SYMBOL_TOKENS or word.endswith("js")
+        for _, units in terms for words in units for word in words)
     return ParsedQuery(
         simple=_query_text(terms, aliases),
         title=_query_text(terms, aliases, "A"),

@@ -114,6 +114,30 @@ def test_symbols_in_skills_are_found_too(client):
     assert titles(client.get("/jobs/", {"q": "c++"})) == ["Engine programmer"]
 
 
+@pytest.mark.parametrize(("query", "expected"), [
+    ("CI/CD", ["Release engineer", "Platform engineer"]),
+    ("ci/cd", ["Release engineer", "Platform engineer"]),
+    ('"CI/CD pipelines"', ["Platform engineer"]),
+    ("TCP/IP", ["Network engineer"]),
+    ("A/B testing", ["Growth analyst"]),
+])
+def test_words_joined_by_a_slash_are_found_as_the_postings_write_them(client, query, expected):
+    # PostgreSQL's parser keeps "CI/CD" as one token ('ci/cd'), in a title, a skill's name or a
+    # description alike; a query split into "ci" and "cd" found none of them.
+    JobFactory(title="Release engineer", skills=[SkillFactory(name="CI/CD", slug="ci-cd")], posted_at=ago(0))
+    JobFactory(title="Platform engineer", description="You will own our CI/CD pipelines.", posted_at=ago(1))
+    JobFactory(title="Network engineer", description="Routing, TCP/IP and BGP.", posted_at=ago(2))
+    JobFactory(title="Growth analyst", skills=[SkillFactory(name="A/B Testing", slug="ab-testing")], posted_at=ago(3))
+    JobFactory(title="Data engineer", description="CD players and CI budgets.", posted_at=ago(4))
+    assert titles(client.get("/jobs/", {"q": query})) == expected
+
+
+def test_slash_joined_words_are_asked_for_as_one_token_or_as_words_in_a_row():
+    assert parse_query("CI/CD").simple == "('ci/cd' | ci <-> cd)"
+    assert parse_query("ci/cd pipelines -jenkins").title == "('ci/cd':A | ci:A <-> cd:A) & pipelines:A & !jenkins:A"
+    assert parse_query("ci/cd' | x").simple == "('ci/cd' | ci <-> cd) & x"  # no quote or operator gets through
+
+
 def test_a_query_cannot_inject_tsquery_syntax(client):
     JobFactory(title="Python developer")
     for query in ["python & !", "python:*", "(python", "'python'", "python <-> |", "!!"]:
