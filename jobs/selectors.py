@@ -653,7 +653,7 @@ def _in_transaction(using: str):
 
 @contextmanager
 def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False, gin_limit: int = 0,
-                 scoped: bool = False):
+                 scoped: bool = False, walks_after: bool = False):
     """Plan the enclosed queries with bitmap index scans (PostgreSQL; a no-op elsewhere).
 
     Two blind spots of the planner at a million rows, both measured by benchmark_search:
@@ -685,7 +685,8 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     statements (SAVEPOINT, ROLLBACK TO, RELEASE) where this takes one. After an error the
     transaction is aborted and nothing reads in it again, so the limit is left as it is.
     `scoped`: every setting made here is put back so, for a read steered in a transaction whose
-    later reads are not (a thin relevance tier's, see _ranked_ids).
+    later reads are not (a thin relevance tier's, see _ranked_ids). `walks_after`: only
+    `no_index_walks` is put back so (a read with row tests, see _compute_total).
     """
     if not total.big:
         yield
@@ -698,10 +699,11 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     sql = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings)
     values = [item for pair in settings.items() for item in pair]
     connection = connections[qs.db]
-    if gin_limit or scoped:
+    if gin_limit or scoped or (walks_after and no_index_walks):
         # What a thinned read changes for itself alone is read in the statement that sets it
         # and set back after the read.
-        own = list(settings) if scoped else ["gin_fuzzy_search_limit", *(["enable_indexscan"] if no_index_walks else [])]
+        own = list(settings) if scoped else [*(["gin_fuzzy_search_limit"] if gin_limit else []),
+                                             *(["enable_indexscan"] if no_index_walks else [])]
         reset = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in own)
         with _in_transaction(qs.db), connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in own) + ", " + sql.removeprefix("SELECT "),
@@ -1202,8 +1204,8 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
     # With row tests, bitmaps only: an index scan reads its postings in the index's order, which
     # sorts them by the columns tested (contract + senior in job_type_experience_remote_salary_idx:
     # the remote ones last, 18,924 rows walked for 1,001 remote locations; 5,500 by a bitmap).
-    # For this read alone (scoped): the page's later reads may walk an index.
-    with bitmap_plans(read, probe, no_index_walks=bool(tested), scoped=bool(tested)), connections[qs.db].cursor() as cursor:
+    # For this read alone: the page's later reads may walk an index.
+    with bitmap_plans(read, probe, no_index_walks=bool(tested), walks_after=True), connections[qs.db].cursor() as cursor:
         cursor.execute(*_candidates_sql(read, parsed))
         rows = cursor.fetchall()
     if len(rows) <= COUNT_CAP:
@@ -1248,8 +1250,11 @@ def _filter_rows(params: SearchParams) -> dict[str, int]:
                            [value for _, values in branches for value in values])
             plan = cursor.fetchone()[0]
         plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-        plans = plan["Plans"] if len(names) > 1 else [plan]
-        rows = {name: int(branch["Plan Rows"]) for name, branch in zip(names, plans, strict=True)}
+        plans = plan.get("Plans", []) if len(names) > 1 else [plan]
+        # A branch the planner proves empty is left out of the plan: then none is told apart
+        # (and the set is empty, so any read of it is cheap).
+        if len(plans) == len(names):
+            rows = {name: int(branch["Plan Rows"]) for name, branch in zip(names, plans, strict=True)}
     if scope is not None:
         scope[key] = rows
     return rows
@@ -1407,7 +1412,7 @@ def _sample_groups(qs: JobQuerySet, columns: list[str], steering: Total, *, big_
         if sample.rows >= FACET_MIN_SAMPLE:
             return sample
     read, tested = _sample_read(qs, steering, params, size, FACET_SAMPLE)
-    return _Sample(_grouped_sample(read, columns, steering, FACET_SAMPLE, no_index_walks=tested, scoped=tested))
+    return _Sample(_grouped_sample(read, columns, steering, FACET_SAMPLE, no_index_walks=tested, walks_after=True))
 
 
 def _sample_read(qs: JobQuerySet, steering: Total, params: SearchParams | None, size: int | None,
@@ -1468,13 +1473,13 @@ def _word_sample_limit(params: SearchParams, size: int) -> int:
 
 
 def _grouped_sample(qs: JobQuerySet, columns: list[str], steering: Total, limit: int, *, gin_limit: int = 0,
-                    no_index_walks: bool = False, scoped: bool = False) -> list[tuple]:
+                    no_index_walks: bool = False, walks_after: bool = False) -> list[tuple]:
     composed = statements.select(qs, ", ".join(f'"jobs_job"."{column}" AS "{column}"' for column in columns), (), f" LIMIT {limit}")
     sample_sql, sql_params = composed or qs.values(*columns)[:limit].query.sql_with_params()
     column_list = ", ".join(f"col{i}" for i in range(len(columns)))
     aliased = ", ".join(f"{connections[qs.db].ops.quote_name(c)} AS col{i}" for i, c in enumerate(columns))
     sql = f"SELECT {column_list}, COUNT(*) FROM (SELECT {aliased} FROM ({sample_sql}) AS inner_sample) AS sample GROUP BY {column_list}"
-    with bitmap_plans(qs, steering, gin_limit=gin_limit, no_index_walks=no_index_walks, scoped=scoped), \
+    with bitmap_plans(qs, steering, gin_limit=gin_limit, no_index_walks=no_index_walks, walks_after=walks_after), \
             connections[qs.db].cursor() as cursor:
         cursor.execute(sql, sql_params)
         return cursor.fetchall()
