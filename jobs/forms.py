@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from django import forms
 from django.core.validators import URLValidator
 from django.utils.text import slugify
+from django.utils.choices import BaseChoiceIterator
 
 from jobs.dates import BoundedDateTimeField
 from jobs.models import Job
@@ -52,6 +53,21 @@ class CursorField(forms.Field):
         return Cursor(after=direction == "a", posted_at=posted_at, pk=int(pk))
 
 
+class CurrencyChoices(BaseChoiceIterator):
+    """The salary filter's currencies (the repository's rates table, jobs.salaries), read on first
+    use rather than at import, then kept as the table is. Given as a callable, Django normalises
+    its list again on every iteration: 41 pairs, ~0.2 ms, for the select's options on every search
+    page built and for the field's validation of a chosen currency."""
+
+    def __iter__(self):
+        return iter(_currency_choices())
+
+
+@lru_cache(maxsize=1)
+def _currency_choices() -> list[tuple[str, str]]:
+    return [(code, code) for code in known_currencies()]
+
+
 class JobSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, strip=True, label="Search")
     location = forms.CharField(required=False, max_length=100, strip=True)
@@ -62,7 +78,7 @@ class JobSearchForm(forms.Form):
     salary_min = forms.IntegerField(required=False, min_value=0, max_value=10_000_000_000, label="Salary at least")
     salary_max = forms.IntegerField(required=False, min_value=0, max_value=10_000_000_000, label="Salary at most")
     salary_currency = forms.ChoiceField(
-        required=False, choices=lambda: [(code, code) for code in known_currencies()], label="Salary currency",
+        required=False, choices=CurrencyChoices(), label="Salary currency",
         help_text="The currency of the salary bounds, a year; postings in other currencies are converted.",
     )
     company = forms.CharField(required=False, max_length=200, strip=True)

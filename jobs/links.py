@@ -90,6 +90,36 @@ def addresses(name: str, *kinds: type) -> Callable[..., str]:
 
 def _filler(name: str, probes: tuple) -> Callable[..., str]:
     layout = _layout(name, probes, get_script_prefix(), get_urlconf())
+    # A posting's address (an id, a slug) and a company's (a slug), forty a search page: the
+    # arguments _fill_layout would write unchanged, tested and put in place in one expression
+    # (15 -> 5 K instructions an address); anything else goes to _fill_layout as before.
+    if layout is not None and probes == (_NUMBER_PROBE, _SLUG_PROBE):
+        head, middle, tail = layout
+
+        def number_and_slug(number, slug) -> str:
+            if type(number) is int and number >= 0 and type(slug) is str and _PLAIN.match(slug):
+                return f"{head}{number}{middle}{slug}{tail}"
+            return _fill_layout(layout, name, (number, slug))
+
+        return number_and_slug
+    if layout is not None and probes == (_SLUG_PROBE,):
+        head, tail = layout
+
+        def slug_only(slug) -> str:
+            if type(slug) is str and _PLAIN.match(slug):
+                return f"{head}{slug}{tail}"
+            return _fill_layout(layout, name, (slug,))
+
+        return slug_only
+    if layout is not None and probes == (_NUMBER_PROBE,):
+        head, tail = layout
+
+        def number_only(number) -> str:
+            if type(number) is int and number >= 0:
+                return f"{head}{number}{tail}"
+            return _fill_layout(layout, name, (number,))
+
+        return number_only
     return lambda *args: _fill_layout(layout, name, args)
 
 

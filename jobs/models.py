@@ -143,8 +143,10 @@ class JobQuerySet(models.QuerySet):
         return self.filter(*plain_text_conditions(text))
 
     def for_cards(self) -> JobQuerySet:
-        """What a result card shows, without the two big columns it does not."""
-        return self.select_related("company").defer("description", "search_vector", "search_title", "company__description")
+        """What a result card shows, without the big columns it does not, nor the rows' own
+        timestamps (a page of twenty read 118 timestamps, 80 of them these, each parsed in Python)."""
+        return self.select_related("company").defer("description", "search_vector", "search_title", "created_at", "updated_at",
+                                                    "company__description", "company__created_at", "company__updated_at")
 
 
 class ExchangeRate(models.Model):

@@ -17,7 +17,9 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from applications.models import Application, Status
+from jobs.cards import id_array
 from jobs.links import address, addresses
+from jobs.templatetags.jobs_tags import escaped, sub_slots
 
 register = template.Library()
 
@@ -68,7 +70,7 @@ def _tracked_among(user_id: int, job_ids: list[int]) -> frozenset[int]:
     if connection.vendor != "postgresql":  # the embedded default (SQLite): no arrays, no LATERAL
         return frozenset(Application.objects.filter(user_id=user_id, job_id__in=job_ids).values_list("job_id", flat=True))
     with connection.cursor() as cursor:
-        cursor.execute(_TRACKED_SQL, [job_ids, user_id])
+        cursor.execute(_TRACKED_SQL, [id_array(job_ids), user_id])
         return frozenset(row[0] for row in cursor.fetchall())
 
 
@@ -144,7 +146,7 @@ def track_buttons(context, tracked: frozenset[int] = frozenset()) -> Callable[[o
     if context["request"].user.is_authenticated:
         return lambda job: track_button(context, job, tracked)
     track_url = addresses("application_track", int)
-    return lambda job: f"\n{_TRACK_LINK.format(conditional_escape(track_url(int(job.pk))))}\n"
+    return lambda job: f"\n{_TRACK_LINK.format(escaped(track_url(int(job.pk))))}\n"
 
 
 @register.simple_tag(takes_context=True)
@@ -179,10 +181,10 @@ def seeker_marks(context, kept: dict) -> SafeString:
             return "" if job is None else track_form(context, job) if match.group(1) else track_button(context, job)
 
         return mark_safe(_TRACK_SLOT.sub(anonymous, kept["html"]))  # noqa: S308 (kept markup and format_html's)
-    titles = {pk: conditional_escape(title) for pk, title in kept["jobs"]}
+    titles = {pk: escaped(title) for pk, title in kept["jobs"]}
     tracked = _tracked_among(request.user.pk, list(titles)) if titles else frozenset()
     csrf = _csrf_input(context.get("csrf_token"))
-    back = conditional_escape(request.get_full_path())
+    back = escaped(request.get_full_path())
     head, _, tail = _track_url(_URL_PROBE).partition(str(_URL_PROBE))  # every card's URL from one address()
 
     def fill(match) -> str:
@@ -194,4 +196,4 @@ def seeker_marks(context, kept: dict) -> SafeString:
             return "\n" if pk in tracked else f"{_form_markup(pk, f'{head}{pk}{tail}', csrf, back)}\n"
         return f"\n{_tracked_markup(pk, title) if pk in tracked else _button_markup(pk, title, f'{head}{pk}{tail}')}\n"
 
-    return mark_safe(_TRACK_SLOT.sub(fill, kept["html"]))  # noqa: S308 (kept markup; every value escaped)
+    return mark_safe(sub_slots(_TRACK_SLOT, "<!--track", kept["html"], fill))  # noqa: S308 (kept markup; every value escaped)

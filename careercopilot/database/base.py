@@ -15,15 +15,18 @@ for one that is not.
 
 from __future__ import annotations
 
+import datetime as dt
 import select
 import threading
 import time
+from functools import lru_cache
 
 from django.conf import settings
+from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from django.db.utils import OperationalError
 from django_prometheus.db.backends.postgresql.base import DatabaseWrapper as PrometheusDatabaseWrapper
 from django_prometheus.db.common import ExportingCursorWrapper
-from psycopg import pq
+from psycopg import adapt, pq
 from psycopg_pool import ConnectionPool
 
 _counting_cursors: dict[tuple, type] = {}  # (cursor class, alias, vendor) -> django-prometheus's counting subclass
@@ -72,12 +75,54 @@ def check_connection(conn) -> None:
     ConnectionPool.check_connection(conn)
 
 
+_UTC = dt.timezone.utc
+_from_iso = dt.datetime.fromisoformat
+
+
+class TimestamptzLoader(BaseTzLoader):
+    """Django's timestamptz loader (psycopg's pure-Python parser, a regular expression and eight
+    int() a value, then the zone replaced), reading a UTC value as one C call instead: a search
+    page built on a miss reads ~330 timestamps, ~1 M instructions that way. A connection talking
+    UTC (Django sets the session's TimeZone to UTC with USE_TZ) writes `2026-12-02 05:00:00.123+00`,
+    which datetime.fromisoformat reads to the same aware datetime, `timezone.utc` its zone. Anything
+    else (another zone, a non-ISO DateStyle, BC, infinity, a year past 9999) goes through Django's
+    loader, which answers or refuses it as before."""
+
+    def __init__(self, oid: int, context=None):
+        super().__init__(oid, context)
+        # psycopg's loader keeps the session's zone as _timezone; Django's keeps the one it wants as timezone.
+        self._utc_iso = self.timezone is _UTC and getattr(self, "_timezone", None) is _UTC
+
+    def load(self, data):
+        if self._utc_iso:
+            try:
+                value = _from_iso(bytes(data).decode())
+            except ValueError:
+                value = None
+            if value is not None and value.tzinfo is _UTC:
+                return value
+        return super().load(data)
+
+
+@lru_cache(maxsize=8)
+def _adapters(template: adapt.AdaptersMap, timezone) -> adapt.AdaptersMap:
+    """Django's adapters for a connection (its template per USE_TZ and zone), with the loader
+    above for timestamptz. Its `timezone` is Django's, so a cursor finds the loader it expects
+    and registers no other (DatabaseWrapper.create_cursor)."""
+    adapters = adapt.AdaptersMap(template)
+    adapters.register_loader("timestamptz", type("TimestamptzLoader", (TimestamptzLoader,), {"timezone": timezone, "__module__": __name__}))
+    return adapters
+
+
 class DatabaseWrapper(PrometheusDatabaseWrapper):
     def get_connection_params(self):
         """django-prometheus's: Django's, the cursor class its counting subclass. It makes that
         subclass anew on every call, and Django calls this on every connect, so on every request
-        with the pool (whose connections do not even use the answer): ~8 of its ~11 us. Made once."""
+        with the pool (whose connections do not even use the answer): ~8 of its ~11 us. Made once.
+        The adapters read timestamps faster (TimestamptzLoader)."""
         conn_params = super(PrometheusDatabaseWrapper, self).get_connection_params()
+        if settings.USE_TZ and "context" in conn_params:
+            conn_params["context"] = _adapters(conn_params["context"], self.timezone)
         key = (conn_params["cursor_factory"], self.alias, self.vendor)
         counting = _counting_cursors.get(key)
         if counting is None:

@@ -31,14 +31,20 @@ def choice_label(choices: dict, value) -> str:
     return str(label) if isinstance(label, Promise) else label
 
 
-def place_and_policy(job) -> str:
+def place_and_policy(job, policies: dict | None = None) -> str:
     """Where, escaped: the location and the remote policy, "Remote" once (a location that only
-    says remote is the policy already)."""
+    says remote is the policy already). `policies`: the policies' labels escaped (_Page's)."""
     location = job.location
-    policy = _e(choice_label(REMOTE_POLICIES, job.remote_policy))
+    policy = policies.get(job.remote_policy) if policies else None
+    if policy is None:
+        policy = _e(choice_label(REMOTE_POLICIES, job.remote_policy))
     if location and str(location).lower() not in ("remote", "anywhere"):
         return f"{_e(location)} · {policy}"
     return policy
+
+
+def _escaped_labels(choices: dict) -> dict:
+    return {value: _e(choice_label(choices, value)) for value in choices}
 
 
 class _Page:
@@ -55,6 +61,10 @@ class _Page:
             self.track = track_buttons(context, context.get("tracked", ""))
         self.job_url, self.company_url = job_urls(), company_urls()
         self.time_tag = time_tags("slot" if self.keep else "ago")
+        # The labels in the page's language and the icons, escaped once, as plain strings (a safe
+        # string put in an f-string costs a call to its __str__): ~8 K instructions a card.
+        self.policies, self.job_types = _escaped_labels(REMOTE_POLICIES), _escaped_labels(JOB_TYPES)
+        self.icons = {name: str.__str__(icon(name)) for name in ("building", "pin", "money", "clock")}
 
 
 def job_card(context, job, *, show_skills: bool = False, show_track: bool = False, page: _Page | None = None) -> str:
@@ -62,13 +72,15 @@ def job_card(context, job, *, show_skills: bool = False, show_track: bool = Fals
     every seeker: slots for the Track button and the relative time, filled per response) and
     `tracked` (the visitor's tracked postings, for the Track button); `page`, that already looked up."""
     page = page or _Page(context, show_track=show_track)
+    icons = page.icons
     pay = salary(job)
     if pay:
         usd = salary_in_usd(job)
         usd = f' <span class="salary-usd">({_e(usd)})</span>' if usd else ""
-        pay = f"<li>{icon('money')}{_e(pay)}{usd}</li>"
+        pay = f"<li>{icons['money']}{_e(pay)}{usd}</li>"
     snippet = getattr(job, "snippet_html", None)
-    snippet = f'<p class="snippet">{_e(sentence_start(snippet))}</p>' if snippet else ""
+    # sentence_start's answer is markup already (a safe string): nothing for escaping to do.
+    snippet = f'<p class="snippet">{str.__str__(sentence_start(snippet))}</p>' if snippet else ""
     track = ""
     if show_track:
         track = f"<!--track:{job.pk}-->" if page.keep else page.track(job)
@@ -77,16 +89,19 @@ def job_card(context, job, *, show_skills: bool = False, show_track: bool = Fals
     skills = ('<ul class="tags" aria-label="Skills">'
               + "".join(f"<li>{_e(skill.name)}</li>" for skill in skills) + "</ul>") if skills else ""
     company = job.company
+    job_type = page.job_types.get(job.job_type)
+    if job_type is None:
+        job_type = _e(choice_label(JOB_TYPES, job.job_type))
     return (
         '<li class="job-card">\n'
         f'  <a class="job-title" href="{_e(page.job_url(job.pk, job.slug))}"><strong>{_e(job.title)}</strong></a>\n'
         '  <ul class="meta">\n'
-        f'    <li>{icon("building")}<a href="{_e(page.company_url(company.slug))}">{_e(company.name)}</a></li>\n'
+        f'    <li>{icons["building"]}<a href="{_e(page.company_url(company.slug))}">{_e(company.name)}</a></li>\n'
         "    \n"
-        f'    <li>{icon("pin")}{place_and_policy(job)}</li>\n'
-        f"    <li>{_e(choice_label(JOB_TYPES, job.job_type))}</li>\n"
+        f'    <li>{icons["pin"]}{place_and_policy(job, page.policies)}</li>\n'
+        f"    <li>{job_type}</li>\n"
         f"    {pay}\n"
-        f'    <li>{icon("clock")}{page.time_tag(job.posted_at)}</li>\n'
+        f'    <li>{icons["clock"]}{page.time_tag(job.posted_at)}</li>\n'
         "  </ul>\n"
         f"  {snippet}\n"
         f"  {track}\n"

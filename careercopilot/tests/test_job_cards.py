@@ -181,6 +181,21 @@ def test_time_tags_made_for_a_whole_page_are_what_time_tag_writes(frozen, style)
                 assert tag(other) == ui.time_tag(other, style)
 
 
+@pytest.mark.parametrize("style", ["ago", "slot", "date"])
+def test_time_tags_name_no_zone_for_a_wall_time_the_clocks_repeat_as_time_tag(frozen, style):
+    # London's clocks go back at 01:00 UTC on 25 October 2026: 01:30 local happens twice.
+    london = zoneinfo.ZoneInfo("Europe/London")
+    moments = [dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC), dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC),
+               dt.datetime(2026, 3, 29, 0, 59, tzinfo=dt.UTC), dt.datetime(2026, 3, 29, 1, 0, tzinfo=dt.UTC)]
+    for zone in (london, dt.timezone(dt.timedelta(hours=5, minutes=30)), zoneinfo.ZoneInfo("Etc/UTC")):
+        with timezone.override(zone):
+            tag = ui.time_tags(style)
+            for moment in moments:
+                assert tag(moment) == ui.time_tag(moment, style), (zone, moment)
+    with timezone.override(london):
+        assert 'title="25 Oct 2026, 01:30 "' in ui.time_tags(style)(moments[0])
+
+
 @pytest.mark.django_db
 def test_track_buttons_made_for_a_whole_page_are_what_track_button_writes(django_user_model):
     from applications.templatetags.applications_tags import track_button, track_buttons

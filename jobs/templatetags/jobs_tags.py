@@ -1,11 +1,15 @@
 import html
 import re
+from functools import lru_cache
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.html import conditional_escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from jobs.links import address
 from jobs.models import Job
@@ -27,6 +31,32 @@ def escaped(value) -> str:
     if type(value) is str:
         return html.escape(value) if _ESCAPED_CHARACTER(value) else value
     return conditional_escape(value)
+
+
+def sub_slots(pattern: re.Pattern, prefix: str, markup: str, fill) -> str:
+    """pattern.sub(fill, markup) for a pattern whose every match starts with `prefix`: the same
+    text, with str.find looking for the prefix instead of the regular expression engine (a kept
+    search block's 33 KB of markup: ~40 -> ~5 µs a scan, two scans a logged-in search page)."""
+    parts, start, at = [], 0, markup.find(prefix)
+    while at >= 0:
+        match = pattern.match(markup, at)
+        if match is None:
+            at = markup.find(prefix, at + 1)
+            continue
+        parts += (markup[start:at], fill(match))
+        start = match.end()
+        at = markup.find(prefix, start)
+    if not parts:
+        return markup
+    parts.append(markup[start:])
+    return "".join(parts)
+
+
+@register.simple_tag(name="address")
+def address_tag(name: str, *args: int | str) -> str:
+    """`{% url name arg … %}` for a URL whose arguments are numbers and slugs, reversed once per
+    worker (jobs.links.address): the search page's form printed three, ~60 µs each."""
+    return address(name, *args)
 
 
 @register.simple_tag(takes_context=True)
@@ -83,6 +113,25 @@ def skill_links(skills):
         f'<li><a href="{list_url}?skills={escaped(skill.slug)}">{escaped(skill.name)}</a></li>' for skill in skills))
 
 
+@lru_cache(maxsize=16)
+def _commas_every_three(language: str | None) -> bool:
+    return intcomma(1_234_567_890) == "1,234,567,890"
+
+
+@receiver(setting_changed)
+def _forget_number_formats(*, setting: str, **kwargs) -> None:
+    _commas_every_three.cache_clear()  # tests that change USE_THOUSAND_SEPARATOR, NUMBER_GROUPING …
+
+
+def thousands(count) -> str:
+    """intcomma(count), for a count: Python's own grouping where the language groups digits by
+    threes with commas (intcomma looks the language's formats up each call: 24 µs, fifteen a
+    search page's facets)."""
+    if type(count) is int and count >= 0 and _commas_every_three(get_language()):
+        return f"{count:,}"
+    return str(intcomma(count))
+
+
 @register.simple_tag
 def facet_options(name: str, values):
     """A facet's checkboxes with their counts (jobs.selectors.FacetValue): what a template loop of
@@ -91,5 +140,5 @@ def facet_options(name: str, values):
     return mark_safe("".join(  # noqa: S308 (every value escaped)
         f'\n      <label><input type="checkbox" id="f-{name}-{escaped(v.value)}" name="{name}" value="{escaped(v.value)}"'
         f'{" checked" if v.selected else ""}> {escaped(v.label)} <span class="count">({"~" if v.approximate else ""}'
-        f'{escaped(intcomma(v.count) if v.count >= 1000 else str(v.count))})</span></label>\n    '
+        f'{escaped(thousands(v.count) if v.count >= 1000 else str(v.count))})</span></label>\n    '
         for v in values))

@@ -92,3 +92,11 @@ def test_it_makes_the_instances_through_the_orm_when_something_listens_for_them(
     finally:
         post_init.disconnect(listener, sender=Job)
     assert made == read and loaded(read[0]) == loaded(orm_cards([postings[0].pk], "python")[0])
+
+
+def test_ids_go_as_an_array_literal_and_anything_else_as_a_list():
+    assert cards.id_array([3, 1, 2]) == "{3,1,2}" and cards.id_array(iter([])) == "{}"
+    assert cards.id_array([1, True]) == [1, True] and cards.id_array([1, "2"]) == [1, "2"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT x FROM unnest(%s::bigint[]) x", [cards.id_array([5, 2**40, 7])])
+        assert [row[0] for row in cursor.fetchall()] == [5, 2**40, 7]

@@ -188,3 +188,20 @@ def test_the_page_statement_is_prepared_again_on_a_new_session():
     assert job_page(job.pk)[0].title == "Plumber"  # PREPARE outlives the rolled-back transaction
     connection.close()
     assert job_page(job.pk)[0].title == "Plumber" and _prepared_here(_PAGE_STATEMENT) == 1
+
+
+def test_the_posting_page_reads_the_instances_the_orm_reads():
+    """The posting and its company, made without Model.__init__: what the ORM's read of the same
+    columns gives (the rest deferred), loaded value for loaded value."""
+    from jobs.similar import _COMPANY_FIELDS, _JOB_FIELDS, job_page, store_similar
+    from jobs.tests.test_card_reads import loaded
+
+    company = CompanyFactory(name="Acme <Corp>", website="https://acme.example", headquarters="Berlin")
+    job = JobFactory(title="Plumber", company=company, skills=[SkillFactory(name="Python")], expires_at=None)
+    store_similar(job.pk, [])
+    found, _ = job_page(job.pk)
+    twin = Job.objects.only(*_JOB_FIELDS).get(pk=job.pk)
+    twin_company = type(company).objects.only(*_COMPANY_FIELDS).get(pk=company.pk)
+    assert loaded(found) == {**loaded(twin), "values": {**loaded(twin)["values"], "skill_list": found.skill_list}}
+    assert loaded(found.company) == loaded(twin_company)
+    assert [skill.name for skill in found.skill_list] == ["Python"]
