@@ -306,6 +306,16 @@ def active_planned_key() -> str:
     return "jobs:active-planned"
 
 
+# Any bound is a correct one (jobs.selectors._recent_since), so no generation: a stale bound
+# only holds the few postings that arrived since it was read.
+RECENT_SINCE_TIMEOUT = 10 * 60
+
+
+def recent_since_key(sizes: tuple[int, ...]) -> str:
+    # When the newest few thousand open postings begin: bounds a search's reads, never shown.
+    return f"jobs:recent-since:{':'.join(map(str, sizes))}"
+
+
 def page_key(name: str, path: str, canonical_query: str) -> str:
     # The generation is stored in the value, not the key, so one round trip reads the
     # generation and the page together (a page built under an older one is a miss).

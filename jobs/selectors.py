@@ -918,6 +918,50 @@ def _newest_window_rows(read: JobQuerySet, size: int, enough: Callable[[tuple], 
         return rows
 
 
+def _recent_since(rows: int) -> datetime | None:
+    """When the `rows` newest open postings begin (RECENT_WINDOW, or the wider window): the
+    posted_at of the last of them; None when fewer are open. Any time is a correct bound, as
+    posted_at >= it is always a prefix of the newest-first order: cached for minutes, a stale
+    bound only holds the postings that arrived since (an index-only read of 25,000 entries
+    otherwise, ~4 ms at a million postings)."""
+    sizes = (RECENT_WINDOW, RECENT_WINDOW * WINDOW_GROWTH)
+
+    def read() -> list[str | None]:
+        one = ('(SELECT "posted_at" FROM "jobs_job" WHERE "is_active" '
+               'ORDER BY "posted_at" DESC, "id" DESC OFFSET %s LIMIT 1)')
+        with connections[Job.objects.db].cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(one for _ in sizes), [size - 1 for size in sizes])
+            return [bound.isoformat() if bound else None for bound in cursor.fetchone()]
+
+    bounds = jobs_cache.cached_value(jobs_cache.recent_since_key(sizes), jobs_cache.RECENT_SINCE_TIMEOUT, read, layer="planner")
+    bound = bounds[sizes.index(rows)]
+    return datetime.fromisoformat(bound) if bound else None
+
+
+def _newest_recent(read: JobQuerySet, want: int, rows: int, fetch: Callable[[JobQuerySet | tuple[str, list]], list]) -> list | None:
+    """The newest `want` of `read`, as (id, posted_at), looked for among the `rows` newest open
+    postings only: when fewer are there, those (only a read of all of them can tell the rest);
+    None when there is no such bound.
+
+    Why: the match itself, read newest-first, is a bitmap of all its postings, each fetched
+    from the heap and sorted. Bounded by posted_at (a time, so the planner knows the range's
+    size), its bitmap is ANDed with the posted_at index's few thousand entries and only the
+    postings in both are fetched: 'Fern Games' (a company: no title or skill holds its words, so
+    the match is its first tier) matches 26,889 postings, estimated 1,224 as its two words are
+    counted as if independent: 25,751 heap pages, 100-330 ms at a million postings, where its
+    newest 21 are among the newest 5,000 postings (112 of them): 7-12 ms. A walk of the newest
+    postings testing each would read their 1-2 kB documents. A match the window holds too few
+    of costs its bitmap and the range's again (~1-2 ms), and is read whole.
+    """
+    since = _recent_since(rows)
+    if since is None:
+        return None
+    composed = statements.select(read, _NEWEST_IDS, (), f' AND "jobs_job"."posted_at" >= %s{_NEWEST_ORDER} LIMIT {want}')
+    if composed is None:
+        return fetch(read.filter(posted_at__gte=since).order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want])
+    return fetch((composed[0], [*composed[1], since]))
+
+
 def _rows_to_fill(rows: list, want: int) -> int:
     """How many more rows of a window walk to ask for, from the best tier's share of those read:
     enough, by that share and half as many again, to complete `want` of it (so a walk whose best
@@ -932,7 +976,8 @@ def _rows_to_fill(rows: list, want: int) -> int:
 
 def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: JobQuerySet,
                 fetch: Callable[[JobQuerySet | tuple[str, list]], list] | None = None, stepwise: bool = False,
-                window: bool = False, thin_fetch: Callable[[JobQuerySet | tuple[str, list]], list] | None = None) -> list[int]:
+                window: bool = False, thin_fetch: Callable[[JobQuerySet | tuple[str, list]], list] | None = None,
+                match_bounded: bool = False) -> list[int]:
     """The first `want` matches in relevance order, exactly as ranking every match would give them.
 
     The newest `want` of each tier, merged on (tier, posted_at, id). As the tiers nest, a
@@ -949,7 +994,12 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
     would look for it. The planner, multiplying its conditions' frequencies as if independent,
     walked that index for 'design' in the titles of python postings (estimated 1,717, none at a
     million postings): 851,226 rows, 808,000 buffers, 5.2 s, cancelled at the statement timeout;
-    its bitmaps of the two (50,293 and 58,149 entries) answer in 53 ms.
+    its bitmaps of the two (50,293 and 58,149 entries) answer in 53 ms. `match_bounded`: the match
+    itself (tier 1) is looked for among the newest postings first (_newest_recent): a set the
+    planner estimated under ESTIMATE_ONLY_ABOVE yet counted past COUNT_CAP, which it reads by a
+    bitmap of all its postings. One it knows is big it reads by a walk of the posted_at index,
+    cheaper than the bounded read's bitmap of all the words' entries ('regress' in one location:
+    1,651 buffers walked, 3,802 bounded).
     """
     best: dict[int, tuple[int, datetime]] = {}
     fetch = fetch or _rows_fetcher(unmatched, Total(0))
@@ -1016,6 +1066,15 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
                 rows = _newest_window_rows(newest, RECENT_WINDOW * WINDOW_GROWTH) or []
             if len(rows) < want:
                 rows, thin = None, True
+        elif window and match_bounded:
+            # The match itself: no window walk tested it (its document is the big one), but its
+            # newest rows are looked for among the newest postings first all the same, in a
+            # window four times wider when the first holds some but too few (as a tier's above).
+            rows = _newest_recent(qs, want, RECENT_WINDOW, fetch)
+            if rows is not None and want / 3 <= len(rows) < want:
+                rows = _newest_recent(qs, want, RECENT_WINDOW * WINDOW_GROWTH, fetch)
+            if rows is not None and len(rows) < want:
+                rows = None
         if rows is None:
             # The ORM's statement, from the set's WHERE and the tier's condition compiled once
             # (not for an exclusion, whose tiers test the match again).
@@ -1085,7 +1144,8 @@ def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> Sear
         # its bitmaps).
         thin_fetch = _rows_fetcher(qs, dataclasses.replace(total, is_estimate=False), scoped=True) if window else None
         page_ids = _ranked_ids(qs, parsed, want, unmatched=unmatched, fetch=_rows_fetcher(qs, total),
-                               stepwise=total.big, window=window, thin_fetch=thin_fetch)[offset:want]
+                               stepwise=total.big, window=window, thin_fetch=thin_fetch,
+                               match_bounded=total.count < ESTIMATE_ONLY_ABOVE)[offset:want]
         # A second pass over just the page's rows, so ts_headline (the dearest call here)
         # never runs for rows an OFFSET skips.
         rows = _cards(page_ids, params)

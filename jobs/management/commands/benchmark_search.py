@@ -19,6 +19,13 @@ timeout), caches bypassed, p50/p95 per cell.
 --relevance: the judged queries of jobs/relevance_set.py at full size: p50/p95 and the share
 of queries whose shown top 10 equals an exhaustive ranking's top 10 (the same ordering,
 computed over every match with no bound).
+--vocabulary 21-2020: the first anonymous page of each vocabulary term of those frequency ranks
+(jobs.SearchTerm: titles, companies, skills, most postings first; the crowd's rarer searches are
+ranks 21-2,020), built once each as the view builds it (rows, total, facets, "did you mean"; not
+the template), caches bypassed: p50/p95/p99/max, the share of the time spent in the database,
+each kind's figures and the slowest terms with their dearest statements. --vocabulary-step 25
+takes every 25th rank; --vocabulary-out FILE writes each term's figures and results (ids, total,
+facets) as JSON lines, so two trees' runs can be compared term by term.
 Read-only: it writes nothing to the database. Runs on older code too (features it lacks are
 skipped), so one copy of the catalogue gives before/after figures from the same run.
 """
@@ -26,6 +33,7 @@ skipped), so one copy of the catalogue gives before/after figures from the same 
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import re
 import time
@@ -36,6 +44,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchRank
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import F
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -55,11 +64,15 @@ INDEX_RE = re.compile(r"(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Back
 def caches_bypassed():
     """Every accessor computes afresh: a benchmark of the cache would measure Redis.
 
-    Except the catalogue's size (one EXPLAIN kept for ten minutes): it is no part of a search.
+    Except what is the catalogue's, not a search's: its size (one EXPLAIN kept for ten minutes)
+    and when its newest few thousand postings begin (jobs.selectors._recent_since, read for minutes).
     """
     original = jobs_cache.cached_value
+    kept = {jobs_cache.active_planned_key()}
+    recent_since_key = getattr(jobs_cache, "recent_since_key", None)  # older code: none
     jobs_cache.cached_value = lambda key, timeout, compute, **kwargs: (
-        original(key, timeout, compute, **kwargs) if key == jobs_cache.active_planned_key() else compute()
+        original(key, timeout, compute, **kwargs)
+        if key in kept or (recent_since_key is not None and key.startswith(recent_since_key(()))) else compute()
     )
     try:
         yield
@@ -90,11 +103,17 @@ class Command(BaseCommand):
         parser.add_argument("--matrix-rows", help="Only these filter rows of the matrix (comma-separated names, e.g. 'skills,remote+salary+skills').")
         parser.add_argument("--relevance", action="store_true", help="The relevance set's queries: latency and top-10 agreement.")
         parser.add_argument("--three-words", default="senior data engineer")
+        parser.add_argument("--vocabulary", metavar="FIRST-LAST",
+                            help="The first search page of each vocabulary term of these frequency ranks (1 = most postings), e.g. 21-2020.")
+        parser.add_argument("--vocabulary-step", type=int, default=1, help="Every Nth rank of --vocabulary.")
+        parser.add_argument("--vocabulary-out", metavar="FILE", help="Each term's figures and results as JSON lines.")
+        parser.add_argument("--slowest", type=int, default=10, help="How many of the slowest vocabulary terms to detail.")
 
     def handle(self, *args, repeat: int, common: str | None, rare: str | None, deep_page: int, naive_repeat: int,
                no_explain: bool, no_scenarios: bool = False, matrix: bool = False, matrix_repeat: int = 10,
                relevance: bool = False, three_words: str = "senior data engineer", very_common: str | None = None,
-               matrix_rows: str | None = None, **options):
+               matrix_rows: str | None = None, vocabulary: str | None = None, vocabulary_step: int = 1,
+               vocabulary_out: str | None = None, slowest: int = 10, **options):
         if connection.vendor != "postgresql":
             raise CommandError("benchmark_search measures PostgreSQL full-text search; set DATABASE_URL.")
         self.repeat = repeat
@@ -105,6 +124,11 @@ class Command(BaseCommand):
                           f"count cap {selectors.COUNT_CAP:,}.")
         if total < 1000:
             raise CommandError("Too few jobs to measure anything; seed the database first.")
+        if vocabulary:
+            self._vocabulary(_ranks(vocabulary), step=vocabulary_step, out=vocabulary_out, slowest=slowest)
+            if no_scenarios and not (matrix or relevance):
+                self.stdout.write(f"Load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+                return
         common = common or self._pick_term(share=0.10)
         very_common = very_common or self._pick_term(share=0.40)
         rare = rare or self._pick_term(share=0.0)
@@ -317,6 +341,49 @@ class Command(BaseCommand):
         self.stdout.write(f"  suggestions ({len(prefixes)} prefixes of those queries, uncached): "
                           f"p50 {percentile(samples, 50):.2f} ms, p95 {percentile(samples, 95):.2f} ms")
 
+    # --- the vocabulary ---------------------------------------------------------------------
+
+    def _vocabulary(self, ranks: tuple[int, int], *, step: int, out: str | None, slowest: int) -> None:
+        from jobs.models import SearchTerm
+
+        first, last = ranks
+        terms = list(SearchTerm.objects.order_by("-frequency", "key").values_list("term", "kind", "frequency")[first - 1 : last])
+        chosen = [(first + i, *term) for i, term in enumerate(terms) if i % max(step, 1) == 0]
+        if not chosen:
+            raise CommandError(f"No vocabulary terms at ranks {first}-{last}; run refresh_search_terms.")
+        self.stdout.write(f"\nVocabulary ranks {first:,}-{last:,}" + (f", one rank in {step}" if step > 1 else "")
+                          + f": {len(chosen):,} terms, each term's first anonymous page once (rows, total, facets, "
+                          f"did you mean), caches bypassed; load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        built = []
+        with caches_bypassed(), open(out, "w") if out else _nowhere() as lines:
+            for rank, term, kind, frequency in chosen:
+                page = _first_page_measured(term)
+                page.update(rank=rank, term=term, kind=kind, frequency=frequency)
+                built.append(page)
+                if lines is not None:
+                    lines.write(json.dumps(page) + "\n")
+        timed = [page["ms"] for page in built]
+        sql = [page["sql_ms"] for page in built]
+        spent, in_sql = sum(timed), sum(sql)
+        self.stdout.write(f"  page ms: p50 {percentile(timed, 50):.1f}, p95 {percentile(timed, 95):.1f}, "
+                          f"p99 {percentile(timed, 99):.1f}, max {max(timed):.1f}; statements a page p50 "
+                          f"{percentile([page['statements'] for page in built], 50):.0f}")
+        self.stdout.write(f"  SQL ms: p50 {percentile(sql, 50):.1f}, p95 {percentile(sql, 95):.1f}, p99 {percentile(sql, 99):.1f}, "
+                          f"max {max(sql):.1f}; time in the database {in_sql / spent:.0%}, in Python {1 - in_sql / spent:.0%} "
+                          f"(total {spent / 1000:.1f} s)")
+        timed_out = [page["term"] for page in built if page["timed_out"]]
+        self.stdout.write(f"  cancelled at the statement timeout: {len(timed_out)}" + (f" ({', '.join(timed_out[:10])})" if timed_out else ""))
+        for kind in sorted({page["kind"] for page in built}):
+            of_kind = [page["ms"] for page in built if page["kind"] == kind]
+            self.stdout.write(f"  {kind:<8} n={len(of_kind):<5} p50 {percentile(of_kind, 50):6.1f}  p95 {percentile(of_kind, 95):6.1f}  "
+                              f"max {max(of_kind):6.1f} ms")
+        self.stdout.write(f"  slowest {min(slowest, len(built))}:")
+        for page in sorted(built, key=lambda page: page["ms"], reverse=True)[:slowest]:
+            self.stdout.write(f"    {page['term']!r} ({page['kind']}, rank {page['rank']:,}, {page['frequency']:,} postings): "
+                              f"{page['ms']:.1f} ms, SQL {page['sql_ms']:.1f} ms in {page['statements']} statements, total {page['total']}")
+            for ms, sql_text in page["dearest"]:
+                self.stdout.write(f"      {ms:7.1f} ms  {sql_text}")
+
     # --- helpers ----------------------------------------------------------------------------
 
     def _pick_term(self, *, share: float) -> str:
@@ -382,3 +449,93 @@ class Command(BaseCommand):
                 self.stdout.write(f"    under: {settings_sql}")
             self.stdout.write(f"    indexes used: {', '.join(indexes) or 'none'}")
             self.stdout.write("    " + plan.replace("\n", "\n    "))
+
+
+def _ranks(text: str) -> tuple[int, int]:
+    """'21-2020' -> (21, 2020), frequency ranks counted from 1."""
+    first, _, last = text.partition("-")
+    try:
+        ranks = int(first), int(last or first)
+    except ValueError:
+        raise CommandError(f"--vocabulary takes FIRST-LAST ranks, e.g. 21-2020, not {text!r}") from None
+    if not 1 <= ranks[0] <= ranks[1]:
+        raise CommandError(f"--vocabulary takes ranks 1 <= FIRST <= LAST, not {text!r}")
+    return ranks
+
+
+@contextmanager
+def _nowhere():
+    yield None
+
+
+@contextmanager
+def _statements_timed(spent: list[list]):
+    """Each statement's SQL and the ms spent on it: its execute and, for a server-side cursor
+    (a window walk), the fetches of its rows, where the database computes them."""
+    by_cursor: dict[int, list] = {}
+    fetchmany = CursorWrapper.fetchmany if "fetchmany" in vars(CursorWrapper) else None
+
+    def timed(execute, sql, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            record = [sql, (time.perf_counter() - began) * 1000]
+            spent.append(record)
+            by_cursor[id(context["cursor"])] = record
+
+    def timed_fetchmany(self, *args, **kwargs):
+        began = time.perf_counter()
+        try:
+            with self.db.wrap_database_errors:  # as CursorWrapper's own: a cancelled fetch is an OperationalError
+                return self.cursor.fetchmany(*args, **kwargs)
+        finally:
+            if id(self) in by_cursor:
+                by_cursor[id(self)][1] += (time.perf_counter() - began) * 1000
+
+    CursorWrapper.fetchmany = timed_fetchmany
+    try:
+        with connection.execute_wrapper(timed):
+            yield
+    finally:
+        if fetchmany is None:
+            del CursorWrapper.fetchmany
+        else:
+            CursorWrapper.fetchmany = fetchmany
+
+
+DEAREST_SHOWN = 3
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _first_page_measured(term: str) -> dict:
+    """A term's first anonymous /jobs/ page as the view builds it (jobs.views.job_list, less the
+    template): its ms, its ms in the database, its dearest statements and what it showed."""
+    from jobs.forms import JobSearchForm
+    from jobs.search import aliases_read_once
+    from jobs.vocabulary import FEW_RESULTS, did_you_mean
+
+    form = JobSearchForm({"q": term})
+    if not form.is_valid():
+        raise CommandError(f"The vocabulary term {term!r} is not a valid search: {form.errors.as_text()}")
+    params = form.params()
+    spent: list[list] = []
+    page: dict = {"timed_out": False, "ids": [], "total": "", "facets": {}}
+    began = time.perf_counter()
+    with _statements_timed(spent):
+        try:
+            with selectors.search_deadline(search=term), aliases_read_once():
+                results = search_jobs(params)
+                facets = selectors.job_facets(params, candidates=results.candidates, total=results.total)
+                if params.q and results.total.count < FEW_RESULTS and not results.total.is_estimate:
+                    did_you_mean(params.q)
+            page.update(ids=[job.pk for job in results.items], total=str(results.total),
+                        facets={name: {value.value: value.count for value in values if value.count}
+                                for name, values in facets.items()})
+        except selectors.SearchTimedOut:
+            page["timed_out"] = True
+    page["ms"] = (time.perf_counter() - began) * 1000
+    page["sql_ms"] = sum(ms for _sql, ms in spent)
+    page["statements"] = len(spent)
+    page["dearest"] = [(round(ms, 1), _WHITESPACE.sub(" ", sql)[:220]) for sql, ms in sorted(spent, key=lambda s: s[1], reverse=True)[:DEAREST_SHOWN]]
+    return page
