@@ -233,20 +233,23 @@ class _RowTest(Func):
     output_field = BooleanField()
 
 
-def filtered_jobs(params: SearchParams, *, text_read_alone: bool = False) -> JobQuerySet:
+def filtered_jobs(params: SearchParams, *, text_read_alone: bool = False,
+                  row_tested: frozenset[str] = frozenset()) -> JobQuerySet:
     """Active postings matching the query and every filter, in no particular order.
 
     `text_read_alone` (PostgreSQL, with a query): the text is the only index read and every
     other filter a row test on the postings it finds: for a read whose text index read is made
     small by other means (a thinned facet sample, _sample_groups).
+    `row_tested` (PostgreSQL): these filters (TESTABLE_FILTERS' names) are row tests on the
+    postings the others' index reads find, not index reads of their own (see _row_tested).
     Built once a page (within aliases_read_once): the search, its total and its facets read the
     same set, and each built it (~0.5 ms of CPU) and compiled its WHERE (jobs.statements) again.
     """
     scope = page_scope()
-    key = ("filtered_jobs", params.filters_key(), text_read_alone)
+    key = ("filtered_jobs", params.filters_key(), text_read_alone, tuple(sorted(row_tested)))
     if scope is not None and key in scope:
         return scope[key]
-    qs = _filtered_jobs(params, text_read_alone=text_read_alone)
+    qs = _filtered_jobs(params, text_read_alone=text_read_alone, row_tested=row_tested)
     if scope is not None:
         scope[key] = qs
     return qs
@@ -277,16 +280,39 @@ class _SetFilters(NamedTuple):
     # PostgreSQL, within a company or with the text read alone: the column filters as row tests.
     row_tests: bool
     text_read_alone: bool
+    # PostgreSQL: for each of TESTABLE_FILTERS, whether it is a row test (filtered_jobs' row_tested).
+    tested: tuple[bool, ...] = ()
 
 
-def _filtered_jobs(params: SearchParams, *, text_read_alone: bool) -> JobQuerySet:
+# The filters a read can make row tests one by one (filtered_jobs' row_tested), SearchParams' names.
+TESTABLE_FILTERS = ("location", "remote", "job_type", "experience", "salary_min", "skills", "posted_within")
+
+
+def _filtered_jobs(params: SearchParams, *, text_read_alone: bool, row_tested: frozenset[str] = frozenset()) -> JobQuerySet:
     # Composed (jobs.statements.composed_set): the ORM built the same set through a queryset
     # and compiled its WHERE on every page, three times a page (the set, the set without its
     # text for the relevance tiers, the facets' sample): ~0.5 ms of CPU each.
-    return statements.composed_set(_set_conditions, _set_filters(params, text_read_alone=text_read_alone))
+    return statements.composed_set(_set_conditions, _set_filters(params, text_read_alone=text_read_alone,
+                                                                 row_tested=row_tested))
 
 
-def _set_filters(params: SearchParams, *, text_read_alone: bool) -> _SetFilters:
+def _set_filters(params: SearchParams, *, text_read_alone: bool, row_tested: frozenset[str] = frozenset()) -> _SetFilters:
+    # The lookups (aliases, locations, company and skill ids) once a page for every set of it.
+    scope = page_scope()
+    key = ("set_filters", params.filters_key())
+    looked_up = scope.get(key) if scope is not None else None
+    if looked_up is None:
+        looked_up = _looked_up_filters(params, text_read_alone=False)
+        if scope is not None:
+            scope[key] = looked_up
+    postgres = connections[Job.objects.db].vendor == "postgresql"
+    tested = tuple(postgres and name in row_tested for name in TESTABLE_FILTERS)
+    if text_read_alone and postgres and params.q:
+        return looked_up._replace(text_tested_last=False, row_tests=True, text_read_alone=True, tested=tested)
+    return looked_up._replace(tested=tested)
+
+
+def _looked_up_filters(params: SearchParams, *, text_read_alone: bool) -> _SetFilters:
     now = timezone.now()
     postgres = connections[Job.objects.db].vendor == "postgresql"
     text_read_alone = text_read_alone and postgres and bool(params.q)
@@ -347,31 +373,38 @@ def _set_conditions(filters: _SetFilters) -> list:
     # statement of the page. Elsewhere the filters keep their indexes: made row tests beside
     # a text or a location too, "job type x 'regress'" went from 174 to 704 ms a page.
     column_tests: list[Q] = []
-    narrow = column_tests.append if filters.row_tests else conditions.append
+    tested = dict(zip(TESTABLE_FILTERS, filters.tested, strict=False))
+
+    def narrow(condition: Q, name: str = "") -> None:
+        (column_tests.append if filters.row_tests or tested.get(name) else conditions.append)(condition)
+
     if filters.location_in is not None:
-        narrow(Q(location__in=filters.location_in))
+        narrow(Q(location__in=filters.location_in), "location")
     elif filters.location_contains:
-        narrow(Q(location__icontains=filters.location_contains))
+        narrow(Q(location__icontains=filters.location_contains), "location")
     if filters.remote:
-        narrow(Q(remote_policy__in=filters.remote))
+        narrow(Q(remote_policy__in=filters.remote), "remote")
     if filters.job_type:
-        narrow(Q(job_type__in=filters.job_type))
+        narrow(Q(job_type__in=filters.job_type), "job_type")
     if filters.experience:
-        narrow(Q(experience_level__in=filters.experience))
+        narrow(Q(experience_level__in=filters.experience), "experience")
     # A range filter keeps postings whose advertised range overlaps what the seeker asks,
     # compared in annual US dollars whatever the posting's currency (jobs/salaries.py).
     if filters.salary_min is not None:
-        narrow(Q(salary_max_usd__gte=filters.salary_min))
+        narrow(Q(salary_max_usd__gte=filters.salary_min), "salary_min")
     if filters.salary_max is not None:
         narrow(Q(salary_min_usd__lte=filters.salary_max))
     if filters.company_id is not None:
         (narrow if filters.text_read_alone else conditions.append)(Q(company_id=filters.company_id))
     if filters.skill_ids is not None:
-        narrow(Q(skill_ids__contains=filters.skill_ids))
+        narrow(Q(skill_ids__contains=filters.skill_ids), "skills")
     for slug in filters.skill_slugs:
         conditions.append(Exists(JobSkill.objects.filter(job_id=OuterRef("pk"), skill__slug=slug)))
     if filters.posted_since is not None:
-        (narrow if filters.text_read_alone else conditions.append)(Q(posted_at__gte=filters.posted_since))
+        if filters.text_read_alone or tested.get("posted_within"):
+            narrow(Q(posted_at__gte=filters.posted_since), "posted_within")
+        else:
+            conditions.append(Q(posted_at__gte=filters.posted_since))
     if column_tests:
         combined = column_tests[0]
         for condition in column_tests[1:]:
@@ -622,7 +655,7 @@ def _in_transaction(using: str):
 
 @contextmanager
 def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False, gin_limit: int = 0,
-                 scoped: bool = False):
+                 scoped: bool = False, walks_after: bool = False):
     """Plan the enclosed queries with bitmap index scans (PostgreSQL; a no-op elsewhere).
 
     Two blind spots of the planner at a million rows, both measured by benchmark_search:
@@ -654,7 +687,8 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     statements (SAVEPOINT, ROLLBACK TO, RELEASE) where this takes one. After an error the
     transaction is aborted and nothing reads in it again, so the limit is left as it is.
     `scoped`: every setting made here is put back so, for a read steered in a transaction whose
-    later reads are not (a thin relevance tier's, see _ranked_ids).
+    later reads are not (a thin relevance tier's, see _ranked_ids). `walks_after`: only
+    `no_index_walks` is put back so (a read with row tests, see _compute_total).
     """
     if not total.big:
         yield
@@ -667,10 +701,11 @@ def bitmap_plans(qs: JobQuerySet, total: Total, *, no_index_walks: bool = False,
     sql = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings)
     values = [item for pair in settings.items() for item in pair]
     connection = connections[qs.db]
-    if gin_limit or scoped:
+    if gin_limit or scoped or (walks_after and no_index_walks):
         # What a thinned read changes for itself alone is read in the statement that sets it
         # and set back after the read.
-        own = list(settings) if scoped else ["gin_fuzzy_search_limit", *(["enable_indexscan"] if no_index_walks else [])]
+        own = list(settings) if scoped else [*(["gin_fuzzy_search_limit"] if gin_limit else []),
+                                             *(["enable_indexscan"] if no_index_walks else [])]
         reset = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in own)
         with _in_transaction(qs.db), connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in own) + ", " + sql.removeprefix("SELECT "),
@@ -1224,10 +1259,18 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
         return Total(planned, is_estimate=True, walk=walk, big=big)
     probe = Total(0, big=big)
     parsed = parse_query(params.q, current_aliases()) if params.q else None
-    read = filtered_jobs(params, text_read_alone=True) if big and _filters_broad_beside_text(params, planned) else qs
+    tested = _row_tested(params, planned, COUNT_CAP + 1) if big else frozenset()
+    if big and _common_text(params):
+        # A common word: the text alone or every bitmap ANDed, as the one-share rule says.
+        tested = frozenset(TESTABLE_FILTERS) if _filters_broad_beside_text(params, planned) else frozenset()
+    read = filtered_jobs(params, row_tested=tested) if tested else qs
     # The matches themselves, up to COUNT_CAP + 1, with what ranks and facets them: counted
     # here, and when all are in, the page and the facets are read off them too (Candidates).
-    with bitmap_plans(read, probe), connections[qs.db].cursor() as cursor:
+    # With row tests, bitmaps only: an index scan reads its postings in the index's order, which
+    # sorts them by the columns tested (contract + senior in job_type_experience_remote_salary_idx:
+    # the remote ones last, 18,924 rows walked for 1,001 remote locations; 5,500 by a bitmap).
+    # For this read alone: the page's later reads may walk an index.
+    with bitmap_plans(read, probe, no_index_walks=bool(tested), walks_after=True), connections[qs.db].cursor() as cursor:
         cursor.execute(*_candidates_sql(read, parsed))
         rows = cursor.fetchall()
     if len(rows) <= COUNT_CAP:
@@ -1239,32 +1282,122 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
     return Total(max(planned, COUNT_CAP + 1), is_estimate=True, big=big)
 
 
-# What the count read reckons a posting tested costs, in index entries read into a bitmap:
-# ~3-10 us against ~0.3-0.5 us at a million postings (see _filters_broad_beside_text).
+# What a read reckons a posting tested costs, in index entries read into a bitmap: ~3-10 us
+# against ~0.3-0.5 us at a million postings (see _row_tested).
 ROW_TEST_COST = 20
+# Composite B-trees (migration 0015): a leading run of these filters, all index reads, is one
+# scan whose entries are the postings holding all of them, not one bitmap per filter.
+COMPOSITE_INDEXES = (("job_type", "experience", "remote", "salary_min"), ("remote", "salary_min"))
+
+
+def _filter_rows(params: SearchParams) -> dict[str, int]:
+    """The planner's estimate of the open postings each of `params`' TESTABLE_FILTERS keeps on its
+    own: one EXPLAIN, each filter a branch of a UNION ALL (each branch's estimate is in its plan)."""
+    scope = page_scope()
+    key = ("filter_rows", params.filters_key())
+    if scope is not None and key in scope:
+        return scope[key]
+    names = [name for name in TESTABLE_FILTERS if getattr(params, name) not in (None, "", ())]
+    whole = _set_filters(params, text_read_alone=False)
+    nothing = _set_filters(SearchParams(), text_read_alone=False)._replace(now=whole.now)
+    alone = {
+        "location": {"location_in": whole.location_in, "location_contains": whole.location_contains},
+        "remote": {"remote": whole.remote}, "job_type": {"job_type": whole.job_type},
+        "experience": {"experience": whole.experience}, "salary_min": {"salary_min": whole.salary_min},
+        "skills": {"skill_ids": whole.skill_ids}, "posted_within": {"posted_since": whole.posted_since},
+    }
+    branches = [statements.select(statements.composed_set(_set_conditions, nothing._replace(**alone[name])), "1")
+                for name in names]
+    rows: dict[str, int] = {}
+    if names and None not in branches:
+        with connections[Job.objects.db].cursor() as cursor:
+            cursor.execute(_EXPLAIN_JSON + " UNION ALL ".join(f"({sql})" for sql, _ in branches),
+                           [value for _, values in branches for value in values])
+            plan = cursor.fetchone()[0]
+        plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+        plans = plan.get("Plans", []) if len(names) > 1 else [plan]
+        # A branch the planner proves empty is left out of the plan: then none is told apart
+        # (and the set is empty, so any read of it is cheap).
+        if len(plans) == len(names):
+            rows = {name: int(branch["Plan Rows"]) for name, branch in zip(names, plans, strict=True)}
+    if scope is not None:
+        scope[key] = rows
+    return rows
+
+
+def _common_text(params: SearchParams) -> bool:
+    # As a facet sample sees it (WORD_SAMPLE_MAX_WORD_SHARE): its entries are dear to read whole.
+    return bool(params.q) and _text_planned(params.q) >= WORD_SAMPLE_MAX_WORD_SHARE * _active_planned()
 
 
 def _filters_broad_beside_text(params: SearchParams, planned: int) -> bool:
-    """Whether the count read should read the text's index alone and test the other filters on
-    the postings it finds (filtered_jobs' text_read_alone), rather than AND their bitmaps to it.
-
-    A bitmap costs ~0.3-0.5 us an index entry whatever it keeps, a posting tested ~3-10 us: at
-    a million postings 'coo' (783 postings) ANDed the 167,316 entries of salary >= 150k, 73-81 ms,
-    where its own bitmap and a test of its rows take 1 ms. The filters' share of the text's
-    postings is the planner's arithmetic: its estimate of the set (`planned`) over the text's
-    alone (an EXPLAIN), the product of the filters' selectivities. Tested, the read stops at
-    COUNT_CAP + 1 rows kept, so it tests the text's postings up to COUNT_CAP / share; ANDed, it
-    reads the filters' entries (at least share x the open postings) and the rows it keeps. A
-    narrow filter beside a common word keeps its bitmap: contract jobs (8 % of postings) beside
-    'kubernetes' (26,000) are 14 ms ANDed, 235 ms tested (every posting of the word is read).
-    """
-    others = dataclasses.replace(params, q="")
-    if not params.q or others.filters_key() == SearchParams().filters_key():
-        return False
+    """Whether a common word's count read should read the text's index alone and test every other
+    filter on the postings it finds (the rule _row_tested refines for other sets): the filters'
+    share of the text's postings (`planned` over the text's estimate) tested, against their
+    bitmaps' entries, at least that share of the open postings."""
     text = max(_text_planned(params.q), 1)
     share = min(planned / text, 1.0)
     tested = text if share * text <= COUNT_CAP else COUNT_CAP / share
     return tested * ROW_TEST_COST < share * _active_planned() + min(planned, COUNT_CAP) * ROW_TEST_COST
+
+
+def _index_entries(indexed: tuple[str, ...], shares: dict[str, float], open_postings: int) -> float:
+    """The index entries reading these filters' bitmaps costs (COMPOSITE_INDEXES taken into account)."""
+    left = set(indexed)
+    entries = 0.0
+    for columns in COMPOSITE_INDEXES:
+        run = list(itertools.takewhile(left.__contains__, columns))
+        if len(run) >= 2:
+            entries += open_postings * math.prod(shares[name] for name in run)
+            left -= set(run)
+    return entries + sum(open_postings * shares[name] for name in left)
+
+
+def _row_tested(params: SearchParams, planned: int, want: int) -> frozenset[str]:
+    """Which filters a read of `want` matches of `params` (`planned` of them, the planner's
+    estimate) should test on each posting the other conditions' index reads find, rather than
+    read a bitmap of their own (PostgreSQL, a big catalogue).
+
+    A bitmap costs ~0.3-0.5 us an index entry whatever it keeps, a posting tested ~3-10 us
+    (ROW_TEST_COST entries), and the planner prices neither so: it ANDs every filter's bitmap.
+    At a million postings 'coo' (783 postings) ANDed the 167,316 entries of salary >= 150k,
+    73-81 ms, where its own bitmap and a test of its rows take 1 ms; a location of remote
+    postings (283,590 entries, 70 ms) was ANDed to contract + senior (25,519 in one composite
+    scan) for a count read that needed 5,500 of their rows tested. Each way of reading is priced:
+    the entries of the bitmaps read (each filter's own estimate, one EXPLAIN: _filter_rows; a
+    run of a composite index's columns as one scan), and the postings tested until `want` are
+    kept (the read stops there): the postings those bitmaps find, as many as hold `want`
+    matches at the share the tested filters keep. The text, when there is one, is always read
+    by its index: testing it decompresses each posting's document. The cheapest way wins; a
+    narrow filter beside a common word keeps its bitmap (contract jobs beside 'kubernetes',
+    26,000 postings: 14 ms ANDed, 235 ms tested). Several broad filters are weighed by the sum
+    of their entries, not the share they keep together.
+    """
+    if params.company or not _is_postgres(Job.objects.all()) or _common_text(params):
+        # Within a company every filter is a row test already (_set_conditions). Beside a common
+        # word a narrow filter's set is better read with the word tested on each posting, which
+        # this rule cannot price (the text is always an index read here): 'design' (264,000
+        # postings) beside contract + senior + a remote location, 122 ms through its entries
+        # against 88 ms as the planner reads it.
+        return frozenset()
+    rows = _filter_rows(params)
+    if len(rows) + bool(params.q) < 2:
+        return frozenset()
+    open_postings = max(_active_planned(), 1)
+    shares = {name: min(max(n, 1) / open_postings, 1.0) for name, n in rows.items()}
+    text_share = min(max(_text_planned(params.q), 1) / open_postings, 1.0) if params.q else 1.0
+    planned = max(planned, 1)
+    best: tuple[float, frozenset[str]] | None = None
+    for size in range(len(rows) + 1):
+        for indexed in itertools.combinations(rows, size):
+            if not indexed and not params.q:
+                continue  # no index read at all: a walk of every open posting
+            found = open_postings * text_share * math.prod(shares[name] for name in indexed)
+            tested = min(found, want * max(found, planned) / planned)
+            cost = _index_entries(indexed, shares, open_postings) + ROW_TEST_COST * tested
+            if best is None or cost < best[0]:
+                best = (cost, frozenset(rows) - set(indexed))
+    return best[1] if best is not None else frozenset()
 
 
 _CANDIDATE_COLUMNS = ("pk", "posted_at", "title", "search_title", "remote_policy", "job_type", "experience_level")
@@ -1359,11 +1492,28 @@ def _sample_groups(qs: JobQuerySet, columns: list[str], steering: Total, *, big_
             if sample.rows >= FACET_MIN_SAMPLE:
                 return sample
     if big_set and steering.big:
+        # Not weighed filter by filter (_sample_read): a walk of a filter's B-tree finds this
+        # sample's 500 rows sooner than the text's thinned entries (location 'Remote' beside
+        # 'design': 9 ms walked, 26 ms through the word's 264,000 entries).
         groups = _grouped_sample(qs, columns, steering, FACET_BIG_SAMPLE, gin_limit=FACET_FUZZY_LIMIT)
         sample = _Sample(groups, thinned=True)
         if sample.rows >= FACET_MIN_SAMPLE:
             return sample
-    return _Sample(_grouped_sample(qs, columns, steering, FACET_SAMPLE))
+    read, tested = _sample_read(qs, steering, params, size, FACET_SAMPLE)
+    return _Sample(_grouped_sample(read, columns, steering, FACET_SAMPLE, no_index_walks=tested, walks_after=True))
+
+
+def _sample_read(qs: JobQuerySet, steering: Total, params: SearchParams | None, size: int | None,
+                 want: int) -> tuple[JobQuerySet, bool]:
+    """`qs` as a sample of `want` of its rows reads it, and whether any filter is a row test there:
+    on a big catalogue the filters whose bitmaps cost more than the rows they spare are
+    (_row_tested; `params` those `qs` was made from, `size` its estimated rows). 'regress' +
+    python with salary >= 150k: the salary's 167,316 entries (52 ms of a 107 ms BitmapAnd at a
+    million postings) for a sample of 1,000 rows. Read by bitmaps only, as the count read is."""
+    if not (steering.big and params is not None and size):
+        return qs, False
+    tested = _row_tested(params, size, want)
+    return (filtered_jobs(params, row_tested=tested), True) if tested else (qs, False)
 
 
 # A one-word text's facet sample keeps this many of the word's index entries per sampled row
@@ -1411,13 +1561,14 @@ def _word_sample_limit(params: SearchParams, size: int) -> int:
 
 
 def _grouped_sample(qs: JobQuerySet, columns: list[str], steering: Total, limit: int, *, gin_limit: int = 0,
-                    no_index_walks: bool = False) -> list[tuple]:
+                    no_index_walks: bool = False, walks_after: bool = False) -> list[tuple]:
     composed = statements.select(qs, ", ".join(f'"jobs_job"."{column}" AS "{column}"' for column in columns), (), f" LIMIT {limit}")
     sample_sql, sql_params = composed or qs.values(*columns)[:limit].query.sql_with_params()
     column_list = ", ".join(f"col{i}" for i in range(len(columns)))
     aliased = ", ".join(f"{connections[qs.db].ops.quote_name(c)} AS col{i}" for i, c in enumerate(columns))
     sql = f"SELECT {column_list}, COUNT(*) FROM (SELECT {aliased} FROM ({sample_sql}) AS inner_sample) AS sample GROUP BY {column_list}"
-    with bitmap_plans(qs, steering, gin_limit=gin_limit, no_index_walks=no_index_walks), connections[qs.db].cursor() as cursor:
+    with bitmap_plans(qs, steering, gin_limit=gin_limit, no_index_walks=no_index_walks, walks_after=walks_after), \
+            connections[qs.db].cursor() as cursor:
         cursor.execute(sql, sql_params)
         return cursor.fetchall()
 
