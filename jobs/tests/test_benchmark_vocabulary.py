@@ -63,3 +63,24 @@ def test_it_refuses_ranks_it_cannot_read(vocabulary):
         call_command("benchmark_search", vocabulary="many", stdout=StringIO())
     with pytest.raises(CommandError, match="No vocabulary terms"):
         call_command("benchmark_search", vocabulary="90000-90010", stdout=StringIO())
+
+
+def test_the_matrix_builds_a_page_in_one_scope_as_the_view_does(monkeypatch):
+    # The view (jobs.views.job_list) reads the rows and the facets in one page scope, so what a
+    # page reads once (the aliases, the planner's estimates) is read once; the matrix measured
+    # each read again, a page's work the view never does.
+    from jobs import selectors
+    from jobs.management.commands.benchmark_search import Command
+    from jobs.search import page_scope
+    from jobs.selectors import SearchParams
+
+    scopes = []
+    for name in ("search_jobs", "job_facets"):
+        read = getattr(selectors, name)
+        monkeypatch.setattr(selectors, name, lambda *args, _read=read, **kwargs: (scopes.append(page_scope()), _read(*args, **kwargs))[1])
+    monkeypatch.setattr("jobs.management.commands.benchmark_search.search_jobs", selectors.search_jobs)
+    JobFactory(title="Harbour pilot", remote_policy="remote")
+
+    Command()._page_work(SearchParams(q="pilot", remote="remote"))()
+
+    assert len(scopes) == 2 and scopes[0] is not None and scopes[0] is scopes[1]

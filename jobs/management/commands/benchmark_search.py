@@ -38,7 +38,7 @@ import os
 import re
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchRank
@@ -195,8 +195,13 @@ class Command(BaseCommand):
     # --- the matrix and the relevance set ----------------------------------------------------
 
     def _page_work(self, params: SearchParams) -> Callable[[], object]:
-        """What /jobs/ computes for these parameters: rows and facets, under the deadline if any."""
+        """What /jobs/ computes for these parameters: rows and facets, under the deadline if any,
+        in one page scope as the view has them (jobs.views.job_list: what a page reads once, such
+        as the aliases and the planner's estimates, is read once for the rows and the facets)."""
+        from jobs import search as search_module
+
         deadline = getattr(selectors, "search_deadline", None)
+        one_page = getattr(search_module, "aliases_read_once", nullcontext)  # older code: none
 
         def page():
             results = search_jobs(params)
@@ -207,9 +212,7 @@ class Command(BaseCommand):
                              else selectors.job_facets(params))
 
         def run():
-            if deadline is None:
-                return page()
-            with deadline():
+            with deadline() if deadline is not None else nullcontext(), one_page():
                 return page()
 
         return run
