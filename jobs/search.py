@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 # Technology names the default parser splits or drops, as one token each. The same rules,
 # in PostgreSQL's regex dialect, build the document side (migration 0010's
@@ -33,6 +34,7 @@ SYMBOL_RULES: tuple[tuple[str, str], ...] = (
 )
 SYMBOL_TOKENS = frozenset({"cplusplus", "csharp", "fsharp", "dotnet"})
 _SYMBOLS = [(re.compile(pattern), replacement) for pattern, replacement in SYMBOL_RULES]
+T = TypeVar("T")
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 # A word, or words joined by slashes ("ci/cd", "tcp/ip", "a/b", "24/7"): PostgreSQL's parser
 # reads the joined form as one token (a file path), so a document holds 'ci/cd', never 'ci' and
@@ -183,6 +185,17 @@ def page_scope() -> dict | None:
     """What the enclosing aliases_read_once() scope (one page) keeps, for other reads made once
     a page to keep theirs beside the aliases; None outside one."""
     return getattr(_read_once, "aliases", None)
+
+
+def once_a_page(key: tuple, compute: Callable[[], T]) -> T:
+    """compute()'s answer, kept in the page scope under `key` and read from there by the page's
+    later calls; outside a page scope, computed on every call."""
+    scope = page_scope()
+    if scope is None:
+        return compute()
+    if key not in scope:
+        scope[key] = compute()
+    return scope[key]
 
 
 def current_aliases() -> dict[str, str]:

@@ -51,7 +51,7 @@ from jobs.models import (
     plain_text_conditions, text_match,
 )
 from jobs.similar import SIMILAR_SHOWN, compute_similar
-from jobs.search import ParsedQuery, aliases_read_once, current_aliases, page_scope, parse_query
+from jobs.search import ParsedQuery, aliases_read_once, current_aliases, once_a_page, parse_query
 
 logger = logging.getLogger(__name__)
 
@@ -245,14 +245,8 @@ def filtered_jobs(params: SearchParams, *, text_read_alone: bool = False,
     Built once a page (within aliases_read_once): the search, its total and its facets read the
     same set, and each built it (~0.5 ms of CPU) and compiled its WHERE (jobs.statements) again.
     """
-    scope = page_scope()
-    key = ("filtered_jobs", params.filters_key(), text_read_alone, tuple(sorted(row_tested)))
-    if scope is not None and key in scope:
-        return scope[key]
-    qs = _filtered_jobs(params, text_read_alone=text_read_alone, row_tested=row_tested)
-    if scope is not None:
-        scope[key] = qs
-    return qs
+    return once_a_page(("filtered_jobs", params.filters_key(), text_read_alone, tuple(sorted(row_tested))),
+                       lambda: _filtered_jobs(params, text_read_alone=text_read_alone, row_tested=row_tested))
 
 
 class _SetFilters(NamedTuple):
@@ -298,13 +292,7 @@ def _filtered_jobs(params: SearchParams, *, text_read_alone: bool, row_tested: f
 
 def _set_filters(params: SearchParams, *, text_read_alone: bool, row_tested: frozenset[str] = frozenset()) -> _SetFilters:
     # The lookups (aliases, locations, company and skill ids) once a page for every set of it.
-    scope = page_scope()
-    key = ("set_filters", params.filters_key())
-    looked_up = scope.get(key) if scope is not None else None
-    if looked_up is None:
-        looked_up = _looked_up_filters(params, text_read_alone=False)
-        if scope is not None:
-            scope[key] = looked_up
+    looked_up = once_a_page(("set_filters", params.filters_key()), lambda: _looked_up_filters(params))
     postgres = connections[Job.objects.db].vendor == "postgresql"
     tested = tuple(postgres and name in row_tested for name in TESTABLE_FILTERS)
     if text_read_alone and postgres and params.q:
@@ -312,10 +300,10 @@ def _set_filters(params: SearchParams, *, text_read_alone: bool, row_tested: fro
     return looked_up._replace(tested=tested)
 
 
-def _looked_up_filters(params: SearchParams, *, text_read_alone: bool) -> _SetFilters:
+def _looked_up_filters(params: SearchParams) -> _SetFilters:
+    """The set's filters as plain values, every index read its own (_set_filters makes row tests)."""
     now = timezone.now()
     postgres = connections[Job.objects.db].vendor == "postgresql"
-    text_read_alone = text_read_alone and postgres and bool(params.q)
     text, text_tested_last = None, False
     if params.q and postgres:
         parsed = parse_query(params.q, current_aliases())
@@ -325,7 +313,7 @@ def _looked_up_filters(params: SearchParams, *, text_read_alone: bool) -> _SetFi
         # Within a company and with other filters, the text is tested last on the rows
         # those filters keep, in the same expression (so after them, and only on them):
         # its index would be ANDed in otherwise ('regress': 102,000 entries, ~45 ms).
-        text_tested_last = bool(parsed) and not text_read_alone and bool(params.company) and bool(others)
+        text_tested_last = bool(parsed) and bool(params.company) and bool(others)
     location_in = None
     if params.location and postgres:
         # The known locations holding the text, read by the B-tree on location (migration
@@ -350,7 +338,7 @@ def _looked_up_filters(params: SearchParams, *, text_read_alone: bool) -> _SetFi
         skill_ids=skill_ids_for(params.skills) if params.skills and postgres else None,
         skill_slugs=() if postgres else params.skills,
         posted_since=timezone.now() - timedelta(days=params.posted_within) if params.posted_within else None,
-        row_tests=postgres and bool(params.company or text_read_alone), text_read_alone=text_read_alone,
+        row_tests=postgres and bool(params.company), text_read_alone=False,
     )
 
 
@@ -1229,14 +1217,7 @@ _EXPLAIN_JSON = "EXPLAIN (FORMAT json) "
 def _text_planned(q: str) -> int:
     """The planner's estimate of the open postings matching `q` alone, asked once a page: the count
     read's row-test rule and the facets' word sample both weigh a set against its text's."""
-    scope = page_scope()
-    key = ("text_planned", q)
-    if scope is not None and key in scope:
-        return scope[key]
-    rows = _planned_rows(filtered_jobs(SearchParams(q=q)))
-    if scope is not None:
-        scope[key] = rows
-    return rows
+    return once_a_page(("text_planned", q), lambda: _planned_rows(filtered_jobs(SearchParams(q=q))))
 
 
 def _active_planned() -> int:
@@ -1293,10 +1274,10 @@ COMPOSITE_INDEXES = (("job_type", "experience", "remote", "salary_min"), ("remot
 def _filter_rows(params: SearchParams) -> dict[str, int]:
     """The planner's estimate of the open postings each of `params`' TESTABLE_FILTERS keeps on its
     own: one EXPLAIN, each filter a branch of a UNION ALL (each branch's estimate is in its plan)."""
-    scope = page_scope()
-    key = ("filter_rows", params.filters_key())
-    if scope is not None and key in scope:
-        return scope[key]
+    return once_a_page(("filter_rows", params.filters_key()), lambda: _planned_filter_rows(params))
+
+
+def _planned_filter_rows(params: SearchParams) -> dict[str, int]:
     names = [name for name in TESTABLE_FILTERS if getattr(params, name) not in (None, "", ())]
     whole = _set_filters(params, text_read_alone=False)
     nothing = _set_filters(SearchParams(), text_read_alone=False)._replace(now=whole.now)
@@ -1320,8 +1301,6 @@ def _filter_rows(params: SearchParams) -> dict[str, int]:
         # (and the set is empty, so any read of it is cheap).
         if len(plans) == len(names):
             rows = {name: int(branch["Plan Rows"]) for name, branch in zip(names, plans, strict=True)}
-    if scope is not None:
-        scope[key] = rows
     return rows
 
 
