@@ -174,6 +174,9 @@ class Candidates:
     # first rows in the bitmap's order, like the facets' own sample): no page is ordered from
     # them, but the unchosen facets are counted from them, scaled to the estimate.
     complete: bool = True
+    # Every match of the set without the page's chosen facets, when they were read in its place
+    # (at most COUNT_CAP: see _read_without_chosen_facets): the chosen facets are counted off them.
+    unchosen: tuple[Candidate, ...] | None = None
 
     def ordered_ids(self, sort: str) -> list[int]:
         if sort == Sort.RELEVANCE:
@@ -1285,17 +1288,22 @@ def _active_planned() -> int:
                                    lambda: _planned_rows(filtered_jobs(SearchParams())) or 1, layer="planner")
 
 
-def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: list | None = None) -> Total:
+def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: list | None = None,
+                   planned: int | None = None) -> Total:
     if not _is_postgres(qs):
         # The embedded default holds demo-sized data: counting is cheap.
         exact = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
         return Total(exact) if exact <= COUNT_CAP else Total(qs.count(), is_estimate=True)
     open_postings = _active_planned()
     big = open_postings >= BIG_CATALOGUE
-    planned = _planned_rows(qs)
+    planned = _planned_rows(qs) if planned is None else planned
     if planned >= ESTIMATE_ONLY_ABOVE:
         walk = bool(params.q) and planned >= WALK_SHARE * open_postings
         return Total(planned, is_estimate=True, walk=walk, big=big)
+    if big and candidates_out is not None:
+        whole = _read_without_chosen_facets(params, candidates_out)
+        if whole is not None:
+            return whole
     probe = Total(0, big=big)
     parsed = parse_query(params.q, current_aliases()) if params.q else None
     tested = _row_tested(params, planned, COUNT_CAP + 1) if big else frozenset()
@@ -1319,6 +1327,43 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
     if candidates_out is not None:  # read for nothing else: the facets' sample (Candidates.complete)
         candidates_out.append(Candidates(tuple(map(Candidate._make, rows)), complete=False))
     return Total(max(planned, COUNT_CAP + 1), is_estimate=True, big=big)
+
+
+# A page with facets chosen reads its set without them in its own set's place when the planner
+# expects at most this many postings there (a third of COUNT_CAP: several words' estimates fall
+# short of their postings two to three times).
+UNCHOSEN_READ_MAX = COUNT_CAP // 3
+
+
+def _read_without_chosen_facets(params: SearchParams, candidates_out: list) -> Total | None:
+    """The page's total from one read of its set without the chosen facets (remote, job type,
+    experience), when the planner expects that set to be small (UNCHOSEN_READ_MAX) and it is (at
+    most COUNT_CAP): the page's matches are those of its rows with the chosen values, and the
+    chosen facets are counted off all of them (Candidates.unchosen), exactly. None otherwise (no
+    facet chosen, or a set bigger than that): the page's own set is read as before.
+
+    Why: a chosen facet is counted without its own filter, so the facets read that set anyway, a
+    statement after the count read of the page's own set, each of them the text's index read
+    ('senior data engineer' + remote + salary >= 150k + python: 54 ms counting 256 matches, then
+    59 ms sampling the 784 without the remote filter, at a million postings).
+    """
+    chosen = [name for name in FACETS if getattr(params, name)]
+    if not chosen:
+        return None
+    unchosen_params = dataclasses.replace(params, **{name: () for name in chosen})
+    unchosen_qs = filtered_jobs(unchosen_params)
+    planned = _planned_rows(unchosen_qs)
+    if planned > UNCHOSEN_READ_MAX:
+        return None
+    found: list[Candidates] = []
+    total = _compute_total(unchosen_qs, unchosen_params, candidates_out=found, planned=planned)
+    if total.is_estimate or not found or not found[0].complete:
+        return None
+    unchosen = found[0].rows
+    rows = tuple(row for row in unchosen
+                 if all(getattr(row, FACETS[name][0]) in getattr(params, name) for name in chosen))
+    candidates_out.append(Candidates(rows, unchosen=unchosen))
+    return Total(len(rows), big=total.big)
 
 
 # What a read reckons a posting tested costs, in index entries read into a bitmap: ~3-10 us
@@ -1691,6 +1736,19 @@ def _candidate_counts(candidates: Candidates, names: list[str], size: int | None
     return counts
 
 
+def _unchosen_candidate_counts(params: SearchParams, chosen: list[str],
+                               unchosen: tuple[Candidate, ...]) -> dict[str, dict[str, tuple[int, bool]]]:
+    """The chosen facets' exact counts over every match of the set without them: each counted
+    on the rows that pass the other chosen facets' filters (as _chosen_facet_counts does on a sample)."""
+    counts: dict[str, dict[str, tuple[int, bool]]] = {}
+    for name in chosen:
+        others = [other for other in chosen if other != name]
+        kept = Counter(getattr(row, FACETS[name][0]) for row in unchosen
+                       if all(getattr(row, FACETS[other][0]) in getattr(params, other) for other in others))
+        counts[name] = {value: (n, False) for value, n in kept.items()}
+    return counts
+
+
 def _compute_facets(params: SearchParams, candidates: Candidates | None = None, total: Total | None = None) -> dict[str, list[FacetValue]]:
     # A chosen facet is counted without its own filter, so its other values still show
     # how many postings picking them would add. The unchosen facets from the matches the
@@ -1707,7 +1765,9 @@ def _compute_facets(params: SearchParams, candidates: Candidates | None = None, 
         counts.update(_candidate_counts(candidates, unchosen, size=steering.count))
     if unchosen and candidates is None and not chosen:
         counts.update(_facet_counts(params, unchosen, steering, counted_for=params))
-    if chosen:
+    if chosen and candidates is not None and candidates.unchosen is not None:
+        counts.update(_unchosen_candidate_counts(params, chosen, candidates.unchosen))
+    elif chosen:
         counts.update(_chosen_facet_counts(params, chosen, chosen if candidates is not None else list(FACETS), steering))
     facets = {}
     for name, (_column, choices) in FACETS.items():
