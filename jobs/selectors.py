@@ -1301,7 +1301,7 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
         walk = bool(params.q) and planned >= WALK_SHARE * open_postings
         return Total(planned, is_estimate=True, walk=walk, big=big)
     if big and candidates_out is not None:
-        whole = _read_without_chosen_facets(params, candidates_out)
+        whole = _read_without_chosen_facets(params, planned, candidates_out)
         if whole is not None:
             return whole
     probe = Total(0, big=big)
@@ -1335,12 +1335,18 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
 UNCHOSEN_READ_MAX = COUNT_CAP // 3
 
 
-def _read_without_chosen_facets(params: SearchParams, candidates_out: list) -> Total | None:
+def _set_planned(params: SearchParams) -> int:
+    """The planner's estimate of filtered_jobs(params), asked once a page (the count read's rule
+    for chosen facets and the facets' sample both weigh the set without them)."""
+    return once_a_page(("set_planned", params.filters_key()), lambda: _planned_rows(filtered_jobs(params)))
+
+
+def _read_without_chosen_facets(params: SearchParams, planned: int, candidates_out: list) -> Total | None:
     """The page's total from one read of its set without the chosen facets (remote, job type,
     experience), when the planner expects that set to be small (UNCHOSEN_READ_MAX) and it is (at
     most COUNT_CAP): the page's matches are those of its rows with the chosen values, and the
     chosen facets are counted off all of them (Candidates.unchosen), exactly. None otherwise (no
-    facet chosen, or a set bigger than that): the page's own set is read as before.
+    facet chosen, or a set bigger than that): the page's own set (`planned` of it) is read as before.
 
     Why: a chosen facet is counted without its own filter, so the facets read that set anyway, a
     statement after the count read of the page's own set, each of them the text's index read
@@ -1348,11 +1354,11 @@ def _read_without_chosen_facets(params: SearchParams, candidates_out: list) -> T
     59 ms sampling the 784 without the remote filter, at a million postings).
     """
     chosen = [name for name in FACETS if getattr(params, name)]
-    if not chosen:
+    if not chosen or planned > UNCHOSEN_READ_MAX:  # `planned`, the page's own set's: that one holds it
         return None
     unchosen_params = dataclasses.replace(params, **{name: () for name in chosen})
     unchosen_qs = filtered_jobs(unchosen_params)
-    planned = _planned_rows(unchosen_qs)
+    planned = _set_planned(unchosen_params)
     if planned > UNCHOSEN_READ_MAX:
         return None
     found: list[Candidates] = []
@@ -1706,7 +1712,7 @@ def _chosen_facet_counts(params: SearchParams, chosen: list[str], names: list[st
     # 300 matches, 18,600 before the two facets, a 400,000-entry bitmap for their first 1,000).
     # On a big catalogue its estimate is read first (an EXPLAIN, which scaling a full sample
     # needed anyway): past ESTIMATE_ONLY_ABOVE, a thinned sample of it will do.
-    planned = _planned_rows(qs) if steering.big else None
+    planned = _set_planned(unchosen) if steering.big else None
     big_set = steering.is_estimate or (planned is not None and planned >= ESTIMATE_ONLY_ABOVE)
     sample = _sample_groups(qs, columns, steering, big_set=big_set, params=unchosen, size=planned)
     rows, sampled = sample.groups, sample.rows

@@ -22,20 +22,25 @@ pytestmark = [pytest.mark.django_db, postgres_only]
 POLICIES = ("remote", "onsite", "hybrid")
 REMOTE_FILTER, TYPE_FILTER = '"jobs_job"."remote_policy" IN', '"jobs_job"."job_type" IN'
 TYPES = ("full_time", "contract")
+BUDGET = 12
 
 
-@pytest.fixture
-def catalogue():
-    """120 postings, a third with the word zebra, remote policies and job types in turn."""
+def _postings(n: int, every: int = 3) -> None:
+    """`n` postings, one in `every` with the word zebra, remote policies and job types in turn."""
     company = CompanyFactory()
     Job.objects.bulk_create([
-        Job(title=f"Developer {i}", slug=f"developer-{i}", description="Zebra code." if i % 3 == 0 else "Python code.",
+        Job(title=f"Developer {i}", slug=f"developer-{i}", description="Zebra code." if i % every == 0 else "Python code.",
             company=company, source="test", external_id=f"bulk-{i}", remote_policy=POLICIES[i % 5 % 3],
-            job_type=TYPES[i % 7 % 2]) for i in range(120)
+            job_type=TYPES[i % 7 % 2]) for i in range(n)
     ], batch_size=100)
     with connection.cursor() as cursor:
         cursor.execute("SELECT gin_clean_pending_list('job_search_vector_gin'::regclass)")
         cursor.execute("ANALYZE jobs_job")
+
+
+@pytest.fixture
+def catalogue():
+    _postings(120)
 
 
 def _page(params: SearchParams):
@@ -103,3 +108,20 @@ def test_it_reads_the_pages_own_set_when_the_planner_expects_the_set_without_the
     assert page.total.count == len(ids) and facets["remote"] == expected["remote"]
     reads = [sql for sql in sqls if "count(*) OVER ()" in sql]
     assert len(reads) == 1 and REMOTE_FILTER in reads[0], reads
+
+
+@pytest.mark.parametrize("postings", [240, 960])
+def test_a_page_read_with_its_chosen_facets_unset_has_a_fixed_query_budget(monkeypatch, django_assert_num_queries, postings):
+    _postings(postings, every=12)  # 20 or 80 with the word
+    monkeypatch.setattr(selectors, "BIG_CATALOGUE", 10)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 200)
+    monkeypatch.setattr(selectors, "UNCHOSEN_READ_MAX", 200)
+    params = SearchParams(q="zebra", remote=("remote",), sort=Sort.RELEVANCE)
+    # The deadline (3), the aliases, the open postings' estimate, the page's set's, the set's
+    # without its chosen facet and the word's; the count read of that set and its settings (2);
+    # the cards, their skills. The facets nothing.
+    with django_assert_num_queries(BUDGET):
+        with selectors.search_deadline(), aliases_read_once():
+            page = search_jobs(params)
+            job_facets(params, candidates=page.candidates, total=page.total)
+    assert page.items and page.candidates.unchosen
