@@ -1471,10 +1471,15 @@ def _sample_groups(qs: JobQuerySet, columns: list[str], steering: Total, *, big_
             if sample.rows >= FACET_MIN_SAMPLE:
                 return sample
     if big_set and steering.big:
-        # Not weighed filter by filter (_sample_read): a walk of a filter's B-tree finds this
-        # sample's 500 rows sooner than the text's thinned entries (location 'Remote' beside
-        # 'design': 9 ms walked, 26 ms through the word's 264,000 entries).
-        groups = _grouped_sample(qs, columns, steering, FACET_BIG_SAMPLE, gin_limit=FACET_FUZZY_LIMIT)
+        # Weighed filter by filter as a full sample is (_sample_read): salary >= 150k beside python
+        # (the set of a chosen remote facet) ANDed the floor's 167,316 entries, 28-47 ms at a
+        # million postings, to spare a few thousand heap rows. Beside a common word nothing is
+        # weighed (_row_tested): a walk of a filter's B-tree finds this sample's 500 rows sooner
+        # than the text's thinned entries (location 'Remote' beside 'design': 9 ms walked, 26 ms
+        # through the word's 264,000 entries).
+        read, tested = _sample_read(qs, steering, params, size, FACET_BIG_SAMPLE)
+        groups = _grouped_sample(read, columns, steering, FACET_BIG_SAMPLE, gin_limit=FACET_FUZZY_LIMIT,
+                                 no_index_walks=tested)
         sample = _Sample(groups, thinned=True)
         if sample.rows >= FACET_MIN_SAMPLE:
             return sample
