@@ -323,6 +323,7 @@ def test_the_count_read_ranks_and_dates_the_matches_only_when_it_holds_them_all(
     from jobs.selectors import Sort
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    monkeypatch.setattr(selectors, "WHOLE_SET_FACTOR", 1)
     for n in range(matching):
         JobFactory(title=f"Data scientist {n}", remote_policy="remote")
     found: list = []
