@@ -9,7 +9,8 @@ The search is built to cost about the same on ten postings and on a million:
 - every statement of a page runs under a statement timeout (search_deadline);
 - newest-first pages by keyset (posted_at, id), so page 5,000 is as cheap as page 1;
 - totals: the planner's estimate first; a count stopped at COUNT_CAP + 1 only for sets it
-  expects to be small; "1,000+" beyond;
+  expects to be small, and every match read when it expects under twice that (the page and
+  its facets then come from them); "1,000+" beyond;
 - facet counts come from at most FACET_SAMPLE matches; of a big set, from a random sample
   its GIN reads thin (FACET_FUZZY_LIMIT), not from a bitmap of every match;
 - totals, facets, similar and trending jobs are cached per catalogue generation (jobs.cache).
