@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from careercopilot.database.base import DatabaseWrapper, check_connection, forget_failures
+from careercopilot.observability import requests as request_metrics
 
 pytestmark = [
     pytest.mark.django_db,
@@ -82,6 +83,7 @@ def test_queries_are_still_counted_by_django_prometheus_with_one_cursor_class(on
     params = one_connection_pool.get_connection_params()
     assert one_connection_pool.get_connection_params()["cursor_factory"] is params["cursor_factory"]  # made once
     one_connection_pool.pool.putconn(_lend(one_connection_pool))  # made (and configured) before counting
+    request_metrics.flush()  # what earlier statements left pending
     counted = execute_total.labels("pool_check_test", "postgresql")
     before = counted._value.get()
     conn = _lend(one_connection_pool)
@@ -90,4 +92,5 @@ def test_queries_are_still_counted_by_django_prometheus_with_one_cursor_class(on
             cursor.execute("SELECT 1")
     finally:
         one_connection_pool.pool.putconn(conn)
+    request_metrics.flush()  # counted in process, written with the request metrics (counting_cursor)
     assert counted._value.get() == before + 1
