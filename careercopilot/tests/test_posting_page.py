@@ -108,6 +108,7 @@ def test_a_page_built_for_everyone_is_the_page_the_context_processors_would_have
     assert settings.TEMPLATES[0]["OPTIONS"]["context_processors"] == [
         "django.template.context_processors.request", "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages", "notifications.context_processors.bell",
+        "careercopilot.csrf.csrf",  # csrf_token, which shared_page_context sets to ""
     ]
     cards = [_card_of(other) for other in JobFactory.create_batch(3, title="Data engineer")]
     for shape, fields in SHAPES.items():
