@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from jobs import cache as jobs_cache
 from jobs.forms import JobSearchForm
@@ -155,8 +160,55 @@ def job_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         # A page built for everyone says already what the context processors would (an anonymous
         # visitor, no messages; the rest they add is for logged-in pages), so they are not run: ~4 %
         # of the page's render. test_posting_page holds the page equal to the one rendered with them.
-        return HttpResponse(render_to_string("jobs/detail.html", {**context, "request": request}))
+        context["request"] = request
+        title, description, content = _posting_parts(render_to_string(_PARTS, context))
+        head, between, before_content, tail = _shared_frame(context)
+        return HttpResponse("".join((head, title, between, description, before_content, content, tail)))
     return render(request, "jobs/detail.html", context)
+
+
+# A posting's page is its own parts (title, summary, content: jobs/_detail_parts.html) in the site's
+# frame (base.html: jobs/detail.html). A page built for everyone has the same frame on every posting: the visitor is anonymous, with no messages and no CSRF token (shared_page_context), and
+# the header's section is always /jobs/. So the frame is rendered once per worker, with markers where
+# the parts go, and each page is the parts put in it: the base template's blocks, tags and the
+# inheritance walk were ~12 % of a posting page built on a miss. test_posting_page holds the pages
+# equal to the whole template's, and to the page before this split.
+_PARTS = "jobs/_detail_parts.html"
+_PART = "<!--part-->"
+_SLOTS = ("<!--frame:title-->", "<!--frame:description-->", "<!--frame:content-->")
+
+
+def _posting_parts(parts: str) -> tuple[SafeString, SafeString, SafeString]:
+    title, description, content = parts.split(_PART, 2)  # the title and the summary are escaped: no marker in them
+    return mark_safe(title), mark_safe(description), mark_safe(content)  # noqa: S308 (a template's output)
+
+
+_frames: dict[str, tuple[str, str, str, str]] = {}
+
+
+def _shared_frame(context: dict) -> tuple[str, str, str, str]:
+    """base.html around a shared page's parts (jobs/_shared_frame.html): (before the title, between title and summary,
+    between summary and content, after the content), rendered once per worker (each time under DEBUG)."""
+    frame = None if settings.DEBUG else _frames.get("detail")
+    if frame is None:
+        slots = {name: mark_safe(slot) for name, slot in zip(("title", "description", "content"), _SLOTS)}  # noqa: S308 (markers)
+        rest = render_to_string("jobs/_shared_frame.html", {**context, **slots})
+        pieces = []
+        for slot in _SLOTS:
+            piece, rest = rest.split(slot, 1)
+            pieces.append(piece)
+        frame = (*pieces, rest)
+        if not settings.DEBUG:
+            _frames["detail"] = frame
+    return frame
+
+
+@receiver(setting_changed)
+def _forget_frame(*, setting: str, **kwargs) -> None:
+    # What the frame holds depends on settings a running site never changes but tests do (static
+    # files' names, templates, URLconf), as the header kept per worker (careercopilot/templatetags/ui.py).
+    if setting in {"STORAGES", "STATIC_URL", "STATIC_ROOT", "ROOT_URLCONF", "TEMPLATES", "DEBUG"}:
+        _frames.clear()
 
 
 @jobs_cache.cache_anonymous_page("company", jobs_cache.COMPANY_PAGE_TIMEOUT, params=("page", "cursor"))
