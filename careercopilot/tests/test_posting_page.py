@@ -140,7 +140,7 @@ def test_a_page_built_for_everyone_is_its_parts_in_a_frame_rendered_once_and_equ
         posting = JobFactory(**{name: value for name, value in fields.items() if "__" not in name and name != "skills"})
         page = Client().get(posting.get_absolute_url())
         assert page.status_code == 200 and page["X-Page-Cache"] == "miss", shape  # built by the view
-        assert "detail" in views._frames  # kept from the first page on
+        assert "jobs" in views._frames  # kept from the first page on
 
         job, similar = job_page(posting.pk)
         request = RequestFactory().get(posting.get_absolute_url())
@@ -158,6 +158,6 @@ def test_a_page_built_for_everyone_is_its_parts_in_a_frame_rendered_once_and_equ
 def test_the_frame_is_made_again_when_the_templates_change(settings):
     from jobs import views
 
-    views._frames["detail"] = ("stale", "", "", "")
+    views._frames["jobs"] = ("stale", "", "", "", "")
     settings.TEMPLATES = [{**settings.TEMPLATES[0]}]
-    assert "detail" not in views._frames
+    assert "jobs" not in views._frames
