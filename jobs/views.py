@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
@@ -173,8 +171,9 @@ def job_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 # and each page renders only its parts (jobs/_detail_parts.html, jobs/_list_parts.html: the blocks its
 # whole template fills) and is put together from the two: the base template's blocks, tags and the
 # inheritance walk were ~8 % of a posting page built on a miss. test_posting_page and
-# test_search_page_parts hold the pages equal to the whole templates', 150 full-size postings and the
-# searches of profile_pages.py --save-html are byte for byte the pages before.
+# test_search_page_parts hold the pages equal to the whole templates' (the first over postings of every
+# shape with one frame: anything per page added to base.html outside its blocks fails it), and 150
+# full-size postings and the searches of profile_pages.py --save-html are byte for byte the pages before.
 _PART = "<!--part-->"
 _BLOCKS = ("title", "description", "htmx", "content")
 _SLOTS = tuple(f"<!--frame:{block}-->" for block in _BLOCKS)

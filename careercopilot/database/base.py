@@ -32,7 +32,7 @@ from django_prometheus.db.common import ExportingCursorWrapper
 from psycopg import adapt, pq
 from psycopg_pool import ConnectionPool
 
-from careercopilot.observability import requests
+from careercopilot.observability import requests as request_metrics
 
 _counting_cursors: dict[tuple, type] = {}  # (cursor class, alias, vendor) -> django-prometheus's counting subclass
 _failures: dict[str, tuple[float, str]] = {}  # alias → (monotonic time of the failure, what failed)
@@ -93,7 +93,7 @@ def counting_cursor(cursor_class: type, alias: str, vendor: str, pending=None) -
     duration = query_duration_seconds.labels(alias, vendor)
     # What Histogram.observe writes: the sum, and the count of the first bucket whose bound is >= the amount.
     bounds, buckets, total = list(duration._upper_bounds), list(duration._buckets), duration._sum
-    add = (pending or requests.PENDING).add
+    add = (pending or request_metrics.PENDING).add
 
     class CountingCursor(base):
         def execute(self, *args, **kwargs):
