@@ -154,10 +154,14 @@ from collections.abc import Callable  # noqa: E402
 
 from django.core.cache.backends.dummy import DummyCache  # noqa: E402
 from django_prometheus.cache.backends.redis import RedisCache as PrometheusRedisCache  # noqa: E402
+from django_prometheus.cache.metrics import django_cache_get_fail_total  # noqa: E402
+from django_redis.cache import omit_exception  # noqa: E402
 from django_redis.exceptions import ConnectionInterrupted  # noqa: E402
 from prometheus_client import Counter  # noqa: E402
 from redis.exceptions import ConnectionError as RedisConnectionError  # noqa: E402
 from redis.exceptions import TimeoutError as RedisTimeoutError  # noqa: E402
+
+from careercopilot.observability import requests as request_metrics  # noqa: E402
 
 log = logging.getLogger("careercopilot.cache")
 
@@ -316,8 +320,39 @@ class ResilientRedisCache(PrometheusRedisCache):
         return "ok"
 
 
-def _guard(name: str):
-    original = getattr(PrometheusRedisCache, name)
+_get_counts: list[tuple] = []  # django-prometheus's get, hit and miss counters for "redis", labelled once
+
+
+@omit_exception
+def _counted_get(self, key, default=None, version=None, client=None):
+    """django-prometheus's RedisCache.get (the same requests, hits, misses and failures under
+    backend="redis"), its counts added in process and written with the request metrics at most a
+    second later (careercopilot.observability.requests.PENDING), where it called `labels()` twice
+    and, under gunicorn's multiprocess mode, made two mmap writes behind a lock: ~45 K of a
+    cache.get's ~245 K instructions, and every logged-in request reads its session with one."""
+    if not _get_counts:
+        _get_counts.append(tuple(metric.labels(backend="redis")._value
+                                 for metric in (django_cache_get_total, django_cache_hits_total, django_cache_misses_total)))
+    gets, hits, misses = _get_counts[0]
+    try:
+        cached = self.client.get(key, default=None, version=version, client=client)
+    except ConnectionInterrupted as e:
+        request_metrics.PENDING.add(((gets, 1.0),))
+        django_cache_get_fail_total.labels(backend="redis").inc()
+        if self._ignore_exceptions:
+            if self._log_ignored_exceptions:
+                self.logger.error(str(e))
+            return default
+        raise
+    if cached is not None:
+        request_metrics.PENDING.add(((gets, 1.0), (hits, 1.0)))
+        return cached
+    request_metrics.PENDING.add(((gets, 1.0), (misses, 1.0)))
+    return default
+
+
+def _guard(name: str, original: Callable | None = None):
+    original = original or getattr(PrometheusRedisCache, name)
 
     def method(self, *args, **kwargs):
         if not self.breaker.allow():
@@ -339,4 +374,4 @@ def _guard(name: str):
 
 
 for _name in GUARDED_METHODS:
-    setattr(ResilientRedisCache, _name, _guard(_name))
+    setattr(ResilientRedisCache, _name, _guard(_name, _counted_get if _name == "get" else None))

@@ -9,7 +9,8 @@ The search is built to cost about the same on ten postings and on a million:
 - every statement of a page runs under a statement timeout (search_deadline);
 - newest-first pages by keyset (posted_at, id), so page 5,000 is as cheap as page 1;
 - totals: the planner's estimate first; a count stopped at COUNT_CAP + 1 only for sets it
-  expects to be small; "1,000+" beyond;
+  expects to be small, and every match read when it expects under twice that (the page and
+  its facets then come from them); "1,000+" beyond;
 - facet counts come from at most FACET_SAMPLE matches; of a big set, from a random sample
   its GIN reads thin (FACET_FUZZY_LIMIT), not from a bitmap of every match;
 - totals, facets, similar and trending jobs are cached per catalogue generation (jobs.cache).
@@ -175,7 +176,7 @@ class Candidates:
     # them, but the unchosen facets are counted from them, scaled to the estimate.
     complete: bool = True
     # Every match of the set without the page's chosen facets, when they were read in its place
-    # (at most COUNT_CAP: see _read_without_chosen_facets): the chosen facets are counted off them.
+    # (read whole: see _read_without_chosen_facets): the chosen facets are counted off them.
     unchosen: tuple[Candidate, ...] | None = None
 
     def ordered_ids(self, sort: str) -> list[int]:
@@ -968,7 +969,7 @@ def _rows_to_fill(rows: list, want: int) -> int:
 def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: JobQuerySet,
                 fetch: Callable[[JobQuerySet | tuple[str, list]], list] | None = None, stepwise: bool = False,
                 window: bool = False, thin_fetch: Callable[[JobQuerySet | tuple[str, list]], list] | None = None,
-                match_bounded: bool = False) -> list[int]:
+                match_bounded: bool = False, match_walked: bool = False) -> list[int]:
     """The first `want` matches in relevance order, exactly as ranking every match would give them.
 
     The newest `want` of each tier, merged on (tier, posted_at, id). As the tiers nest, a
@@ -990,7 +991,8 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
     planner estimated under ESTIMATE_ONLY_ABOVE yet counted past COUNT_CAP, which it reads by a
     bitmap of all its postings. One it knows is big it reads by a walk of the posted_at index,
     cheaper than the bounded read's bitmap of all the words' entries ('regress' in one location:
-    1,651 buffers walked, 3,802 bounded).
+    1,651 buffers walked, 3,802 bounded). `match_walked`: in the first window the match is looked
+    for by a walk of it testing every condition on each row (_window_walk_pays).
     """
     best: dict[int, tuple[int, datetime]] = {}
     fetch = fetch or _rows_fetcher(unmatched, Total(0))
@@ -1064,7 +1066,11 @@ def _ranked_ids(qs: JobQuerySet, parsed: ParsedQuery, want: int, *, unmatched: J
             # The match itself: no window walk tested it (its document is the big one), but its
             # newest rows are looked for among the newest postings first all the same, in a
             # window four times wider when the first holds some but too few (as a tier's above).
-            rows = _newest_recent(qs, want, RECENT_WINDOW, fetch)
+            if match_walked:
+                rows = _newest_window_rows(qs.order_by("-posted_at", "-id").values_list("pk", "posted_at")[:want],
+                                           RECENT_WINDOW)
+            else:
+                rows = _newest_recent(qs, want, RECENT_WINDOW, fetch)
             if rows is not None and want / 3 <= len(rows) < want:
                 rows = _newest_recent(qs, want, RECENT_WINDOW * WINDOW_GROWTH, fetch)
             if rows is not None and len(rows) < want:
@@ -1194,7 +1200,8 @@ def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> Sear
         thin_fetch = _rows_fetcher(qs, dataclasses.replace(total, is_estimate=False), scoped=True) if window else None
         page_ids = _ranked_ids(qs, parsed, want, unmatched=unmatched, fetch=_rows_fetcher(qs, total),
                                stepwise=total.big, window=window, thin_fetch=thin_fetch,
-                               match_bounded=total.count < ESTIMATE_ONLY_ABOVE)[offset:want]
+                               match_bounded=total.count < ESTIMATE_ONLY_ABOVE,
+                               match_walked=window and total.count < ESTIMATE_ONLY_ABOVE and _window_walk_pays(params))[offset:want]
         # A second pass over just the page's rows, so ts_headline (the dearest call here)
         # never runs for rows an OFFSET skips.
         rows = _cards(page_ids, params)
@@ -1202,6 +1209,34 @@ def _relevance_page(qs: JobQuerySet, params: SearchParams, total: Total) -> Sear
     if offset + params.page_size >= MAX_OFFSET_ROWS:
         page.has_next = False
     return page
+
+
+# What a walk of the newest postings costs a row (hot: the window walk has just read them), and a
+# document tested there, in index entries read into a bitmap (see _window_walk_pays).
+WINDOW_ROW_COST = 5
+WINDOW_TEXT_COST = 20
+
+
+def _window_walk_pays(params: SearchParams) -> bool:
+    """Whether the match's newest rows among the RECENT_WINDOW newest postings are found sooner
+    by a walk of them testing each condition on each row (columns first, the text last) than by
+    the filters' bitmaps ANDed with the window's posted_at range (_newest_recent).
+
+    The bounded read builds each broad filter's bitmap whole to keep its few hundred postings in
+    the window: contract (79,893 entries) beside 'debt', 10-11 ms of a 15 ms read at a million
+    postings; python's 58,149, 12 of 15. The walk reads the window's rows, which the tiers' walk
+    has just read, and tests the text only on those its columns keep. Weighed from each filter's
+    own estimate (_filter_rows, asked once a page): their entries against the window's rows and
+    the documents the walk tests. Without a filter the walk would test the text on every row.
+    """
+    rows = _filter_rows(params)
+    if not rows:
+        return False
+    open_postings = max(_active_planned(), 1)
+    shares = {name: min(max(n, 1) / open_postings, 1.0) for name, n in rows.items()}
+    entries = _index_entries(tuple(rows), shares, open_postings)
+    documents = RECENT_WINDOW * math.prod(shares.values())
+    return entries >= WINDOW_ROW_COST * RECENT_WINDOW + WINDOW_TEXT_COST * documents
 
 
 def _newest_page(qs: JobQuerySet, params: SearchParams, total: Total) -> SearchPage:
@@ -1306,27 +1341,42 @@ def _compute_total(qs: JobQuerySet, params: SearchParams, *, candidates_out: lis
             return whole
     probe = Total(0, big=big)
     parsed = parse_query(params.q, current_aliases()) if params.q else None
-    tested = _row_tested(params, planned, COUNT_CAP + 1) if big else frozenset()
+    # A set the planner expects to be small is read whole, past COUNT_CAP (see WHOLE_SET_FACTOR).
+    whole = WHOLE_SET_FACTOR * COUNT_CAP
+    limit = whole + 1 if planned <= whole else COUNT_CAP + 1
+    tested = _row_tested(params, planned, limit) if big else frozenset()
     if big and _common_text(params):
         # A common word: the text alone or every bitmap ANDed, as the one-share rule says.
         tested = frozenset(TESTABLE_FILTERS) if _filters_broad_beside_text(params, planned) else frozenset()
     read = filtered_jobs(params, row_tested=tested) if tested else qs
-    # The matches themselves, up to COUNT_CAP + 1, with what ranks and facets them: counted
-    # here, and when all are in, the page and the facets are read off them too (Candidates).
+    # The matches themselves, up to `limit`, with what ranks and facets them: counted here, and
+    # when all are in, the page and the facets are read off them too (Candidates).
     # With row tests, bitmaps only: an index scan reads its postings in the index's order, which
     # sorts them by the columns tested (contract + senior in job_type_experience_remote_salary_idx:
     # the remote ones last, 18,924 rows walked for 1,001 remote locations; 5,500 by a bitmap).
     # For this read alone: the page's later reads may walk an index.
     with bitmap_plans(read, probe, no_index_walks=bool(tested), walks_after=True), connections[qs.db].cursor() as cursor:
-        cursor.execute(*_candidates_sql(read, parsed))
+        cursor.execute(*_candidates_sql(read, parsed, limit))
         rows = cursor.fetchall()
-    if len(rows) <= COUNT_CAP:
+    if len(rows) < limit:
         if candidates_out is not None:
             candidates_out.append(Candidates(tuple(map(Candidate._make, rows))))
-        return Total(len(rows), big=big)
+        # Past COUNT_CAP still "1,000+" on the page, but counted: every match is in hand.
+        return Total(len(rows), is_estimate=len(rows) > COUNT_CAP, big=big)
     if candidates_out is not None:  # read for nothing else: the facets' sample (Candidates.complete)
         candidates_out.append(Candidates(tuple(map(Candidate._make, rows)), complete=False))
     return Total(max(planned, COUNT_CAP + 1), is_estimate=True, big=big)
+
+
+# A set the planner expects to hold at most this many times COUNT_CAP matches is read whole, up
+# to one more: the estimate of a few words and filters is often short ('time' + remote + salary
+# >= 150k + python: 697 estimated, 1,168 matches), and a set counted past COUNT_CAP was then ranked
+# by a walk of the newest postings and each tier's reads, every filter's bitmap built again for
+# each (13 statements more, 6,200 buffers and two reads of python's 58,149 entries at a million
+# postings, beside its count read's 15,900), where reading its last 167 matches costs ~2,600
+# buffers. In hand whole, its page and its unchosen facets come from it as a small set's do (the
+# page still says "1,000+"). Past it, as before: a sample.
+WHOLE_SET_FACTOR = 2
 
 
 # A page with facets chosen reads its set without them in its own set's place when the planner
@@ -1343,10 +1393,10 @@ def _set_planned(params: SearchParams) -> int:
 
 def _read_without_chosen_facets(params: SearchParams, planned: int, candidates_out: list) -> Total | None:
     """The page's total from one read of its set without the chosen facets (remote, job type,
-    experience), when the planner expects that set to be small (UNCHOSEN_READ_MAX) and it is (at
-    most COUNT_CAP): the page's matches are those of its rows with the chosen values, and the
-    chosen facets are counted off all of them (Candidates.unchosen), exactly. None otherwise (no
-    facet chosen, or a set bigger than that): the page's own set (`planned` of it) is read as before.
+    experience), when the planner expects that set to be small (UNCHOSEN_READ_MAX) and it is (read
+    whole, see WHOLE_SET_FACTOR): the page's matches are those of its rows with the chosen values,
+    and the chosen facets are counted off all of them (Candidates.unchosen), exactly. None otherwise
+    (no facet chosen, or a set bigger than that): the page's own set (`planned` of it) is read as before.
 
     Why: a chosen facet is counted without its own filter, so the facets read that set anyway, a
     statement after the count read of the page's own set, each of them the text's index read
@@ -1363,13 +1413,14 @@ def _read_without_chosen_facets(params: SearchParams, planned: int, candidates_o
         return None
     found: list[Candidates] = []
     total = _compute_total(unchosen_qs, unchosen_params, candidates_out=found, planned=planned)
-    if total.is_estimate or not found or not found[0].complete:
+    if not found or not found[0].complete:
         return None
     unchosen = found[0].rows
     rows = tuple(row for row in unchosen
                  if all(getattr(row, FACETS[name][0]) in getattr(params, name) for name in chosen))
     candidates_out.append(Candidates(rows, unchosen=unchosen))
-    return Total(len(rows), big=total.big)
+    # Past COUNT_CAP still "1,000+" on the page, but counted (a set read whole: WHOLE_SET_FACTOR).
+    return Total(len(rows), is_estimate=len(rows) > COUNT_CAP, big=total.big)
 
 
 # What a read reckons a posting tested costs, in index entries read into a bitmap: ~3-10 us
@@ -1461,15 +1512,15 @@ def _row_tested(params: SearchParams, planned: int, want: int) -> frozenset[str]
     26,000 postings: 14 ms ANDed, 235 ms tested). Several broad filters are weighed by the sum
     of their entries, not the share they keep together.
     """
-    if params.company or not _is_postgres(Job.objects.all()) or _common_text(params):
-        # Within a company every filter is a row test already (_set_conditions). Beside a common
-        # word a narrow filter's set is better read with the word tested on each posting, which
-        # this rule cannot price (the text is always an index read here): 'design' (264,000
-        # postings) beside contract + senior + a remote location, 122 ms through its entries
-        # against 88 ms as the planner reads it.
-        return frozenset()
+    if params.company or not _is_postgres(Job.objects.all()):
+        return frozenset()  # within a company every filter is a row test already (_set_conditions)
     rows = _filter_rows(params)
-    if len(rows) + bool(params.q) < 2:
+    if len(rows) + bool(params.q) < 2 or _common_text(params):
+        # Nothing to weigh (and no estimate of the text asked for it). Beside a common word a
+        # narrow filter's set is better read with the word tested on each posting, which this
+        # rule cannot price (the text is always an index read here): 'design' (264,000 postings)
+        # beside contract + senior + a remote location, 122 ms through its entries against 88 ms
+        # as the planner reads it.
         return frozenset()
     open_postings = max(_active_planned(), 1)
     shares = {name: min(max(n, 1) / open_postings, 1.0) for name, n in rows.items()}
@@ -1493,19 +1544,19 @@ _CANDIDATE_COLUMNS = ("pk", "posted_at", "title", "search_title", "remote_policy
 _CANDIDATE_SELECT = ", ".join(f'"jobs_job"."{"id" if name == "pk" else name}" AS "{name}"' for name in _CANDIDATE_COLUMNS)
 
 
-def _candidates_sql(qs: JobQuerySet, parsed: ParsedQuery | None) -> tuple[str, list]:
-    """The first COUNT_CAP + 1 matches, each with its id, facet values and, only when they are
-    all the matches (at most COUNT_CAP), its posted_at and tier; NULL for both otherwise.
+def _candidates_sql(qs: JobQuerySet, parsed: ParsedQuery | None, limit: int = COUNT_CAP + 1) -> tuple[str, list]:
+    """The first `limit` matches, each with its id, facet values and, only when they are all
+    the matches (fewer than `limit`), its posted_at and tier; NULL for both otherwise.
 
     A bigger set's rows are only the facets' sample: its tiers (a few document matches per
     row) and timestamps (1,001 to parse) were computed for nothing, 2.5 ms of client CPU and
     ~1 ms of SQL a search for the correlated words that read it ('data scientist', 'ml engineer').
-    The count over the read rows (a window aggregate over at most COUNT_CAP + 1) decides.
+    The count over the read rows (a window aggregate over at most `limit`) decides.
     """
     # The ORM's statements, from the set's WHERE and the tiers' CASE compiled once (jobs.statements).
-    composed = statements.select(qs, _CANDIDATE_SELECT, (), f" LIMIT {COUNT_CAP + 1}")
+    composed = statements.select(qs, _CANDIDATE_SELECT, (), f" LIMIT {limit}")
     if composed is None:
-        matches, params = qs.order_by().values_list(*_CANDIDATE_COLUMNS)[: COUNT_CAP + 1].query.sql_with_params()
+        matches, params = qs.order_by().values_list(*_CANDIDATE_COLUMNS)[:limit].query.sql_with_params()
     else:
         matches, params = composed
     if parsed is not None and composed is not None:
@@ -1518,7 +1569,7 @@ def _candidates_sql(qs: JobQuerySet, parsed: ParsedQuery | None) -> tuple[str, l
            f'CASE WHEN "jobs_job".n <= %s THEN {tier_sql} END, "jobs_job".remote_policy, "jobs_job".job_type, '
            f'"jobs_job".experience_level FROM (SELECT matches.*, count(*) OVER () AS n FROM ({matches}) '
            f'AS matches(id, posted_at, title, search_title, remote_policy, job_type, experience_level)) AS "jobs_job"')
-    return sql, [COUNT_CAP, COUNT_CAP, *tier_params, *params]
+    return sql, [limit - 1, limit - 1, *tier_params, *params]
 
 
 def search_total(params: SearchParams, *, candidates_out: list | None = None, qs: JobQuerySet | None = None) -> Total:
@@ -1580,10 +1631,15 @@ def _sample_groups(qs: JobQuerySet, columns: list[str], steering: Total, *, big_
             if sample.rows >= FACET_MIN_SAMPLE:
                 return sample
     if big_set and steering.big:
-        # Not weighed filter by filter (_sample_read): a walk of a filter's B-tree finds this
-        # sample's 500 rows sooner than the text's thinned entries (location 'Remote' beside
-        # 'design': 9 ms walked, 26 ms through the word's 264,000 entries).
-        groups = _grouped_sample(qs, columns, steering, FACET_BIG_SAMPLE, gin_limit=FACET_FUZZY_LIMIT)
+        # Weighed filter by filter as a full sample is (_sample_read): salary >= 150k beside python
+        # (the set of a chosen remote facet) ANDed the floor's 167,316 entries, 28-47 ms at a
+        # million postings, to spare a few thousand heap rows. Beside a common word nothing is
+        # weighed (_row_tested): a walk of a filter's B-tree finds this sample's 500 rows sooner
+        # than the text's thinned entries (location 'Remote' beside 'design': 9 ms walked, 26 ms
+        # through the word's 264,000 entries).
+        read, tested = _sample_read(qs, steering, params, size, FACET_BIG_SAMPLE)
+        groups = _grouped_sample(read, columns, steering, FACET_BIG_SAMPLE, gin_limit=FACET_FUZZY_LIMIT,
+                                 no_index_walks=tested)
         sample = _Sample(groups, thinned=True)
         if sample.rows >= FACET_MIN_SAMPLE:
             return sample
@@ -1764,7 +1820,8 @@ def _compute_facets(params: SearchParams, candidates: Candidates | None = None, 
     unchosen = [name for name in FACETS if name not in chosen]
     counts: dict[str, dict[str, tuple[int, bool]]] = {}
     if candidates is not None and candidates.complete:  # the total they were counted for, without reading it again
-        steering = Total(len(candidates.rows), big=_is_postgres(Job.objects.all()) and _active_planned() >= BIG_CATALOGUE)
+        steering = Total(len(candidates.rows), is_estimate=len(candidates.rows) > COUNT_CAP,
+                         big=_is_postgres(Job.objects.all()) and _active_planned() >= BIG_CATALOGUE)
     else:  # the page's own (passed, or cached by its search)
         steering = total if total is not None else search_total(params)
     if unchosen and candidates is not None:

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from jobs import cache as jobs_cache
 from jobs.forms import JobSearchForm
@@ -51,6 +54,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
         response = render(request, "jobs/list.html", {**context, "timed_out": True}, status=503)
         response["Retry-After"] = "10"
         return response
+    if getattr(request, "jobs_shared_page", False):
+        return _shared_page(request, "jobs/_list_parts.html", context)
     return render(request, "jobs/list.html", context)
 
 
@@ -155,8 +160,60 @@ def job_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         # A page built for everyone says already what the context processors would (an anonymous
         # visitor, no messages; the rest they add is for logged-in pages), so they are not run: ~4 %
         # of the page's render. test_posting_page holds the page equal to the one rendered with them.
-        return HttpResponse(render_to_string("jobs/detail.html", {**context, "request": request}))
+        return _shared_page(request, "jobs/_detail_parts.html", context)
     return render(request, "jobs/detail.html", context)
+
+
+# A page built for everyone (a posting's, an anonymous search's) is its own parts in the site's frame
+# (base.html), and that frame is the same on every such page of the jobs section: the visitor is
+# anonymous, with no messages and no CSRF token (shared_page_context), the header's section /jobs/.
+# So the frame is rendered once per worker, with markers where the parts go (jobs/_shared_frame.html),
+# and each page renders only its parts (jobs/_detail_parts.html, jobs/_list_parts.html: the blocks its
+# whole template fills) and is put together from the two: the base template's blocks, tags and the
+# inheritance walk were ~8 % of a posting page built on a miss. test_posting_page and
+# test_search_page_parts hold the pages equal to the whole templates' (the first over postings of every
+# shape with one frame: anything per page added to base.html outside its blocks fails it), and 150
+# full-size postings and the searches of profile_pages.py --save-html are byte for byte the pages before.
+_PART = "<!--part-->"
+_BLOCKS = ("title", "description", "htmx", "content")
+_SLOTS = tuple(f"<!--frame:{block}-->" for block in _BLOCKS)
+_frames: dict[str, tuple[str, ...]] = {}
+
+
+def _shared_page(request: HttpRequest, parts_template: str, context: dict) -> HttpResponse:
+    """The page built for everyone: `parts_template`'s parts (split on its markers) in the frame."""
+    context = {**context, "request": request}
+    parts = render_to_string(parts_template, context).split(_PART, len(_BLOCKS) - 1)  # the last, the content, may hold anything
+    frame = _shared_frame(context)
+    pieces = [frame[0]]
+    for part, after in zip(parts, frame[1:]):
+        pieces += (part, after)
+    return HttpResponse("".join(pieces))
+
+
+def _shared_frame(context: dict) -> tuple[str, ...]:
+    """base.html around a shared page's parts: the text before, between and after the four blocks,
+    rendered once per worker (each time under DEBUG)."""
+    frame = None if settings.DEBUG else _frames.get("jobs")
+    if frame is None:
+        slots = {block: mark_safe(slot) for block, slot in zip(_BLOCKS, _SLOTS)}  # noqa: S308 (markers)
+        rest = render_to_string("jobs/_shared_frame.html", {**context, **slots})
+        pieces = []
+        for slot in _SLOTS:
+            piece, rest = rest.split(slot, 1)
+            pieces.append(piece)
+        frame = (*pieces, rest)
+        if not settings.DEBUG:
+            _frames["jobs"] = frame
+    return frame
+
+
+@receiver(setting_changed)
+def _forget_frame(*, setting: str, **kwargs) -> None:
+    # What the frame holds depends on settings a running site never changes but tests do (static
+    # files' names, templates, URLconf), as the header kept per worker (careercopilot/templatetags/ui.py).
+    if setting in {"STORAGES", "STATIC_URL", "STATIC_ROOT", "ROOT_URLCONF", "TEMPLATES", "DEBUG"}:
+        _frames.clear()
 
 
 @jobs_cache.cache_anonymous_page("company", jobs_cache.COMPANY_PAGE_TIMEOUT, params=("page", "cursor"))

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from careercopilot.database.base import DatabaseWrapper, check_connection, forget_failures
+from careercopilot.observability import requests as request_metrics
 
 pytestmark = [
     pytest.mark.django_db,
@@ -82,6 +83,7 @@ def test_queries_are_still_counted_by_django_prometheus_with_one_cursor_class(on
     params = one_connection_pool.get_connection_params()
     assert one_connection_pool.get_connection_params()["cursor_factory"] is params["cursor_factory"]  # made once
     one_connection_pool.pool.putconn(_lend(one_connection_pool))  # made (and configured) before counting
+    request_metrics.flush()  # what earlier statements left pending
     counted = execute_total.labels("pool_check_test", "postgresql")
     before = counted._value.get()
     conn = _lend(one_connection_pool)
@@ -90,4 +92,34 @@ def test_queries_are_still_counted_by_django_prometheus_with_one_cursor_class(on
             cursor.execute("SELECT 1")
     finally:
         one_connection_pool.pool.putconn(conn)
+    request_metrics.flush()  # counted in process, written with the request metrics (counting_cursor)
     assert counted._value.get() == before + 1
+
+
+def test_once_the_pool_is_made_its_parameters_are_not_worked_out_again(one_connection_pool, monkeypatch):
+    one_connection_pool.pool.putconn(_lend(one_connection_pool))  # the pool made, as the first connect makes it
+    first = one_connection_pool.get_connection_params()
+    worked_out = []
+    monkeypatch.setattr(type(one_connection_pool), "_connection_params",
+                        lambda self: worked_out.append(1) or {"made": "again"})
+    assert one_connection_pool.get_connection_params() is first and worked_out == []
+    one_connection_pool.close_pool()  # a new pool (new settings, say) gets its parameters worked out anew
+    one_connection_pool.__dict__.pop("_pooled_params", None)
+    assert one_connection_pool.get_connection_params() == {"made": "again"}
+
+
+def test_autocommit_is_set_on_a_lent_connection_only_when_it_changes(one_connection_pool, monkeypatch):
+    import psycopg
+
+    one_connection_pool.connection = _lend(one_connection_pool)  # lent in autocommit, as the pool lends
+    sets = []
+    setter = psycopg.Connection.autocommit.fset
+    monkeypatch.setattr(psycopg.Connection, "autocommit", property(psycopg.Connection.autocommit.fget,
+                                                                   lambda conn, value: sets.append(value) or setter(conn, value)))
+    one_connection_pool.set_autocommit(True)  # as Django does on every connect: already so
+    assert sets == []
+    one_connection_pool.set_autocommit(False)
+    one_connection_pool.set_autocommit(True)
+    assert sets == [False, True] and one_connection_pool.connection.autocommit
+    one_connection_pool.pool.putconn(one_connection_pool.connection)
+    one_connection_pool.connection = None

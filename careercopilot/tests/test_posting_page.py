@@ -108,6 +108,7 @@ def test_a_page_built_for_everyone_is_the_page_the_context_processors_would_have
     assert settings.TEMPLATES[0]["OPTIONS"]["context_processors"] == [
         "django.template.context_processors.request", "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages", "notifications.context_processors.bell",
+        "careercopilot.csrf.csrf",  # csrf_token, which shared_page_context sets to ""
     ]
     cards = [_card_of(other) for other in JobFactory.create_batch(3, title="Data engineer")]
     for shape, fields in SHAPES.items():
@@ -121,3 +122,42 @@ def test_a_page_built_for_everyone_is_the_page_the_context_processors_would_have
             assert render_to_string("jobs/detail.html", {**context, "request": request}) == with_processors, shape
         page = Client().get(posting.get_absolute_url())
         assert page.status_code == 200 and page.content.decode().startswith(with_processors.split("<h1>")[0]), shape
+
+
+def test_a_page_built_for_everyone_is_its_parts_in_a_frame_rendered_once_and_equal_to_the_whole_template(alice):
+    """jobs.views.job_detail: a shared page is the posting's parts put into a frame of base.html kept
+    per worker; every shape of posting gets the page the whole template renders, and a logged-in
+    visitor still gets the whole template (their name, their token, their track form)."""
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from jobs import views
+    from jobs import cache as jobs_cache
+    from jobs.similar import job_page
+
+    views._frames.clear()
+    for shape, fields in SHAPES.items():
+        posting = JobFactory(**{name: value for name, value in fields.items() if "__" not in name and name != "skills"})
+        page = Client().get(posting.get_absolute_url())
+        assert page.status_code == 200 and page["X-Page-Cache"] == "miss", shape  # built by the view
+        assert "jobs" in views._frames  # kept from the first page on
+
+        job, similar = job_page(posting.pk)
+        request = RequestFactory().get(posting.get_absolute_url())
+        request.jobs_shared_page = True
+        whole = render_to_string("jobs/detail.html", {"job": job, "similar": similar, **jobs_cache.shared_page_context(request)},
+                                 request=request)
+        assert page.content.decode() == whole, shape
+
+    seeker = Client()
+    seeker.force_login(alice)
+    mine = seeker.get(posting.get_absolute_url()).content.decode()
+    assert "(alice)" in mine and 'name="csrfmiddlewaretoken"' in mine and "Log in</a> to track" not in mine
+
+
+def test_the_frame_is_made_again_when_the_templates_change(settings):
+    from jobs import views
+
+    views._frames["jobs"] = ("stale", "", "", "", "")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0]}]
+    assert "jobs" not in views._frames

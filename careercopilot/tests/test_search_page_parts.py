@@ -107,3 +107,31 @@ def test_the_pagination_prints_what_its_template_printed(shape, query):
     old, new = both(OLD_PAGINATION, "{% search_pagination results %}", results=results, request=request)
     assert new == old
     assert ('rel="next"' in new) == fields["has_next"] and ('rel="prev"' in new) == fields["has_prev"]
+
+
+QUERIES = ["", "q=python", "q=python&remote=remote&remote=hybrid", "q=rust&page=2", "q=zanzibarquux",
+           "q=%3Cb%3E%22x%22+%26+y", "location=Berlin&salary_min=50000&sort=newest", "q=engineer&skills=sql"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", QUERIES)
+def test_an_anonymous_search_built_for_everyone_is_the_page_its_whole_template_renders(query, settings, monkeypatch):
+    """jobs.views: a shared search page is its parts (jobs/_list_parts.html) in the frame kept per
+    worker; the whole jobs/list.html, with the context processors, renders the same bytes."""
+    from django.shortcuts import render
+    from django.test import Client
+
+    from jobs import views
+    from jobs.tests.conftest import make_catalogue
+
+    make_catalogue(45)
+    settings.CACHE_BYPASS = True  # built on every request, as on a miss (shared, public)
+    views._frames.clear()
+    framed = Client().get(f"/jobs/?{query}")
+    assert "jobs" in views._frames
+    monkeypatch.setattr(views, "_shared_page", lambda request, parts, context: render(request, "jobs/list.html", context))
+    whole = Client().get(f"/jobs/?{query}")
+
+    assert framed.status_code == whole.status_code == 200
+    assert framed.content.decode() == whole.content.decode()
+    assert framed["Cache-Control"] == whole["Cache-Control"] and not framed.cookies

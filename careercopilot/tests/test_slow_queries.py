@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from prometheus_client import REGISTRY
 
+from careercopilot.observability import requests as request_metrics
 from careercopilot.observability.slow_queries import normalise
 
 pytestmark = pytest.mark.django_db
@@ -91,9 +92,29 @@ def test_a_request_names_its_statements_by_the_view_django_resolved_without_reso
     resolved_again = []
     resolve = django.urls.resolve
     monkeypatch.setattr(django.urls, "resolve", lambda *args, **kwargs: resolved_again.append(args) or resolve(*args, **kwargs))
+    request_metrics.flush()
     before = REGISTRY.get_sample_value("db_queries_total", {"view": "job_detail"}) or 0
 
     assert client.get(job.get_absolute_url()).status_code == 200
 
+    request_metrics.flush()  # counted in process, written with the request metrics
     assert REGISTRY.get_sample_value("db_queries_total", {"view": "job_detail"}) > before
     assert resolved_again == []
+
+
+def test_each_statement_is_counted_in_process_and_written_with_the_request_metrics(monkeypatch):
+    from careercopilot.observability import slow_queries
+
+    held = request_metrics.PendingWrites(every=3600)
+    monkeypatch.setattr(request_metrics, "PENDING", held)
+    slow_queries.enter("counted_in_process_test")
+    try:
+        before = REGISTRY.get_sample_value("db_queries_total", {"view": "counted_in_process_test"}) or 0
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.execute("SELECT 2")
+        assert (REGISTRY.get_sample_value("db_queries_total", {"view": "counted_in_process_test"}) or 0) == before
+        held.flush()
+        assert REGISTRY.get_sample_value("db_queries_total", {"view": "counted_in_process_test"}) == before + 2
+    finally:
+        slow_queries.leave()

@@ -323,6 +323,7 @@ def test_the_count_read_ranks_and_dates_the_matches_only_when_it_holds_them_all(
     from jobs.selectors import Sort
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    monkeypatch.setattr(selectors, "WHOLE_SET_FACTOR", 1)
     for n in range(matching):
         JobFactory(title=f"Data scientist {n}", remote_policy="remote")
     found: list = []
@@ -659,3 +660,81 @@ def test_a_page_whose_reads_test_filters_per_row_has_a_fixed_query_budget(monkey
             page = selectors.search_jobs(params)
             job_facets(params, candidates=page.candidates, total=page.total)
     assert page.items
+
+
+def test_a_big_sets_facet_sample_tests_a_broad_filter_per_row(monkeypatch):
+    # At a million postings the set of a chosen remote facet beside salary >= 150k and python (no
+    # text: its total an estimate, so a thinned sample of 500) ANDed the floor's 167,316 entries,
+    # 33-57 ms, to keep 500 rows. Here the floor keeps nine postings in ten; the location two in
+    # five keeps its bitmap.
+    _broad_filter_postings(3000)
+    _big_set_settings(monkeypatch)
+    monkeypatch.setattr(selectors, "BIG_CATALOGUE", 100)
+    monkeypatch.setattr(selectors, "ESTIMATE_ONLY_ABOVE", 100)
+    params = SearchParams(remote=("remote",), salary_min=150_000, location="Remote")
+    total = search_total(params)
+    assert total.is_estimate and total.big
+    with CaptureQueriesContext(connection) as queries:
+        facets = job_facets(params, total=total)
+    (sample,) = [query["sql"] for query in queries.captured_queries if "GROUP BY col0" in query["sql"]]
+    assert "LIMIT 200" in sample, sample  # the big set's thinned sample (FACET_BIG_SAMPLE)
+    tested = _row_tested_in(sample)
+    assert '"salary_max_usd" >= 150000' in tested and "location" not in tested and '"remote_policy" IN' not in sample, sample
+    counts = {value.value: value for value in facets["remote"]}
+    # 900 postings in 'Remote (Europe)' paid 200,000, a third of them remote: scaled from the sample.
+    assert counts["remote"].approximate and 200 <= counts["remote"].count <= 450, counts
+    assert counts["remote"].count + counts["onsite"].count == pytest.approx(selectors._planned_rows(
+        filtered_jobs(SearchParams(salary_min=150_000, location="Remote"))), rel=0.05)
+
+
+def _words_postings(matching: int, others: int = 40) -> None:
+    """`matching` postings with the word zebra (a third remote, every fourth with it in the title),
+    and `others` without."""
+    company = CompanyFactory()
+    Job.objects.bulk_create([
+        Job(title=f"Zebra keeper {i}" if i % 4 == 0 else f"Keeper {i}", slug=f"zebra-{i}", description="Zebra care.",
+            company=company, source="test", external_id=f"zebra-{i}", remote_policy="remote" if i % 3 == 0 else "onsite")
+        for i in range(matching)
+    ] + [
+        Job(title=f"Developer {i}", slug=f"developer-{i}", description="Python code.", company=company, source="test",
+            external_id=f"bulk-{i}") for i in range(others)
+    ], batch_size=100)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list('job_search_vector_gin'::regclass)")
+        cursor.execute("ANALYZE jobs_job")
+
+
+@pytest.mark.parametrize("matching", [15, 19])
+def test_a_set_expected_under_twice_the_count_cap_is_read_whole_and_its_page_ordered_from_it(
+        monkeypatch, django_assert_num_queries, matching):
+    # At a million postings 'time' + remote + salary >= 150k + python was estimated at 697 and
+    # held 1,168 matches: counted to 1,001 and then ranked by a walk of the newest postings and
+    # each tier's reads, python's and remote + salary's bitmaps built again for each (29
+    # statements a page). Read whole by the count read, the page is ordered from it.
+    from jobs.selectors import Sort
+
+    _words_postings(matching)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 10)
+    params = SearchParams(q="zebra", sort=Sort.RELEVANCE, page_size=5)
+    # The deadline (3), the aliases, the open postings' and the set's estimates, the count read,
+    # the cards, their skills: no window walk and no tier read, at either size.
+    with django_assert_num_queries(9):
+        with selectors.search_deadline():
+            page = selectors.search_jobs(params)
+    assert page.candidates.complete and len(page.candidates.rows) == matching
+    assert page.total.is_estimate and str(page.total) == "10+" and page.total.count == matching  # "1,000+", as before
+    assert [job.pk for job in page.items] == selectors.exhaustive_ranked_ids(params, 5)
+    assert page.has_next
+    facets = job_facets(params, candidates=page.candidates, total=page.total)
+    remote = {value.value: value for value in facets["remote"]}["remote"]
+    assert remote.count == len(range(0, matching, 3)) and not remote.approximate  # counted, not scaled
+
+
+def test_a_set_expected_past_twice_the_count_cap_is_still_counted_only_to_it(monkeypatch):
+    _words_postings(30)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 10)
+    found: list = []
+    total = search_total(SearchParams(q="zebra"), candidates_out=found)
+    (candidates,) = found
+    assert not candidates.complete and len(candidates.rows) == 11
+    assert total.is_estimate and str(total) == "10+"

@@ -116,3 +116,33 @@ def test_a_set_the_planner_knows_is_big_is_read_as_before(steered_as_big, monkey
     assert [job.pk for job in page.items] == exhaustive_ranked_ids(params, limit=5)
     (read,) = _match_reads(queries)
     assert BOUND not in read, read
+
+
+WALKED = 'FROM (SELECT * FROM "jobs_job" WHERE "jobs_job"."is_active" ORDER BY'  # a walk of the newest postings
+
+
+@pytest.mark.parametrize(("contracts", "walked"), [
+    pytest.param((3, 4), True, id="contract on three postings in four: walked"),
+    pytest.param((1, 20), False, id="contract on one posting in twenty: bounded"),
+])
+@pytest.mark.parametrize("size", [1200, 2400])
+def test_beside_a_broad_filter_the_match_is_looked_for_by_a_walk_of_the_newest_postings(steered_as_big, size,
+                                                                                       contracts, walked):
+    # At a million postings the bounded read built the bitmap of contract jobs (79,893 entries)
+    # beside 'debt' to keep the few hundred of the 5,000 newest postings, 10-11 ms of 15; a walk
+    # of those postings testing the job type, then the text, on each found the newest 21 in 3-4.
+    # A filter whose bitmap costs less than the window's rows keeps the bounded read.
+    _catalogue(range(0, size, 3), size)
+    contract = [pk for i, pk in enumerate(Job.objects.order_by("-posted_at").values_list("pk", flat=True))
+                if i % contracts[1] < contracts[0]]
+    Job.objects.filter(pk__in=contract).update(job_type="contract")
+    Job.objects.exclude(pk__in=contract).update(job_type="full_time")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE jobs_job")
+    params = SearchParams(q="Fern Games", job_type=("contract",), sort=Sort.RELEVANCE, page_size=5)
+    with CaptureQueriesContext(connection) as queries:
+        page = search_jobs(params)
+    assert page.total.is_estimate and page.total.big
+    assert [job.pk for job in page.items] == exhaustive_ranked_ids(params, limit=5)
+    read = _match_reads(queries)[0]  # the first window's (a wider one, or the whole match, may follow)
+    assert (WALKED in read, BOUND in read) == (walked, not walked), read
