@@ -87,6 +87,7 @@ def test_it_reads_the_set_without_the_chosen_facets_once_for_the_page_and_its_fa
 def test_it_reads_the_pages_own_set_when_the_set_without_the_chosen_facets_is_bigger_than_counted(monkeypatch, catalogue):
     monkeypatch.setattr(selectors, "BIG_CATALOGUE", 10)
     monkeypatch.setattr(selectors, "COUNT_CAP", 30)  # zebra: 40 postings, 16 remote
+    monkeypatch.setattr(selectors, "WHOLE_SET_FACTOR", 1)  # a set read whole up to COUNT_CAP only
     monkeypatch.setattr(selectors, "UNCHOSEN_READ_MAX", 1000)  # however many the planner expects
     params = SearchParams(q="zebra", remote=("remote",), sort=Sort.RELEVANCE)
     page, facets, sqls = _page(params)
@@ -125,3 +126,17 @@ def test_a_page_read_with_its_chosen_facets_unset_has_a_fixed_query_budget(monke
             page = search_jobs(params)
             job_facets(params, candidates=page.candidates, total=page.total)
     assert page.items and page.candidates.unchosen
+
+
+def test_it_serves_a_page_past_count_cap_from_the_set_without_the_chosen_facets_read_whole(monkeypatch, catalogue):
+    monkeypatch.setattr(selectors, "BIG_CATALOGUE", 10)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 15)  # zebra: 40 postings, 16 remote
+    monkeypatch.setattr(selectors, "WHOLE_SET_FACTOR", 3)  # the 40 read whole
+    monkeypatch.setattr(selectors, "UNCHOSEN_READ_MAX", 50)
+    params = SearchParams(q="zebra", remote=("remote",), sort=Sort.RELEVANCE, page_size=5)
+    page, facets, sqls = _page(params)
+    ids, expected = _expected(params)
+    assert str(page.total) == "15+" and page.total.count == len(ids) == 16
+    assert [job.pk for job in page.items] == selectors.exhaustive_ranked_ids(params, limit=5)
+    assert facets["remote"] == expected["remote"]
+    assert len([sql for sql in sqls if "count(*) OVER ()" in sql]) == 1
