@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,10 @@ def page_kinds(common: str, rare: str, seeker: str) -> dict[str, dict]:
         "seeker_kept": {"path": "/jobs/", "query": f"q={common}", "seeker": seeker, "cache": True},
         "posting": {"posting": True},
         "posting_gzip": {"posting": True, "gzip": True},
+        # Answered from Django's page cache: what an anonymous visitor's repeat of a page costs.
+        "stored_home": {"path": "/", "query": "", "cache": True},
+        "stored_search": {"path": "/jobs/", "query": f"q={common}", "cache": True},
+        "stored_search_gzip": {"path": "/jobs/", "query": f"q={common}", "cache": True, "gzip": True},
     }
 
 
@@ -242,17 +247,20 @@ def _instructions(dump: Path) -> int:
 
 
 def _annotate(dumps: list[Path], top: int) -> list[tuple[int, str]]:
-    """The C functions with most instructions of their own (CPython's, libc's, psycopg's...)."""
-    text = subprocess.run(["callgrind_annotate", "--threshold=100", *map(str, dumps)],
-                          capture_output=True, text=True, check=True).stdout
-    rows = []
-    for line in text.split("file:function", 1)[-1].splitlines():
-        parts = line.strip().split(None, 1)
-        if len(parts) == 2 and parts[0].replace(",", "").isdigit():
-            label = parts[1].split(")", 1)[-1].strip()  # drop the "(12.3%)" column
-            where, _, function = label.rpartition(":")
-            rows.append((int(parts[0].replace(",", "")), f"{function} ({Path(where).name})"))
-    return rows[:top]
+    """The C functions with most instructions of their own (CPython's, libc's, psycopg's...),
+    summed over the dumps. callgrind_annotate reads one profile (further arguments are source
+    files to annotate), so each dump is annotated on its own."""
+    totals: Counter[str] = Counter()
+    for dump in dumps:
+        text = subprocess.run(["callgrind_annotate", "--threshold=100", str(dump)],
+                              capture_output=True, text=True, check=True).stdout
+        for line in text.split("file:function", 1)[-1].splitlines():
+            parts = line.strip().split(None, 1)
+            if len(parts) == 2 and parts[0].replace(",", "").isdigit():
+                label = parts[1].split(")", 1)[-1].strip()  # drop the "(12.3%)" column
+                where, _, function = label.rpartition(":")
+                totals[f"{function} ({Path(where).name})"] += int(parts[0].replace(",", ""))
+    return [(count, label) for label, count in totals.most_common(top)]
 
 
 def run_kind(name: str, kind: dict, args, out: Path) -> dict:
