@@ -291,7 +291,8 @@ def test_a_kept_searchs_marks_are_the_markup_the_track_tags_give(alice, bob, rf)
 
 
 
-@pytest.mark.parametrize("query", ["q=engineer", "q=%3Cb%3Eengineer%3C%2Fb%3E&remote=remote", "", "sort=newest&page=1"])
+@pytest.mark.parametrize("query", ["q=engineer", "q=%3Cb%3Eengineer%3C%2Fb%3E&remote=remote", "", "sort=newest&page=1",
+                                   "q=engineer+%3C%21--kept-block--%3E"])  # the block's slot typed: escaped, never the slot
 def test_a_kept_search_page_is_the_page_built_for_it(alice_client, alice, query):
     """A kept block is answered without the form (its title and heading from the terms it was
     built for): the same page, to the byte, as the one built, but for each response's own token."""
@@ -304,7 +305,8 @@ def test_a_kept_search_page_is_the_page_built_for_it(alice_client, alice, query)
 
     built, kept = page(), page()
 
-    assert kept == built and "<!--track" not in kept
+    assert kept == built and "<!--track" not in kept and "<!--kept-block-->" not in kept
+    assert 'name="q"' in kept and "</main>" in kept  # the block, and the page around it
     assert query != "q=engineer" or "Tracked ✓" in kept
 
 
