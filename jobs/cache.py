@@ -42,6 +42,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.urls import Resolver404, resolve
 from django.utils.http import urlencode
 from django.utils.module_loading import import_string
+from django.utils.safestring import SafeString
 from django.utils.text import compress_string
 from django_ratelimit import core as ratelimit_core
 from django_ratelimit.core import is_ratelimited
@@ -327,7 +328,31 @@ def seeker_search_key(path: str, query_string: str) -> str:
     # pager, the track forms' way back), and only seekers' own searches are kept, for 60 s. The
     # catalogue's generation is in the value, not the key, so both are read in one round trip
     # (jobs.views._kept_seeker_list); a value of another generation is never used.
-    return f"jobs:seeker-search:v2:{_digest(path, query_string)}"
+    # v3: the block's markup is kept as its UTF-8 bytes (FilledBlock).
+    return f"jobs:seeker-search:v3:{_digest(path, query_string)}"
+
+
+# The kept block is filled for each seeker as the UTF-8 bytes it is kept as, and put into the
+# page's body as bytes (jobs.views._seeker_page): never decoded, copied into the page template's
+# text and encoded again. As a str, one character beyond Latin-1 in its ~47 KB made all of it
+# two bytes a character, and it was copied some ten times a page (1.9 M instructions of ~8.3 M).
+# The page template renders this object as KEPT_BLOCK_SLOT, which the view replaces with `body`;
+# the template's tags fill `body` in place (applications' `seeker_marks`, ui's `fill_ago_slots`).
+KEPT_BLOCK_SLOT = SafeString("<!--kept-block-->")  # safe: the template prints str() of what it is given
+
+
+class FilledBlock:
+    """A kept search block being filled for one response: its markup as UTF-8 bytes."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def __html__(self) -> str:
+        return KEPT_BLOCK_SLOT
+
+    __str__ = __html__
 
 
 def rebuild_lock_key(page: str) -> str:

@@ -102,7 +102,7 @@ def _build_kept(request: HttpRequest, params, context: dict, key: str) -> dict:
     catalogue's generation in the value, jobs.cache.seeker_search_key)."""
     generation = jobs_cache.catalogue_generation()
     _seeker_search(request, params, context)
-    html = render_to_string("jobs/_search.html", {**context, "keep": True}, request)
+    html = render_to_string("jobs/_search.html", {**context, "keep": True}, request).encode()
     kept = {"generation": generation, "html": html, "q": params.q,
             "jobs": [[job.pk, job.title] for job in context["results"].items]}
     if not settings.CACHE_BYPASS:
@@ -131,7 +131,7 @@ def _kept_seeker_list(request: HttpRequest) -> HttpResponse | None:
         if kept is None or "q" not in kept:
             return None
         q = {"q": kept["q"]}
-        return render(request, "jobs/list.html", {"kept": kept, "params": q, "form": {"cleaned_data": q}})
+        return _seeker_page(request, {"kept": kept, "params": q, "form": {"cleaned_data": q}})
 
 
 def _seeker_list(request: HttpRequest, params, context: dict) -> HttpResponse:
@@ -139,7 +139,25 @@ def _seeker_list(request: HttpRequest, params, context: dict) -> HttpResponse:
     filled for the visitor (the block is not looked up again: one lookup, one miss, a request)."""
     with _seeker_reads(request):
         context["kept"] = _build_kept(request, params, context, _seeker_search_key(request))
-        return render(request, "jobs/list.html", context)
+        return _seeker_page(request, context)
+
+
+_KEPT_BLOCK_SLOT = jobs_cache.KEPT_BLOCK_SLOT.encode()
+
+
+def _seeker_page(request: HttpRequest, context: dict) -> HttpResponse:
+    """`render(request, "jobs/list.html", context)` for a page with a kept block: the template
+    renders the page around it, the block's filled bytes (jobs.cache.FilledBlock, which the
+    template's tags leave in `kept["filled"]`) go into the body where it put their slot. The
+    last slot: only the template's own text follows the block (what a visitor typed is escaped
+    before it, so no "<!--" of theirs precedes it either)."""
+    page = render_to_string("jobs/list.html", context, request).encode()
+    filled = context["kept"].get("filled")
+    if filled is not None:
+        head, slot, tail = page.rpartition(_KEPT_BLOCK_SLOT)
+        if slot:
+            page = b"".join((head, filled.body, tail))
+    return HttpResponse(page)
 
 
 def job_redirect(request: HttpRequest, pk: int) -> HttpResponse:

@@ -210,9 +210,11 @@ def test_the_kept_results_block_holds_no_ones_token_or_marks(alice_client, alice
 
     kept = cache.get(seeker_search_key("/jobs/", "q=engineer"))
 
-    assert kept and f"<!--track:{job.pk}-->" in kept["html"]
-    assert "Tracked" not in kept["html"] and "csrfmiddlewaretoken" not in kept["html"]
-    assert alice_client.cookies[django_settings.CSRF_COOKIE_NAME].value not in kept["html"]
+    # kept as its UTF-8 bytes, filled and put into the page as bytes (jobs.cache.FilledBlock)
+    assert kept and type(kept["html"]) is bytes and f"<!--track:{job.pk}-->".encode() in kept["html"]
+    html = kept["html"].decode()
+    assert "Tracked" not in html and "csrfmiddlewaretoken" not in html
+    assert alice_client.cookies[django_settings.CSRF_COOKIE_NAME].value not in html
 
 
 def test_a_kept_search_carries_each_seekers_own_working_csrf_token(alice, bob):
@@ -270,10 +272,13 @@ def test_a_kept_searchs_marks_are_the_markup_the_track_tags_give(alice, bob, rf)
     request.user = alice
     context = {"request": request, "csrf_token": 'tok"<en>'}
     slots = "".join(f"[<!--track:{job.pk}-->|<!--track-form:{job.pk}-->]" for job in (tracked, other, foreign))
-    kept = {"html": slots + "<!--track:999999--><!--track-form:999999-->",
+    kept = {"html": (slots + "<!--track:999999--><!--track-form:999999-->").encode(),
             "jobs": [[job.pk, job.title] for job in (tracked, other, foreign)]}
 
-    filled = seeker_marks(context, kept)
+    block = seeker_marks(context, kept)
+
+    assert block is kept["filled"] and str(block) == "<!--kept-block-->"  # the view puts the bytes in its place
+    filled = block.body.decode()
 
     marks = frozenset({tracked.pk})
     expected = "".join(
@@ -286,7 +291,8 @@ def test_a_kept_searchs_marks_are_the_markup_the_track_tags_give(alice, bob, rf)
 
 
 
-@pytest.mark.parametrize("query", ["q=engineer", "q=%3Cb%3Eengineer%3C%2Fb%3E&remote=remote", "", "sort=newest&page=1"])
+@pytest.mark.parametrize("query", ["q=engineer", "q=%3Cb%3Eengineer%3C%2Fb%3E&remote=remote", "", "sort=newest&page=1",
+                                   "q=engineer+%3C%21--kept-block--%3E"])  # the block's slot typed: escaped, never the slot
 def test_a_kept_search_page_is_the_page_built_for_it(alice_client, alice, query):
     """A kept block is answered without the form (its title and heading from the terms it was
     built for): the same page, to the byte, as the one built, but for each response's own token."""
@@ -299,7 +305,8 @@ def test_a_kept_search_page_is_the_page_built_for_it(alice_client, alice, query)
 
     built, kept = page(), page()
 
-    assert kept == built and "<!--track" not in kept
+    assert kept == built and "<!--track" not in kept and "<!--kept-block-->" not in kept
+    assert 'name="q"' in kept and "</main>" in kept  # the block, and the page around it
     assert query != "q=engineer" or "Tracked ✓" in kept
 
 

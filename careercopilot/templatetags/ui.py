@@ -30,6 +30,7 @@ from django.utils.translation import get_language
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from jobs.cache import FilledBlock
 from jobs.templatetags.jobs_tags import escaped, sub_slots
 
 register = template.Library()
@@ -117,6 +118,7 @@ def _ago_text(value: dt.datetime, now: dt.datetime) -> str:
 # its "3 days ago" text per response (`fill_ago_slots`), so the kept markup never ages. A comment:
 # text anyone typed is escaped, so "<!--" in the markup only ever comes from a template.
 _AGO_SLOT = re.compile(r"<!--ago:(-?\d+)-->")
+_AGO_SLOT_BYTES = re.compile(rb"<!--ago:(-?\d+)-->")
 
 
 def _ago_slot(value) -> str:
@@ -125,7 +127,14 @@ def _ago_slot(value) -> str:
 
 @register.filter
 def fill_ago_slots(html: str, now=None):
-    """`html` with each slot of a "slot" `time_tag` replaced by its relative time as of `now`."""
+    """`html` with each slot of a "slot" `time_tag` replaced by its relative time as of `now`; a
+    kept search block being filled as bytes (jobs.cache.FilledBlock) is filled in place."""
+    if isinstance(html, FilledBlock):
+        if b"<!--ago:" in html.body:
+            now = now or timezone.now()
+            html.body = sub_slots(_AGO_SLOT_BYTES, b"<!--ago:", html.body,
+                                  lambda match: _ago_text(dt.datetime.fromtimestamp(int(match.group(1)) / 1_000_000, dt.timezone.utc), now).encode())
+        return html
     if "<!--ago:" not in html:
         return mark_safe(html)  # noqa: S308 (markup the caller rendered)
     now = now or timezone.now()
