@@ -1232,8 +1232,7 @@ def _window_walk_pays(params: SearchParams) -> bool:
     rows = _filter_rows(params)
     if not rows:
         return False
-    open_postings = max(_active_planned(), 1)
-    shares = {name: min(max(n, 1) / open_postings, 1.0) for name, n in rows.items()}
+    open_postings, shares = _filter_shares(rows)
     entries = _index_entries(tuple(rows), shares, open_postings)
     documents = RECENT_WINDOW * math.prod(shares.values())
     return entries >= WINDOW_ROW_COST * RECENT_WINDOW + WINDOW_TEXT_COST * documents
@@ -1480,6 +1479,12 @@ def _filters_broad_beside_text(params: SearchParams, planned: int) -> bool:
     return tested * ROW_TEST_COST < share * _active_planned() + min(planned, COUNT_CAP) * ROW_TEST_COST
 
 
+def _filter_shares(rows: dict[str, int]) -> tuple[int, dict[str, float]]:
+    """The open postings, and the share of them each filter keeps (its estimate, _filter_rows)."""
+    open_postings = max(_active_planned(), 1)
+    return open_postings, {name: min(max(n, 1) / open_postings, 1.0) for name, n in rows.items()}
+
+
 def _index_entries(indexed: tuple[str, ...], shares: dict[str, float], open_postings: int) -> float:
     """The index entries reading these filters' bitmaps costs (COMPOSITE_INDEXES taken into account)."""
     left = set(indexed)
@@ -1522,8 +1527,7 @@ def _row_tested(params: SearchParams, planned: int, want: int) -> frozenset[str]
         # beside contract + senior + a remote location, 122 ms through its entries against 88 ms
         # as the planner reads it.
         return frozenset()
-    open_postings = max(_active_planned(), 1)
-    shares = {name: min(max(n, 1) / open_postings, 1.0) for name, n in rows.items()}
+    open_postings, shares = _filter_shares(rows)
     text_share = min(max(_text_planned(params.q), 1) / open_postings, 1.0) if params.q else 1.0
     planned = max(planned, 1)
     best: tuple[float, frozenset[str]] | None = None

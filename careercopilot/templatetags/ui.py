@@ -132,18 +132,17 @@ def fill_ago_slots(html: str, now=None):
     if isinstance(html, FilledBlock):
         if b"<!--ago:" in html.body:
             now = now or timezone.now()
-            html.body = sub_slots(_AGO_SLOT_BYTES, b"<!--ago:", html.body,
-                                  lambda match: _ago_text(dt.datetime.fromtimestamp(int(match.group(1)) / 1_000_000, dt.timezone.utc), now).encode())
+            html.body = sub_slots(_AGO_SLOT_BYTES, b"<!--ago:", html.body, lambda match: _slot_text(match, now).encode())
         return html
     if "<!--ago:" not in html:
         return mark_safe(html)  # noqa: S308 (markup the caller rendered)
     now = now or timezone.now()
-    utc = dt.timezone.utc
+    return mark_safe(sub_slots(_AGO_SLOT, "<!--ago:", html, lambda match: _slot_text(match, now)))  # noqa: S308 (plain text put into our own markup)
 
-    def text(match) -> str:
-        return _ago_text(dt.datetime.fromtimestamp(int(match.group(1)) / 1_000_000, utc), now)
 
-    return mark_safe(sub_slots(_AGO_SLOT, "<!--ago:", html, text))  # noqa: S308 (plain text put into our own markup)
+def _slot_text(match, now: dt.datetime) -> str:
+    """A slot's relative time as of `now` (its digits: microseconds since the epoch, _ago_slot)."""
+    return _ago_text(dt.datetime.fromtimestamp(int(match.group(1)) / 1_000_000, dt.timezone.utc), now)
 
 
 @register.simple_tag
